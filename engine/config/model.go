@@ -1,0 +1,135 @@
+package config
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// Config is a whole decoded configuration: every file of one directory (or
+// the one file named with -f), merged.
+type Config struct {
+	Dir       string // directory that relative paths resolve against
+	Files     []string
+	Variables map[string]*Variable
+	Locals    map[string]*Local
+	Sources   map[string]*Source // key: Addr(), e.g. "source.files.site"
+	Targets   map[string]*Target
+	Steps     map[string]*Step
+	Backups   map[string]*Backup  // key: "backup.nightly"
+	Restores  map[string]*Restore // key: "restore.site"
+
+	// Secrets lists every sensitive value found while decoding (sensitive
+	// variables, passphrases, passwords): output must redact them.
+	Secrets []string
+
+	// Hash is a digest of the configuration's source files and variable
+	// values; a saved plan records it to detect a stale plan.
+	Hash string
+}
+
+// Ref is a reference from one block to another, kept with where it was written.
+type Ref struct {
+	Addr  string    // "source.files.site", "step.exec.x", "backup.nightly", "target.local.disk"
+	Range hcl.Range // where the reference appears
+}
+
+// Variable is a `variable "<name>"` block with its final value.
+type Variable struct {
+	Name        string
+	Type        cty.Type
+	Default     cty.Value
+	Value       cty.Value // after -var, -var-file, VELIN_VAR_name, default
+	Sensitive   bool
+	Description string
+	DeclRange   hcl.Range
+}
+
+// Local is one attribute of a `locals` block.
+type Local struct {
+	Name      string
+	Value     cty.Value
+	DeclRange hcl.Range
+}
+
+// Source is a `source "<type>" "<name>"` block.
+type Source struct {
+	Type, Name string
+	Impl       provider.Source
+	DeclRange  hcl.Range
+}
+
+// Addr is the block's address, "source.<type>.<name>".
+func (s *Source) Addr() string { return "source." + s.Type + "." + s.Name }
+
+// Target is a `target "<type>" "<name>"` block.
+type Target struct {
+	Type, Name string
+	Impl       provider.Target
+	DeclRange  hcl.Range
+}
+
+// Addr is the block's address, "target.<type>.<name>".
+func (t *Target) Addr() string { return "target." + t.Type + "." + t.Name }
+
+// Step is a `step "<type>" "<name>"` block.
+type Step struct {
+	Type, Name string
+	Impl       provider.Step
+	DeclRange  hcl.Range
+}
+
+// Addr is the block's address, "step.<type>.<name>".
+func (s *Step) Addr() string { return "step." + s.Type + "." + s.Name }
+
+// Retention is a `retention { … }` block. A zero field means "not set".
+type Retention struct {
+	KeepLast, KeepHourly, KeepDaily, KeepWeekly, KeepMonthly, KeepYearly int
+	KeepWithin                                                           time.Duration
+	DeclRange                                                            hcl.Range
+}
+
+// Verify is a `verify { … }` block.
+type Verify struct {
+	Checksums   bool
+	TestRestore bool
+}
+
+// Backup is a `backup "<name>"` block.
+type Backup struct {
+	Name      string
+	Sources   []Ref
+	Target    Ref
+	Strategy  string // "full" or "incremental" (default "incremental")
+	Before    []Ref
+	After     []Ref
+	Finally   []Ref
+	DependsOn []Ref
+	Retention *Retention // nil when absent
+	Verify    Verify
+	DeclRange hcl.Range
+}
+
+// Addr is the block's address, "backup.<name>".
+func (b *Backup) Addr() string { return "backup." + b.Name }
+
+// Restore is a `restore "<name>"` block: a declared restore, run only when
+// named with -restore.
+type Restore struct {
+	Name      string
+	From      Ref    // backup.X
+	Sources   []Ref  // which of the backup's sources; empty means all
+	To        string // destination (absolute, resolved against Dir); empty means in place
+	Include   []string
+	Before    []Ref
+	After     []Ref
+	Finally   []Ref
+	DependsOn []Ref
+	DeclRange hcl.Range
+}
+
+// Addr is the block's address, "restore.<name>".
+func (r *Restore) Addr() string { return "restore." + r.Name }

@@ -1,0 +1,69 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// ErrNotFound is returned (possibly wrapped; test with errors.Is) by Get,
+// GetRange, Stat and Delete when no object has the given name.
+var ErrNotFound = errors.New("object not found")
+
+// ErrExists is returned by Put with PutIfAbsent when the name is already taken.
+// Storages that cannot do a conditional write (plain S3) document that they
+// return it best effort; the repository never relies on it for correctness
+// except for lock files, where a lagging listing is handled separately.
+var ErrExists = errors.New("object already exists")
+
+// ObjectInfo describes a stored object.
+type ObjectInfo struct {
+	Name string // full name, e.g. "data/ab/ab12…"
+	Size int64
+}
+
+// PutOptions tunes a write.
+type PutOptions struct {
+	// IfAbsent makes Put fail with ErrExists when the object exists.
+	IfAbsent bool
+}
+
+// Storage is an object store with S3 semantics.
+//
+// Names are slash-separated relative paths of printable ASCII ("keys/…",
+// "data/ab/…"); they never start with "/" and never contain "..".
+//
+// Every method is safe for concurrent use. Every method honours ctx.
+type Storage interface {
+	// Put stores the object atomically: a reader sees either no object or
+	// the whole content, never a prefix. size is the exact length of r
+	// (-1 if unknown). Put reads r to EOF but does not close it. The object is
+	// durable when Put returns nil (fsynced on local disk). Writing the same
+	// name twice replaces the object; the repository only does that with
+	// identical content, so a retry after an error is always safe.
+	Put(ctx context.Context, name string, r io.Reader, size int64, opts PutOptions) error
+
+	// Get opens the whole object. The caller closes the reader.
+	// A missing object is ErrNotFound.
+	Get(ctx context.Context, name string) (io.ReadCloser, error)
+
+	// GetRange opens length bytes at offset. length < 0 means to the end.
+	// The caller closes the reader. A missing object is ErrNotFound.
+	GetRange(ctx context.Context, name string, offset, length int64) (io.ReadCloser, error)
+
+	// Stat describes one object. A missing object is ErrNotFound.
+	Stat(ctx context.Context, name string) (ObjectInfo, error)
+
+	// List calls fn for every object whose name starts with prefix, in no
+	// particular order. An object written moments ago may be missing from
+	// the listing (S3 lag); callers that need it must Stat it. Returning an
+	// error from fn stops the listing and List returns that error.
+	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
+
+	// Delete removes an object. A missing object is ErrNotFound; callers
+	// that only want it gone treat that as success. Safe to retry.
+	Delete(ctx context.Context, name string) error
+
+	// Location describes where the storage is, for messages (never secrets).
+	Location() string
+}

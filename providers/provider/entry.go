@@ -1,0 +1,42 @@
+package provider
+
+import (
+	"io/fs"
+	"time"
+)
+
+// Kind is what an Entry is.
+type Kind string
+
+const (
+	KindFile     Kind = "file"
+	KindDir      Kind = "dir"
+	KindSymlink  Kind = "symlink"
+	KindHardlink Kind = "hardlink" // Target names an earlier KindFile entry of the same tree
+)
+
+// Entry is one item of a source's tree: a file of a file tree, or the single
+// dump file of a database. Paths are slash-separated and relative to the
+// source's root ("site/index.html"); the root itself is never an entry.
+type Entry struct {
+	Path    string
+	Kind    Kind
+	Mode    fs.FileMode // permission and special bits (Perm, setuid, setgid, sticky)
+	ModTime time.Time
+	Size    int64  // content length for files; 0 otherwise
+	Target  string // symlink target, or the Path of the file a hardlink shares content with
+	UID     uint32
+	GID     uint32
+
+	// Change detection for incremental backups (zero when not a file tree).
+	Inode      uint64
+	Device     uint64
+	ChangeTime time.Time
+
+	// Sparse is true when the file has holes worth recreating on restore.
+	Sparse bool
+
+	// Handle is opaque: a Tree sets it on the entries it yields, and Tree.Open
+	// uses it to find the content again. Sources leave it nil.
+	Handle any
+}

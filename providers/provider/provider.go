@@ -1,0 +1,146 @@
+package provider
+
+import (
+	"context"
+	"io"
+
+	"github.com/velinhq/velin/engine/storage"
+)
+
+// Facts are what a source reports about itself without side effects, for
+// `velin plan`, and what a backup records in the snapshot manifest.
+type Facts struct {
+	Type          string // provider type: "files", "sqlite"
+	Identity      string // what is backed up: an absolute path, a database name (never a secret)
+	ServerVersion string // e.g. "sqlite 3.46.0"; "" for file trees
+	Files         int64  // number of entries of kind file
+	Bytes         int64  // total content size
+	Rows          int64  // rows for databases; 0 otherwise
+	Tables        int64  // tables for databases
+	Details       map[string]string
+}
+
+// Sink receives a source's entries during a backup. The engine implements it
+// on top of the repository. All methods are safe for concurrent use, so a
+// source may read several files at once.
+type Sink interface {
+	// Put stores one entry. For KindFile it reads r to EOF (r is nil for an
+	// empty file) and does not close it. Directories may be Put before or
+	// after their children; the sink orders the tree itself.
+	Put(ctx context.Context, e Entry, r io.Reader) error
+
+	// Parent returns the entry at path in the parent snapshot of this source
+	// (incremental backups), or false when there is none.
+	Parent(path string) (Entry, bool)
+
+	// Reuse stores e with the content the parent snapshot recorded for the
+	// same path, without reading it again. The source calls it only after
+	// Parent returned an entry whose size, mtime, inode and ctime equal e's.
+	Reuse(ctx context.Context, e Entry) error
+}
+
+// Tree is one source's saved entries, read back for restore and verification.
+type Tree interface {
+	// Walk calls fn for every entry in lexical path order, so a directory
+	// comes before its children. An error from fn stops the walk.
+	Walk(ctx context.Context, fn func(Entry) error) error
+
+	// Open returns the content of a KindFile entry yielded by Walk; every
+	// chunk is authenticated as it is read, and damage is an error naming
+	// the path. Safe to call from several goroutines at once. The caller
+	// closes the reader.
+	Open(ctx context.Context, e Entry) (io.ReadCloser, error)
+}
+
+// BackupOptions say how a source backs up.
+type BackupOptions struct {
+	// Incremental lets the source skip reading entries that Sink.Parent
+	// reports unchanged.
+	Incremental bool
+}
+
+// RestoreOptions say where and what to restore.
+type RestoreOptions struct {
+	// To is the destination: a directory for file trees, a database file
+	// path for sqlite. Empty means the source's own location.
+	To string
+	// Include limits a file-tree restore to entries matching these globs
+	// (doublestar syntax, relative to the tree root). Empty means all.
+	Include []string
+}
+
+// Change is one thing a restore will do to existing data, shown before the
+// user confirms.
+type Change struct {
+	Action string // "replace", "delete", "create", "drop"
+	What   string // a path, a table
+	Detail string // sizes, row counts
+}
+
+// Counts is what a test restore found, compared with the manifest.
+type Counts struct {
+	Files int64
+	Bytes int64
+	Rows  int64
+	Check string // e.g. "integrity_check: ok"
+}
+
+// Source is a `source "<type>" "<name>"` block.
+type Source interface {
+	// Inspect reports live facts without changing anything.
+	Inspect(ctx context.Context) (Facts, error)
+
+	// Backup reads the source and hands every entry to sink. It returns the
+	// facts of what it saved (which may differ from Inspect's if the source
+	// changed meanwhile). A database source takes a consistent copy.
+	Backup(ctx context.Context, sink Sink, opts BackupOptions) (Facts, error)
+
+	// PlanRestore lists what Restore would change at the destination,
+	// without changing anything.
+	PlanRestore(ctx context.Context, tree Tree, opts RestoreOptions) ([]Change, error)
+
+	// Restore writes tree to the destination. It never leaves a half-written
+	// database file in place (write temp, fsync, rename) and never writes
+	// outside the destination directory.
+	Restore(ctx context.Context, tree Tree, opts RestoreOptions) error
+
+	// TestRestore restores tree into scratch (an empty temporary directory
+	// owned by the caller), checks what it can (integrity_check for sqlite)
+	// and returns the counts, which the engine compares with the manifest.
+	TestRestore(ctx context.Context, tree Tree, scratch string) (Counts, error)
+}
+
+// RepoOptions are the repository settings a target carries. Passphrase is a
+// secret: it must never be printed, logged or stored in plain text.
+type RepoOptions struct {
+	Passphrase  string
+	KeyFile     string // path to a file whose content is the passphrase
+	Encryption  string // "aes-256-gcm" (default) or "none" (must be said explicitly)
+	Compression int    // zstd level 1..22; 0 means the default; -1 means none
+}
+
+// Target is a `target "<type>" "<name>"` block: where a repository lives.
+type Target interface {
+	// Open returns the storage. It may create the location (mkdir) but
+	// must not create a repository; the engine does that.
+	Open(ctx context.Context) (storage.Storage, error)
+	// Repo returns the repository settings.
+	Repo() RepoOptions
+	// Location describes the target for messages, without secrets.
+	Location() string
+}
+
+// StepEnv is what a step gets to run.
+type StepEnv struct {
+	Dir string    // the plan file's directory: the default working directory
+	Log io.Writer // output goes here; the engine redacts secrets from it
+}
+
+// Step is a `step "<type>" "<name>"` block: a hook run before, after or
+// finally around a backup or restore.
+type Step interface {
+	// Describe says what the step will do, for the plan (no secrets).
+	Describe() string
+	// Run performs the step. It must honour ctx (timeouts, Ctrl-C).
+	Run(ctx context.Context, env StepEnv) error
+}
