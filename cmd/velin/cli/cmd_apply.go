@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/velinhq/velin/engine/apply"
+	"github.com/velinhq/velin/engine/graph"
+	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/workspace"
+)
+
+type applyOptions struct {
+	sel         selectionFlags
+	AutoApprove bool
+	Parallelism int
+	Strategy    string
+	Destination string
+}
+
+func (o *applyOptions) AddFlags(cmd *cobra.Command) {
+	o.sel.AddFlags(cmd)
+	cmd.Flags().BoolVar(&o.AutoApprove, "auto-approve", false, "do not ask for confirmation")
+	cmd.Flags().IntVar(&o.Parallelism, "parallelism", 4, "how many actions may run at once")
+	cmd.Flags().StringVar(&o.Strategy, "strategy", "", "override every backup's strategy: full or incremental")
+}
+
+func newApplyCommand(g *globalOptions) *cobra.Command {
+	o := &applyOptions{}
+	cmd := &cobra.Command{
+		Use:   "apply [PLANFILE]",
+		Short: "Run the backups (or a restore) after showing the plan",
+		Long: `Apply makes a plan, shows it and asks for 'yes' before doing it (skip the
+question with -auto-approve). Given a plan file saved by 'velin plan -out',
+it applies that plan without asking, and refuses if the configuration or a
+repository changed since the plan was made.
+
+Actions run in parallel (bounded by -parallelism); a failure skips what
+depends on it; finally steps always run, also after Ctrl-C.
+
+Exit codes: 0 everything succeeded, 1 something failed or was refused.`,
+		Example: `  velin apply
+  velin apply -auto-approve -backup nightly
+  velin plan -out nightly.plan && velin apply nightly.plan
+  velin apply -restore site -snapshot 20261121-0515`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				return applySaved(cmd.Context(), g, o, args[0])
+			}
+			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
+				return applyFresh(ctx, g, ws, o)
+			})(cmd.Context())
+		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+func applyFresh(ctx context.Context, g *globalOptions, ws *workspace.Workspace, o *applyOptions) error {
+	p, err := makePlan(ctx, g, ws, o.sel, o.Strategy)
+	if err != nil {
+		return err
+	}
+	if !g.JSON {
+		if err := p.Render(redactWriter(g, g.env.Stdout)); err != nil {
+			return err
+		}
+	}
+	if errs := p.Errors(); len(errs) > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("apply: %d action(s) cannot run (see the plan above); nothing was done", len(errs))}
+	}
+	if !p.HasChanges() {
+		return nil
+	}
+	if !o.AutoApprove && !g.confirm("\nDo you want to perform these actions?") {
+		return &exitError{code: 1, err: fmt.Errorf("apply cancelled: nothing was done")}
+	}
+	gr, err := g.build(ws, o.sel.selection())
+	if err != nil {
+		return err
+	}
+	return execute(ctx, g, ws, gr, p, o)
+}
+
+func applySaved(ctx context.Context, g *globalOptions, o *applyOptions, file string) error {
+	p, err := plan.Read(file)
+	if err != nil {
+		return err
+	}
+	if g.Path == "" {
+		g.Path = p.ConfigPath
+	}
+	ws, err := g.load()
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	if err := p.CheckStale(ctx, ws); err != nil {
+		return err
+	}
+	gr, err := g.build(ws, p.Selection)
+	if err != nil {
+		return err
+	}
+	o.sel.Snapshot = p.Snapshot
+	return execute(ctx, g, ws, gr, p, o)
+}
+
+// execute runs the graph and prints the outcome.
+func execute(ctx context.Context, g *globalOptions, ws *workspace.Workspace, gr *graph.Graph, p *plan.Plan, o *applyOptions) error {
+	rep := newReporter(g, p)
+	var log io.Writer = g.env.Stderr
+	if g.JSON {
+		log = io.Discard
+	}
+	report, err := apply.Run(ctx, ws, gr, apply.Options{
+		Parallelism: o.Parallelism, Strategy: o.Strategy, Snapshot: o.sel.Snapshot,
+		Destination: o.Destination, Plan: p, Events: rep.event, Log: log,
+	})
+	rep.finish()
+	if err != nil {
+		return err
+	}
+	if err := rep.summary(report); err != nil {
+		return err
+	}
+	if report.Failed() {
+		return &exitError{code: 1, reported: true}
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/engine/workspace"
+)
+
+func newBackupCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "backup",
+		Short: "Create, list, inspect, restore, verify and delete snapshots",
+		Example: `  velin backup create --backup nightly
+  velin backup list
+  velin backup restore latest --to /tmp/restore`,
+	}
+	cmd.AddCommand(newBackupCreateCommand(g), newBackupListCommand(g), newBackupShowCommand(g),
+		newBackupInspectCommand(g), newBackupRestoreCommand(g), newBackupVerifyCommand(g),
+		newBackupDeleteCommand(g), newBackupPruneCommand(g))
+	return cmd
+}
+
+func newBackupCreateCommand(g *globalOptions) *cobra.Command {
+	o := &applyOptions{AutoApprove: true}
+	var name string
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Run one backup block now, without the plan prompt",
+		Long: `Create runs one backup block (its before/after/finally steps, verification and
+retention included) without asking. With --destination DIR the snapshot goes
+to a local repository at DIR (created if needed, with the target's
+passphrase) instead of the block's target.`,
+		Example: `  velin backup create
+  velin backup create --backup nightly --strategy full
+  velin backup create --destination /mnt/usb/velin`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
+				n, err := pickBackup(ws, name)
+				if err != nil {
+					return err
+				}
+				o.sel.Backups = []string{n}
+				p, err := makePlan(ctx, g, ws, o.sel, o.Strategy)
+				if err != nil {
+					return err
+				}
+				if errs := p.Errors(); len(errs) > 0 {
+					return fmt.Errorf("backup create: %s", strings.Join(errs, "; "))
+				}
+				gr, err := g.build(ws, o.sel.selection())
+				if err != nil {
+					return err
+				}
+				return execute(ctx, g, ws, gr, p, o)
+			})(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&name, "backup", "", "the backup block to run (default: the only one)")
+	cmd.Flags().StringVar(&o.Strategy, "strategy", "", "full or incremental (default: the block's)")
+	cmd.Flags().StringVar(&o.Destination, "destination", "", "send the snapshot to a local repository at DIR")
+	cmd.Flags().IntVar(&o.Parallelism, "parallelism", 4, "how many actions may run at once")
+	return cmd
+}
+
+// pickBackup returns name, or the only backup block when name is empty.
+func pickBackup(ws *workspace.Workspace, name string) (string, error) {
+	var names []string
+	for _, b := range ws.Config.Backups {
+		names = append(names, b.Name)
+	}
+	sort.Strings(names)
+	if name != "" {
+		if _, ok := ws.Config.Backups["backup."+name]; !ok {
+			return "", fmt.Errorf("backup create: no backup block %q (known: %s)", name, strings.Join(names, ", "))
+		}
+		return name, nil
+	}
+	if len(names) != 1 {
+		return "", fmt.Errorf("backup create: the configuration has %d backup blocks (%s): choose one with --backup NAME", len(names), strings.Join(names, ", "))
+	}
+	return names[0], nil
+}
+
+func newBackupListCommand(g *globalOptions) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the snapshots of every target (a table; --json for JSON)",
+		Example: `  velin backup list
+  velin backup list --target local.disk --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
+				return listSnapshots(ctx, g, ws, target)
+			})(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "only this target, as TYPE.NAME")
+	return cmd
+}
+
+type listedSnapshot struct {
+	Target string `json:"target"`
+	*repo.Manifest
+}
+
+func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspace, target string) error {
+	addrs, err := targetsOf(ws, target)
+	if err != nil {
+		return err
+	}
+	var all []listedSnapshot
+	for _, addr := range addrs {
+		r, err := ws.Repo(ctx, addr, false)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			continue
+		}
+		snaps, err := r.Snapshots(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range snaps {
+			all = append(all, listedSnapshot{Target: addr, Manifest: m})
+		}
+	}
+	if g.JSON {
+		if all == nil {
+			all = []listedSnapshot{}
+		}
+		return g.printJSON(all)
+	}
+	if len(all) == 0 {
+		g.out("No snapshots yet in %s. Run `velin apply` to make one.\n", strings.Join(addrs, ", "))
+		return nil
+	}
+	var rows [][]string
+	for _, s := range all {
+		var srcs []string
+		for _, sm := range s.Sources {
+			srcs = append(srcs, sm.Key)
+		}
+		rows = append(rows, []string{s.ID, s.Time.Local().Format("2006-01-02 15:04:05"), s.Backup,
+			strings.Join(srcs, ","), plan.HumanBytes(s.Size), plan.HumanBytes(s.StoredBytes), strings.TrimPrefix(s.Target, "target.")})
+	}
+	return table(redactWriter(g, g.env.Stdout), []string{"ID", "TIME", "BACKUP", "SOURCES", "SIZE", "STORED", "TARGET"}, rows)
+}

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/velinhq/velin/engine/config"
+	"github.com/velinhq/velin/engine/graph"
+	"github.com/velinhq/velin/engine/workspace"
+	"github.com/velinhq/velin/providers/all"
+)
+
+// load reads the configuration, printing diagnostics (warnings too) on stderr.
+func (g *globalOptions) load() (*workspace.Workspace, error) {
+	ws, files, diags := workspace.Load(workspace.Options{
+		Path: g.Path, Vars: g.Vars, VarFiles: g.VarFiles, Env: g.env.Environ,
+		Registry: all.Registry(), Clock: g.env.Clock, Version: Version,
+		Warn: func(msg string) { fmt.Fprintln(g.env.Stderr, "Warning: "+g.redact(msg)) },
+	})
+	if len(diags) > 0 {
+		if err := config.WriteDiagnostics(g.env.Stderr, files, diags, g.env.Terminal); err != nil {
+			return nil, err
+		}
+	}
+	if diags.HasErrors() {
+		return nil, errReported
+	}
+	g.redactor = ws.Redactor
+	return ws, nil
+}
+
+// build compiles the graph, printing diagnostics.
+func (g *globalOptions) build(ws *workspace.Workspace, sel graph.Selection) (*graph.Graph, error) {
+	gr, diags := graph.Build(ws.Config, sel)
+	if len(diags) > 0 {
+		if err := config.WriteDiagnostics(g.env.Stderr, ws.Files, diags, g.env.Terminal); err != nil {
+			return nil, err
+		}
+	}
+	if diags.HasErrors() {
+		return nil, errReported
+	}
+	return gr, nil
+}
+
+// confirm asks a yes/no question on stdin; only "yes" confirms.
+func (g *globalOptions) confirm(question string) bool {
+	fmt.Fprintf(g.env.Stderr, "%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)
+	line, err := bufio.NewReader(g.env.Stdin).ReadString('\n')
+	fmt.Fprintln(g.env.Stderr)
+	if err != nil && line == "" {
+		return false
+	}
+	return strings.TrimSpace(line) == "yes"
+}
+
+// printJSON writes v as indented JSON on stdout, redacted.
+func (g *globalOptions) printJSON(v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(g.env.Stdout, g.redact(string(b))+"\n")
+	return err
+}
+
+// out prints a line on stdout, redacted.
+func (g *globalOptions) out(format string, args ...any) {
+	fmt.Fprint(g.env.Stdout, g.redact(fmt.Sprintf(format, args...)))
+}
+
+// errf prints a line on stderr, redacted.
+func (g *globalOptions) errf(format string, args ...any) {
+	fmt.Fprint(g.env.Stderr, g.redact(fmt.Sprintf(format, args...)))
+}
+
+func withWorkspace(g *globalOptions, fn func(ctx context.Context, ws *workspace.Workspace) error) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		ws, err := g.load()
+		if err != nil {
+			return err
+		}
+		defer ws.Close()
+		return fn(ctx, ws)
+	}
+}

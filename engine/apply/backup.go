@@ -1,0 +1,205 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/velinhq/velin/engine/config"
+	"github.com/velinhq/velin/engine/graph"
+	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// backupRun is the state one backup block's nodes share during a run.
+type backupRun struct {
+	mu        sync.Mutex
+	b         *config.Backup
+	repo      *repo.Repository
+	lock      *repo.Lock
+	w         *repo.SnapshotWriter
+	pending   *repo.Manifest
+	verified  *repo.Verification
+	committed *repo.Manifest
+}
+
+// backupFor returns the run state of a backup, opening its repository,
+// taking a shared lock and starting the snapshot on first use.
+func (r *runner) backupFor(ctx context.Context, owner string) (*backupRun, error) {
+	r.mu.Lock()
+	br, ok := r.backups[owner]
+	if !ok {
+		br = &backupRun{b: r.ws.Config.Backups[owner]}
+		r.backups[owner] = br
+	}
+	r.mu.Unlock()
+	br.mu.Lock()
+	defer br.mu.Unlock()
+	if br.w != nil {
+		return br, nil
+	}
+	if err := r.startSnapshot(ctx, br); err != nil {
+		return nil, err
+	}
+	return br, nil
+}
+
+func (r *runner) openBackupRepo(ctx context.Context, b *config.Backup) (*repo.Repository, error) {
+	if r.opts.Destination != "" {
+		return r.ws.RepoAt(ctx, r.opts.Destination, b.Target.Addr, true)
+	}
+	return r.ws.Repo(ctx, b.Target.Addr, true)
+}
+
+func (r *runner) startSnapshot(ctx context.Context, br *backupRun) error {
+	rp, err := r.openBackupRepo(ctx, br.b)
+	if err != nil {
+		return err
+	}
+	lock, err := rp.Lock(ctx, false)
+	if err != nil {
+		return err
+	}
+	strategy := br.b.Strategy
+	if r.opts.Strategy != "" {
+		strategy = r.opts.Strategy
+	}
+	var parent *repo.Manifest
+	if strategy == "incremental" {
+		parent, err = plan.Latest(ctx, rp, br.b.Name, "")
+		if err != nil {
+			lock.Unlock(ctx)
+			return err
+		}
+	}
+	w, err := rp.NewSnapshot(ctx, repo.SnapshotMeta{
+		Backup: br.b.Name, Plan: r.ws.Config.Dir, Strategy: strategy, Parent: parent,
+	})
+	if err != nil {
+		lock.Unlock(ctx)
+		return err
+	}
+	br.repo, br.lock, br.w = rp, lock, w
+	return nil
+}
+
+func (r *runner) source(ctx context.Context, n *graph.Node) error {
+	br, err := r.backupFor(ctx, n.Owner)
+	if err != nil {
+		return err
+	}
+	src := r.ws.Config.Sources[n.Addr]
+	sw := br.w.Source(src.Type, src.Name)
+	opts := provider.BackupOptions{Incremental: r.strategy(br.b) == "incremental"}
+	facts, err := src.Impl.Backup(ctx, sw, opts)
+	if err != nil {
+		return fmt.Errorf("back up %s: %w", n.Addr, err)
+	}
+	if err := sw.Finish(ctx, facts); err != nil {
+		return fmt.Errorf("back up %s: %w", n.Addr, err)
+	}
+	return nil
+}
+
+func (r *runner) strategy(b *config.Backup) string {
+	if r.opts.Strategy != "" {
+		return r.opts.Strategy
+	}
+	return b.Strategy
+}
+
+func (r *runner) existing(owner string) (*backupRun, error) {
+	r.mu.Lock()
+	br, ok := r.backups[owner]
+	r.mu.Unlock()
+	if !ok || br.writer() == nil {
+		return nil, errors.New("no snapshot in progress (its sources did not run)")
+	}
+	return br, nil
+}
+
+func (r *runner) flush(ctx context.Context, n *graph.Node) error {
+	br, err := r.existing(n.Owner)
+	if err != nil {
+		return err
+	}
+	m, err := br.w.Flush(ctx)
+	if err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	br.pending = m
+	return nil
+}
+
+func (r *runner) commit(ctx context.Context, n *graph.Node) error {
+	br, err := r.existing(n.Owner)
+	if err != nil {
+		return err
+	}
+	m, err := br.w.Commit(ctx, br.verified)
+	if err != nil {
+		return fmt.Errorf("commit snapshot: %w", err)
+	}
+	br.committed = m
+	r.mu.Lock()
+	r.report.Snapshots = append(r.report.Snapshots, m)
+	r.mu.Unlock()
+	r.emit(Event{Type: "done", Node: n.ID, Status: "ok", Snapshot: m.ID, Message: "snapshot " + m.ID + " saved"})
+	// The backup's data is safe now; release the shared lock so that
+	// retention can take an exclusive one.
+	if br.lock != nil {
+		err = br.lock.Unlock(ctx)
+		br.lock = nil
+	}
+	return err
+}
+
+func (r *runner) retention(ctx context.Context, n *graph.Node) error {
+	br, err := r.existing(n.Owner)
+	if err != nil {
+		return err
+	}
+	lock, err := br.repo.Lock(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock(context.WithoutCancel(ctx))
+	forget, err := plan.Forgettable(ctx, br.repo, br.b, r.ws.Now(), false)
+	if err != nil || len(forget) == 0 {
+		return err
+	}
+	if err := br.repo.Forget(ctx, forget...); err != nil {
+		return fmt.Errorf("forget: %w", err)
+	}
+	stats, err := br.repo.Prune(ctx, false)
+	if err != nil {
+		return fmt.Errorf("prune: %w", err)
+	}
+	r.mu.Lock()
+	r.report.Forgotten = append(r.report.Forgotten, forget...)
+	r.report.Pruned = append(r.report.Pruned, stats)
+	r.mu.Unlock()
+	return nil
+}
+
+// writer returns the snapshot writer, nil before the first source started.
+func (br *backupRun) writer() *repo.SnapshotWriter {
+	br.mu.Lock()
+	defer br.mu.Unlock()
+	return br.w
+}
+
+// close aborts an unfinished snapshot and releases the lock.
+func (br *backupRun) close(ctx context.Context) {
+	br.mu.Lock()
+	defer br.mu.Unlock()
+	if br.w != nil && br.committed == nil {
+		br.w.Abort()
+	}
+	if br.lock != nil {
+		br.lock.Unlock(ctx)
+		br.lock = nil
+	}
+}

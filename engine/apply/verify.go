@@ -1,0 +1,111 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/velinhq/velin/engine/graph"
+	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/engine/workspace"
+)
+
+func (r *runner) verify(ctx context.Context, n *graph.Node) error {
+	br, err := r.existing(n.Owner)
+	if err != nil {
+		return err
+	}
+	v := &repo.Verification{Time: r.ws.Now().UTC()}
+	var problems []string
+	if br.b.Verify.Checksums {
+		if err := Checksums(ctx, br.repo, br.pending, v, nil); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if br.b.Verify.TestRestore {
+		if err := TestRestore(ctx, r.ws, br.repo, br.pending, v); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	br.verified = v
+	if len(problems) > 0 {
+		return fmt.Errorf("verify %s: %s", br.pending.ID, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Checksums re-reads and authenticates every blob of m, records the result
+// in v and returns an error naming what is damaged.
+func Checksums(ctx context.Context, rp *repo.Repository, m *repo.Manifest, v *repo.Verification, progress func(int64)) error {
+	rep, err := rp.Check(ctx, []*repo.Manifest{m}, progress)
+	if err != nil {
+		v.Checksums = "failed: " + err.Error()
+		return fmt.Errorf("checksums: %w", err)
+	}
+	if len(rep.Damaged) > 0 {
+		var names []string
+		for _, d := range rep.Damaged {
+			names = append(names, fmt.Sprintf("%s %s: %s", d.Source, d.Path, d.Err))
+		}
+		v.Checksums = fmt.Sprintf("failed: %d damaged", len(rep.Damaged))
+		return fmt.Errorf("checksums: %d damaged: %s", len(rep.Damaged), strings.Join(names, "; "))
+	}
+	v.Checksums = fmt.Sprintf("ok: %d blobs, %s", rep.Blobs, plan.HumanBytes(rep.Bytes))
+	return nil
+}
+
+// TestRestore restores every source of m into a temporary place, compares
+// what it finds with the manifest and records the results in v.
+func TestRestore(ctx context.Context, ws *workspace.Workspace, rp *repo.Repository, m *repo.Manifest, v *repo.Verification) error {
+	if v.TestRestore == nil {
+		v.TestRestore = map[string]string{}
+	}
+	var failed []string
+	for _, sm := range m.Sources {
+		res, err := testRestoreOne(ctx, ws, rp, m, sm)
+		if err != nil {
+			v.TestRestore[sm.Key] = "failed: " + ws.Redactor.Error(err)
+			failed = append(failed, sm.Key+": "+err.Error())
+			continue
+		}
+		v.TestRestore[sm.Key] = res
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("test restore: %s", strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+func testRestoreOne(ctx context.Context, ws *workspace.Workspace, rp *repo.Repository, m *repo.Manifest, sm repo.SourceManifest) (string, error) {
+	src, ok := ws.Config.Sources["source."+sm.Key]
+	if !ok {
+		return "", fmt.Errorf("source.%s is not in the configuration, so velin does not know how to restore it", sm.Key)
+	}
+	tree, err := rp.Tree(ctx, m, sm.Key)
+	if err != nil {
+		return "", err
+	}
+	scratch, err := os.MkdirTemp("", "velin-test-restore-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(scratch)
+	c, err := src.Impl.TestRestore(ctx, tree, scratch)
+	if err != nil {
+		return "", err
+	}
+	if c.Files != sm.Files || c.Bytes != sm.Bytes || c.Rows != sm.Rows {
+		return "", fmt.Errorf("restored %d files, %d bytes, %d rows; the manifest says %d files, %d bytes, %d rows",
+			c.Files, c.Bytes, c.Rows, sm.Files, sm.Bytes, sm.Rows)
+	}
+	res := fmt.Sprintf("ok: %d files, %s", c.Files, plan.HumanBytes(c.Bytes))
+	if c.Rows > 0 {
+		res += fmt.Sprintf(", %d rows", c.Rows)
+	}
+	if c.Check != "" {
+		res += ", " + c.Check
+	}
+	return res, nil
+}

@@ -1,0 +1,165 @@
+package config
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// sensitiveMark marks the values of sensitive variables (and whatever is
+// computed from them in locals).
+const sensitiveMark = "sensitive"
+
+// envVarPrefix names the environment variables that set variable values.
+const envVarPrefix = "VELIN_VAR_"
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "type"}, {Name: "default"}, {Name: "sensitive"}, {Name: "description"},
+	},
+}
+
+// decodeVariables decodes the variable blocks and assigns their values.
+func (l *loader) decodeVariables(blocks []*hcl.Block) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	defaults := map[string]*valueSource{}
+	for _, blk := range blocks {
+		v, def, d := decodeVariable(blk)
+		diags = append(diags, d...)
+		if first, dup := l.cfg.Variables[v.Name]; dup {
+			diags = append(diags, duplicate("variable", "variable "+fmt.Sprintf("%q", v.Name), first.DeclRange, v.DeclRange))
+			continue
+		}
+		if d.HasErrors() {
+			l.failed["var."+v.Name] = true
+		}
+		l.cfg.Variables[v.Name] = v
+		if def != nil {
+			defaults[v.Name] = def
+		}
+	}
+	given, d := l.givenValues()
+	diags = append(diags, d...)
+	for name, v := range l.cfg.Variables {
+		src := defaults[name]
+		if g, ok := given[name]; ok {
+			src = g
+		}
+		diags = append(diags, l.assign(v, src)...)
+	}
+	return diags
+}
+
+// decodeVariable decodes one variable block's own arguments. The default
+// comes back as a valueSource, not yet converted.
+func decodeVariable(blk *hcl.Block) (*Variable, *valueSource, hcl.Diagnostics) {
+	v := &Variable{Name: blk.Labels[0], Type: cty.DynamicPseudoType, DeclRange: blk.DefRange}
+	content, diags := blk.Body.Content(variableSchema)
+	if attr, ok := content.Attributes["type"]; ok {
+		ty, d := typeexpr.TypeConstraint(attr.Expr)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			v.Type = ty
+		}
+	}
+	if attr, ok := content.Attributes["sensitive"]; ok {
+		diags = append(diags, literal(attr, cty.Bool, func(x cty.Value) { v.Sensitive = x.True() })...)
+	}
+	if attr, ok := content.Attributes["description"]; ok {
+		diags = append(diags, literal(attr, cty.String, func(x cty.Value) { v.Description = x.AsString() })...)
+	}
+	var def *valueSource
+	if attr, ok := content.Attributes["default"]; ok {
+		val, d := attr.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			def = &valueSource{value: val, origin: "default", rng: attr.Expr.Range().Ptr()}
+		}
+	}
+	return v, def, diags
+}
+
+// literal evaluates attr without variables or functions, converts it to ty
+// and hands a known, non-null result to set.
+func literal(attr *hcl.Attribute, ty cty.Type, set func(cty.Value)) hcl.Diagnostics {
+	val, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() {
+		return diags
+	}
+	val, err := convert.Convert(val, ty)
+	if err != nil || !val.IsWhollyKnown() || val.IsNull() {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Incorrect attribute value type",
+			Detail:   fmt.Sprintf("The %q argument must be a %s.", attr.Name, typeexpr.TypeString(ty)),
+			Subject:  attr.Expr.Range().Ptr(),
+		}}
+	}
+	set(val)
+	return nil
+}
+
+// assign converts src to v's type and stores it as v.Value, marking and
+// collecting it when v is sensitive.
+func (l *loader) assign(v *Variable, src *valueSource) hcl.Diagnostics {
+	v.Value = cty.DynamicVal
+	if l.failed["var."+v.Name] {
+		return nil
+	}
+	if src == nil {
+		l.failed["var."+v.Name] = true
+		return hcl.Diagnostics{missingValue(v)}
+	}
+	if v.Sensitive && src.raw != nil {
+		l.cfg.Secrets = append(l.cfg.Secrets, *src.raw)
+	}
+	val, diags := src.convert(v)
+	if diags.HasErrors() {
+		l.failed["var."+v.Name] = true
+		return diags
+	}
+	if src.origin == "default" {
+		v.Default = val
+	}
+	if v.Sensitive {
+		secrets := leafStrings(val)
+		l.cfg.Secrets = append(l.cfg.Secrets, secrets...)
+		diags = append(diags, shortSecretWarning(v, secrets)...)
+		val = val.Mark(sensitiveMark)
+	}
+	v.Value = val
+	return diags
+}
+
+func missingValue(v *Variable) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "No value for required variable",
+		Detail: fmt.Sprintf("Variable %q has no default and no value was given. Set it with -var '%s=…', in a -var-file, or with the environment variable %s%s; or give it a default.",
+			v.Name, v.Name, envVarPrefix, v.Name),
+		Subject: v.DeclRange.Ptr(),
+	}
+}
+
+// shortSecretWarning warns that a very short secret will be masked
+// wherever its characters happen to appear in output.
+func shortSecretWarning(v *Variable, secrets []string) hcl.Diagnostics {
+	for _, s := range secrets {
+		if len(s) < minSecretLen {
+			return hcl.Diagnostics{{
+				Severity: hcl.DiagWarning,
+				Summary:  "Very short sensitive value",
+				Detail: fmt.Sprintf("Variable %q is sensitive, and its value (or part of it) is shorter than %d characters. velin masks every occurrence of it in output, so unrelated text may show as (sensitive).",
+					v.Name, minSecretLen),
+				Subject: v.DeclRange.Ptr(),
+			}}
+		}
+	}
+	return nil
+}
+
+// minSecretLen is the length below which a secret draws a warning.
+const minSecretLen = 4

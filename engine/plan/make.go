@@ -1,0 +1,218 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/velinhq/velin/engine/config"
+	"github.com/velinhq/velin/engine/graph"
+	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/engine/workspace"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// Options select what to plan.
+type Options struct {
+	Selection graph.Selection
+	Snapshot  string // restore: snapshot id or prefix; "" = the latest of the restore's backup
+	Strategy  string // overrides every backup's strategy when set ("full" or "incremental")
+}
+
+type maker struct {
+	ws   *workspace.Workspace
+	opts Options
+	p    *Plan
+}
+
+// Make builds the plan of g. It reads sources and repositories but changes
+// nothing. Problems with one action (an unreachable source) are recorded on
+// the action; the caller fails when Plan.Errors is not empty.
+func Make(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, opts Options) (*Plan, error) {
+	m := &maker{ws: ws, opts: opts, p: &Plan{
+		Version: FormatVersion, Created: ws.Now().UTC(),
+		ConfigPath: ws.Config.Dir, ConfigHash: ws.Config.Hash,
+		Selection: opts.Selection, Repos: map[string]string{},
+	}}
+	for _, n := range g.Nodes() {
+		a, err := m.action(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		if a == nil {
+			continue
+		}
+		if a.Error != "" {
+			a.Error = ws.Redactor.String(a.Error)
+			m.p.Summary.Errors++
+		}
+		m.p.Actions = append(m.p.Actions, *a)
+	}
+	return m.p, nil
+}
+
+func (m *maker) action(ctx context.Context, n *graph.Node) (*Action, error) {
+	a := &Action{Node: n.ID, Kind: string(n.Kind), Phase: string(n.Phase), Owner: n.Owner, Addr: n.Addr}
+	switch n.Kind {
+	case graph.KindStep:
+		return m.step(a)
+	case graph.KindSource:
+		return m.source(ctx, a)
+	case graph.KindSnapshot:
+		return m.snapshot(ctx, a)
+	case graph.KindVerify:
+		return m.verify(a)
+	case graph.KindCommit:
+		return nil, nil // part of the snapshot action for the user
+	case graph.KindRetention:
+		return m.retention(ctx, a)
+	case graph.KindRestore:
+		return m.restore(ctx, a)
+	}
+	return nil, fmt.Errorf("plan: unknown node kind %q", n.Kind)
+}
+
+func (m *maker) step(a *Action) (*Action, error) {
+	st := m.ws.Config.Steps[a.Addr]
+	a.Marker = "~"
+	a.Summary = fmt.Sprintf("run %s (%s %s)", a.Addr, a.Phase, a.Owner)
+	a.Details = []string{m.ws.Redactor.String(st.Impl.Describe())}
+	m.p.Summary.Steps++
+	return a, nil
+}
+
+func (m *maker) backup(owner string) *config.Backup {
+	return m.ws.Config.Backups[owner]
+}
+
+func (m *maker) strategy(b *config.Backup) string {
+	if m.opts.Strategy != "" {
+		return m.opts.Strategy
+	}
+	return b.Strategy
+}
+
+// repoFor opens (without creating) the repository of a backup's target and
+// records its fingerprint for the stale-plan check.
+func (m *maker) repoFor(ctx context.Context, targetAddr string) (*repo.Repository, error) {
+	r, err := m.ws.Repo(ctx, targetAddr, false)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := m.p.Repos[targetAddr]; !ok {
+		fp, err := Fingerprint(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		m.p.Repos[targetAddr] = fp
+	}
+	return r, nil
+}
+
+func (m *maker) source(ctx context.Context, a *Action) (*Action, error) {
+	b := m.backup(a.Owner)
+	src := m.ws.Config.Sources[a.Addr]
+	a.Marker = "+"
+	facts, err := src.Impl.Inspect(ctx)
+	if err != nil {
+		a.Summary = "back up " + a.Addr
+		a.Error = "unreachable: " + err.Error()
+		return a, nil
+	}
+	a.Facts = &facts
+	a.Summary = "back up " + a.Addr + ": " + describeFacts(facts)
+	m.p.Summary.Sources++
+	m.p.Summary.Files += facts.Files
+	m.p.Summary.Bytes += facts.Bytes
+	r, err := m.repoFor(ctx, b.Target.Addr)
+	if err != nil {
+		a.Error = err.Error()
+		return a, nil
+	}
+	if m.strategy(b) == "full" {
+		a.Details = append(a.Details, "full: every byte is read again (stored data still deduplicates)")
+		return a, nil
+	}
+	parent, err := Latest(ctx, r, b.Name, SourceKey(a.Addr))
+	if err != nil {
+		a.Error = err.Error()
+		return a, nil
+	}
+	if parent == nil {
+		a.Details = append(a.Details, "incremental: no parent snapshot yet, so this one is full")
+	} else {
+		a.Parent = parent.ID
+		a.Details = append(a.Details, "incremental on "+parent.ID+": unchanged files are not read again")
+	}
+	return a, nil
+}
+
+func (m *maker) snapshot(ctx context.Context, a *Action) (*Action, error) {
+	b := m.backup(a.Owner)
+	t := m.ws.Config.Targets[b.Target.Addr]
+	r, err := m.repoFor(ctx, b.Target.Addr)
+	if err != nil {
+		a.Error = err.Error()
+	}
+	a.Marker = "+"
+	a.Summary = fmt.Sprintf("create snapshot of %s (%s) in %s", a.Owner, m.strategy(b), b.Target.Addr)
+	a.Details = []string{"repository: " + t.Impl.Location()}
+	if r == nil && err == nil {
+		a.Details = append(a.Details, "the repository does not exist yet and will be created")
+	}
+	m.p.Summary.Snapshots++
+	return a, nil
+}
+
+func (m *maker) verify(a *Action) (*Action, error) {
+	b := m.backup(a.Owner)
+	var what []string
+	if b.Verify.Checksums {
+		what = append(what, "re-read and authenticate every chunk")
+	}
+	if b.Verify.TestRestore {
+		what = append(what, "test-restore every source into a temporary place")
+	}
+	a.Marker = "+"
+	a.Summary = "verify the new snapshot of " + a.Owner + ": " + strings.Join(what, ", ")
+	return a, nil
+}
+
+func (m *maker) retention(ctx context.Context, a *Action) (*Action, error) {
+	b := m.backup(a.Owner)
+	r, err := m.repoFor(ctx, b.Target.Addr)
+	if err != nil {
+		a.Error = err.Error()
+		return a, nil
+	}
+	forget, err := Forgettable(ctx, r, b, m.ws.Now(), true)
+	if err != nil {
+		a.Error = err.Error()
+		return a, nil
+	}
+	a.Marker = "-"
+	a.Forget = forget
+	a.Summary = fmt.Sprintf("apply retention of %s (%s): forget %d snapshot(s)", a.Owner, PolicyString(b.Retention), len(forget))
+	if len(forget) == 0 {
+		a.Marker = "~"
+		a.Summary = fmt.Sprintf("apply retention of %s (%s): nothing to forget", a.Owner, PolicyString(b.Retention))
+	}
+	a.Details = forget
+	m.p.Summary.Forget += len(forget)
+	return a, nil
+}
+
+func describeFacts(f provider.Facts) string {
+	parts := []string{}
+	if f.Tables > 0 || f.Rows > 0 {
+		parts = append(parts, fmt.Sprintf("%d tables, %d rows", f.Tables, f.Rows))
+	}
+	if f.Files > 0 || f.Tables == 0 {
+		parts = append(parts, fmt.Sprintf("%d files", f.Files))
+	}
+	parts = append(parts, HumanBytes(f.Bytes))
+	if f.ServerVersion != "" {
+		parts = append(parts, f.ServerVersion)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,147 @@
+package repotest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/velinhq/velin/engine/storage"
+)
+
+// Mem is an in-memory storage.Storage. Safe for concurrent use.
+type Mem struct {
+	mu   sync.Mutex
+	objs map[string][]byte
+}
+
+var _ storage.Storage = (*Mem)(nil)
+
+// NewMem returns an empty storage.
+func NewMem() *Mem { return &Mem{objs: map[string][]byte{}} }
+
+// Put stores a copy of r's content.
+func (m *Mem) Put(ctx context.Context, name string, r io.Reader, size int64, opts storage.PutOptions) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("put %s: %w", name, err)
+	}
+	if size >= 0 && int64(len(data)) != size {
+		return fmt.Errorf("put %s: read %d bytes, want %d", name, len(data), size)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.objs[name]; ok && opts.IfAbsent {
+		return fmt.Errorf("put %s: %w", name, storage.ErrExists)
+	}
+	m.objs[name] = data
+	return nil
+}
+
+func (m *Mem) get(name string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.objs[name]
+	if !ok {
+		return nil, fmt.Errorf("get %s: %w", name, storage.ErrNotFound)
+	}
+	return d, nil
+}
+
+// Get opens a whole object.
+func (m *Mem) Get(ctx context.Context, name string) (io.ReadCloser, error) {
+	return m.GetRange(ctx, name, 0, -1)
+}
+
+// GetRange opens part of an object; a range past the end is cut short.
+func (m *Mem) GetRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d, err := m.get(name)
+	if err != nil {
+		return nil, err
+	}
+	if off < 0 || off > int64(len(d)) {
+		return nil, fmt.Errorf("get %s: offset %d out of range", name, off)
+	}
+	d = d[off:]
+	if n >= 0 && n < int64(len(d)) {
+		d = d[:n]
+	}
+	return io.NopCloser(bytes.NewReader(d)), nil
+}
+
+// Stat describes an object.
+func (m *Mem) Stat(ctx context.Context, name string) (storage.ObjectInfo, error) {
+	d, err := m.get(name)
+	if err != nil {
+		return storage.ObjectInfo{}, err
+	}
+	return storage.ObjectInfo{Name: name, Size: int64(len(d))}, nil
+}
+
+// List calls fn for a snapshot of the matching objects.
+func (m *Mem) List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error {
+	m.mu.Lock()
+	var infos []storage.ObjectInfo
+	for name, d := range m.objs {
+		if strings.HasPrefix(name, prefix) {
+			infos = append(infos, storage.ObjectInfo{Name: name, Size: int64(len(d))})
+		}
+	}
+	m.mu.Unlock()
+	for _, i := range infos {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete removes an object.
+func (m *Mem) Delete(ctx context.Context, name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.objs[name]; !ok {
+		return fmt.Errorf("delete %s: %w", name, storage.ErrNotFound)
+	}
+	delete(m.objs, name)
+	return nil
+}
+
+// Location names the storage.
+func (m *Mem) Location() string { return "memory" }
+
+// Names lists the stored object names with the given prefix (for tests).
+func (m *Mem) Names(prefix string) []string {
+	var out []string
+	_ = m.List(context.Background(), prefix, func(i storage.ObjectInfo) error {
+		out = append(out, i.Name)
+		return nil
+	})
+	return out
+}
+
+// Corrupt flips one byte of an object at off (for tests). It reports
+// whether the object exists and is long enough.
+func (m *Mem) Corrupt(name string, off int) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.objs[name]
+	if !ok || off >= len(d) {
+		return false
+	}
+	c := bytes.Clone(d)
+	c[off] ^= 0x40
+	m.objs[name] = c
+	return true
+}

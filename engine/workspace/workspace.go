@@ -1,0 +1,212 @@
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/velinhq/velin/engine/config"
+	"github.com/velinhq/velin/engine/redact"
+	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/engine/storage"
+	"github.com/velinhq/velin/engine/storage/local"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// Options say what to load and how repositories behave.
+type Options struct {
+	Path     string // -f: a file or directory; "" = current directory
+	Vars     []string
+	VarFiles []string
+	Env      []string
+	Registry *provider.Registry
+	Clock    func() time.Time
+	Version  string           // velin version, recorded in manifests
+	Warn     func(msg string) // stale locks and similar notices
+}
+
+// Workspace is a loaded configuration and its repositories. Safe for
+// concurrent use.
+type Workspace struct {
+	Config   *config.Config
+	Files    map[string]*hcl.File
+	Redactor *redact.Redactor
+	opts     Options
+
+	mu    sync.Mutex
+	repos map[string]*repo.Repository // by target address, or "dir:"+path
+}
+
+// Load reads the configuration. On error the Workspace is nil and files are
+// returned so the caller can print the diagnostics with their snippets.
+func Load(opts Options) (*Workspace, map[string]*hcl.File, hcl.Diagnostics) {
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Env == nil {
+		opts.Env = os.Environ()
+	}
+	cfg, files, diags := config.Load(config.LoadOptions{
+		Path: opts.Path, Vars: opts.Vars, VarFiles: opts.VarFiles,
+		Env: opts.Env, Registry: opts.Registry, Now: opts.Clock,
+	})
+	if diags.HasErrors() {
+		return nil, files, diags
+	}
+	ws := &Workspace{
+		Config:   cfg,
+		Files:    files,
+		Redactor: redact.New(cfg.Secrets...),
+		opts:     opts,
+		repos:    map[string]*repo.Repository{},
+	}
+	return ws, files, diags
+}
+
+// Now is the workspace clock.
+func (w *Workspace) Now() time.Time { return w.opts.Clock() }
+
+// Version is the velin version recorded in manifests.
+func (w *Workspace) Version() string { return w.opts.Version }
+
+// TargetAddrs lists the configured targets, sorted.
+func (w *Workspace) TargetAddrs() []string {
+	var out []string
+	for addr := range w.Config.Targets {
+		out = append(out, addr)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Target returns the configured target at addr ("target.local.disk").
+func (w *Workspace) Target(addr string) (*config.Target, error) {
+	t, ok := w.Config.Targets[addr]
+	if !ok {
+		return nil, fmt.Errorf("unknown target %q (known: %v)", addr, w.TargetAddrs())
+	}
+	return t, nil
+}
+
+func (w *Workspace) repoOptions(t provider.Target) (repo.Options, error) {
+	ro := t.Repo()
+	pass := ro.Passphrase
+	if ro.KeyFile != "" {
+		b, err := os.ReadFile(ro.KeyFile)
+		if err != nil {
+			return repo.Options{}, fmt.Errorf("read key_file: %w", err)
+		}
+		pass = trimNewline(string(b))
+		w.Redactor.Add(pass)
+	}
+	return repo.Options{
+		Passphrase:  pass,
+		Encryption:  ro.Encryption,
+		Compression: ro.Compression,
+		Clock:       w.opts.Clock,
+		Warn:        w.opts.Warn,
+		Version:     w.opts.Version,
+	}, nil
+}
+
+func trimNewline(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// Repo opens the repository of a target, creating it when create is true
+// and none exists. With create false a missing repository is (nil, nil):
+// plans and listings must not create anything.
+func (w *Workspace) Repo(ctx context.Context, targetAddr string, create bool) (*repo.Repository, error) {
+	t, err := w.Target(targetAddr)
+	if err != nil {
+		return nil, err
+	}
+	return w.open(ctx, targetAddr, t.Impl, "", create)
+}
+
+// RepoAt opens (or creates) a repository in a local directory with the
+// settings of the given target: `backup create --destination DIR`.
+func (w *Workspace) RepoAt(ctx context.Context, dir, likeTarget string, create bool) (*repo.Repository, error) {
+	t, err := w.Target(likeTarget)
+	if err != nil {
+		return nil, err
+	}
+	return w.open(ctx, "dir:"+dir, t.Impl, dir, create)
+}
+
+func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir string, create bool) (*repo.Repository, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if r, ok := w.repos[key]; ok {
+		return r, nil
+	}
+	loc := dir
+	if loc == "" {
+		loc = t.Location()
+	}
+	if !create && isMissingDir(loc) {
+		return nil, nil
+	}
+	st, err := w.storage(ctx, t, dir)
+	if err != nil {
+		return nil, err
+	}
+	o, err := w.repoOptions(t)
+	if err != nil {
+		return nil, err
+	}
+	var r *repo.Repository
+	if create {
+		r, _, err = repo.OpenOrInit(ctx, st, o)
+	} else {
+		r, err = repo.Open(ctx, st, o)
+		if errors.Is(err, repo.ErrNoRepository) {
+			return nil, nil
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open repository %s: %w", st.Location(), err)
+	}
+	w.repos[key] = r
+	return r, nil
+}
+
+// isMissingDir reports whether loc is a local path that does not exist, so
+// that opening it for reading would create it.
+func isMissingDir(loc string) bool {
+	if loc == "" || loc[0] != '/' {
+		return false
+	}
+	_, err := os.Stat(loc)
+	return errors.Is(err, os.ErrNotExist)
+}
+
+func (w *Workspace) storage(ctx context.Context, t provider.Target, dir string) (storage.Storage, error) {
+	if dir != "" {
+		return local.New(dir)
+	}
+	return t.Open(ctx)
+}
+
+// Close closes every opened repository.
+func (w *Workspace) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var first error
+	for k, r := range w.repos {
+		if err := r.Close(); err != nil && first == nil {
+			first = err
+		}
+		delete(w.repos, k)
+	}
+	return first
+}
