@@ -113,8 +113,8 @@ func (l *loader) assign(v *Variable, src *valueSource) hcl.Diagnostics {
 		l.failed["var."+v.Name] = true
 		return hcl.Diagnostics{missingValue(v)}
 	}
-	if v.Sensitive && src.raw != nil {
-		l.cfg.Secrets = append(l.cfg.Secrets, *src.raw)
+	if v.Sensitive {
+		l.cfg.Secrets = append(l.cfg.Secrets, src.secrets()...)
 	}
 	val, diags := src.convert(v)
 	if diags.HasErrors() {

@@ -1,0 +1,39 @@
+# velin — see README.md. `make test` is what CI runs (through .ci/run).
+GO        ?= go
+PKGS      := ./...
+FUZZTIME  ?= 4s
+BIN       := bin/velin
+
+.PHONY: all build test vet unit fuzz-short fuzz bench quickstart clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/velin
+
+## test: vet, unit and end-to-end tests with the race detector, then a short fuzz pass.
+test: vet unit fuzz-short
+
+vet:
+	$(GO) vet $(PKGS)
+
+unit:
+	$(GO) test -race -count=1 -timeout 12m $(PKGS)
+
+## fuzz-short: every fuzz target for $(FUZZTIME) (CI); `make fuzz FUZZTIME=5m` for longer.
+fuzz-short fuzz:
+	@set -e; for spec in $$(scripts/fuzz-targets.sh); do \
+		pkg=$${spec%%:*}; fn=$${spec##*:}; \
+		echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+## bench: velin against restic on ../shared/bench's dataset (not part of test).
+bench:
+	bash scripts/bench/run.sh
+
+quickstart:
+	$(GO) run ./examples/quickstart
+
+clean:
+	rm -rf bin

@@ -1,0 +1,113 @@
+package config
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// decodeProviders decodes every source, target and step block through its
+// provider type.
+func (l *loader) decodeProviders(b rootBlocks) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, blk := range b.sources {
+		diags = append(diags, l.decodeSource(blk)...)
+	}
+	for _, blk := range b.targets {
+		diags = append(diags, l.decodeTarget(blk)...)
+	}
+	for _, blk := range b.steps {
+		diags = append(diags, l.decodeStep(blk)...)
+	}
+	return diags
+}
+
+func (l *loader) decodeSource(blk *hcl.Block) hcl.Diagnostics {
+	typ, known := l.opts.Registry.Source(blk.Labels[0])
+	diags, ok := l.providerReady(blk, known)
+	if !ok {
+		return diags
+	}
+	impl, d := typ.Decode(blk.Body, l.decodeContext())
+	diags = append(diags, d...)
+	if !d.HasErrors() && impl != nil {
+		s := &Source{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
+		l.cfg.Sources[s.Addr()] = s
+	}
+	return diags
+}
+
+func (l *loader) decodeTarget(blk *hcl.Block) hcl.Diagnostics {
+	typ, known := l.opts.Registry.Target(blk.Labels[0])
+	diags, ok := l.providerReady(blk, known)
+	if !ok {
+		return diags
+	}
+	impl, d := typ.Decode(blk.Body, l.decodeContext())
+	diags = append(diags, d...)
+	if !d.HasErrors() && impl != nil {
+		t := &Target{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
+		l.cfg.Targets[t.Addr()] = t
+	}
+	return diags
+}
+
+func (l *loader) decodeStep(blk *hcl.Block) hcl.Diagnostics {
+	typ, known := l.opts.Registry.Step(blk.Labels[0])
+	diags, ok := l.providerReady(blk, known)
+	if !ok {
+		return diags
+	}
+	impl, d := typ.Decode(blk.Body, l.decodeContext())
+	diags = append(diags, d...)
+	if !d.HasErrors() && impl != nil {
+		s := &Step{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
+		l.cfg.Steps[s.Addr()] = s
+	}
+	return diags
+}
+
+// providerReady says whether blk's body should go to its provider: not a
+// duplicate, a known type, and no reference to an undeclared or failed
+// variable or local (which would only cause follow-on errors).
+func (l *loader) providerReady(blk *hcl.Block, known bool) (hcl.Diagnostics, bool) {
+	if !l.isFirst(blk) {
+		return nil, false
+	}
+	if !known {
+		return hcl.Diagnostics{l.unknownType(blk)}, false
+	}
+	var diags hcl.Diagnostics
+	failed := false
+	for _, expr := range bodyExprs(blk.Body) {
+		d, f := l.checkRefs(expr)
+		diags = append(diags, d...)
+		failed = failed || f
+	}
+	return diags, !failed
+}
+
+func (l *loader) unknownType(blk *hcl.Block) *hcl.Diagnostic {
+	names := l.opts.Registry.Names(blk.Type)
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("Unknown %s type", blk.Type),
+		Detail: fmt.Sprintf("There is no %s type %q.%s Known %s types: %s.",
+			blk.Type, blk.Labels[0], didYouMean(blk.Labels[0], names), blk.Type, quotedList(names)),
+		Subject: blk.LabelRanges[0].Ptr(),
+	}
+}
+
+// decodeContext is what a provider gets: the unmarked evaluation context,
+// the plan directory and a way to register secrets.
+func (l *loader) decodeContext() provider.DecodeContext {
+	return provider.DecodeContext{
+		Eval: l.ctx,
+		Dir:  l.cfg.Dir,
+		Secret: func(value string) {
+			l.cfg.Secrets = append(l.cfg.Secrets, value)
+		},
+	}
+}

@@ -1,0 +1,209 @@
+package graph
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/velinhq/velin/engine/config"
+)
+
+// Build compiles the blocks chosen by sel into a graph. Configuration
+// mistakes (dependency cycles, unknown names, references to undeclared
+// blocks) are diagnostics; the graph is nil when any is an error. Cycles
+// are looked for in the whole configuration, not only in the selection.
+func Build(cfg *config.Config, sel Selection) (*Graph, hcl.Diagnostics) {
+	bs := collectBlocks(cfg)
+	diags := checkDependsOn(bs)
+	diags = append(diags, findCycles(bs)...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	chosen, d := selectBlocks(cfg, sel, bs)
+	if diags = append(diags, d...); diags.HasErrors() {
+		return nil, diags
+	}
+	b := &builder{cfg: cfg, nodes: map[string]*Node{}, deps: map[string][]string{}}
+	units := make(map[string]*unit, len(chosen))
+	for _, addr := range chosen {
+		if bk := cfg.Backups[addr]; bk != nil {
+			units[addr] = b.backup(bk)
+		} else {
+			units[addr] = b.restore(cfg.Restores[addr])
+		}
+	}
+	for _, addr := range chosen {
+		b.dependsOn(units[addr], bs[addr], units)
+	}
+	if diags = append(diags, b.diags...); diags.HasErrors() {
+		return nil, diags
+	}
+	g, err := newGraph(b.nodes, b.deps)
+	if err != nil {
+		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Internal error", Detail: err.Error()})
+	}
+	return g, diags
+}
+
+// builder accumulates nodes and edges.
+type builder struct {
+	cfg   *config.Config
+	nodes map[string]*Node
+	deps  map[string][]string
+	diags hcl.Diagnostics
+}
+
+// unit is the nodes of one backup or restore.
+type unit struct {
+	ids   []string // in the order they were added
+	roots []string // nodes without dependencies inside the unit
+}
+
+func (b *builder) backup(bk *config.Backup) *unit {
+	u, owner := &unit{}, bk.Addr()
+	tail := b.steps(u, owner, PhaseBefore, bk.Before, nil)
+	var sources []string
+	for _, ref := range bk.Sources {
+		src := b.cfg.Sources[ref.Addr]
+		if src == nil {
+			b.undeclared("source", ref)
+			continue
+		}
+		n := &Node{ID: owner + "/" + ref.Addr, Kind: KindSource, Phase: PhaseMain, Owner: owner, Addr: ref.Addr, Range: src.DeclRange}
+		if b.add(u, n, ref.Range, tail) {
+			sources = append(sources, n.ID)
+		}
+	}
+	if len(sources) == 0 {
+		sources = tail
+	}
+	last := b.main(u, owner, KindSnapshot, bk.DeclRange, sources)
+	if bk.Verify.Checksums || bk.Verify.TestRestore {
+		last = b.main(u, owner, KindVerify, bk.DeclRange, last)
+	}
+	commit := b.main(u, owner, KindCommit, bk.DeclRange, last)
+	afterDeps := commit
+	if bk.Retention != nil {
+		afterDeps = slices.Concat(commit, b.main(u, owner, KindRetention, bk.Retention.DeclRange, commit))
+	}
+	b.steps(u, owner, PhaseAfter, bk.After, afterDeps)
+	b.steps(u, owner, PhaseFinally, bk.Finally, slices.Clone(u.ids))
+	b.findRoots(u)
+	return u
+}
+
+func (b *builder) restore(r *config.Restore) *unit {
+	u, owner := &unit{}, r.Addr()
+	from := b.cfg.Backups[r.From.Addr]
+	if from == nil {
+		b.undeclared("backup", r.From)
+		return u
+	}
+	tail := b.steps(u, owner, PhaseBefore, r.Before, nil)
+	refs := r.Sources
+	if len(refs) == 0 {
+		refs = from.Sources
+	}
+	var restored []string
+	for _, ref := range refs {
+		if id, ok := b.restoreSource(u, owner, from, ref, tail); ok {
+			restored = append(restored, id)
+		}
+	}
+	if len(restored) == 0 {
+		restored = tail
+	}
+	b.steps(u, owner, PhaseAfter, r.After, restored)
+	b.steps(u, owner, PhaseFinally, r.Finally, slices.Clone(u.ids))
+	b.findRoots(u)
+	return u
+}
+
+func (b *builder) restoreSource(u *unit, owner string, from *config.Backup, ref config.Ref, deps []string) (string, bool) {
+	src := b.cfg.Sources[ref.Addr]
+	if src == nil {
+		b.undeclared("source", ref)
+		return "", false
+	}
+	if !slices.ContainsFunc(from.Sources, func(s config.Ref) bool { return s.Addr == ref.Addr }) {
+		b.diags = append(b.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Source not in backup",
+			Detail:   fmt.Sprintf("%s is not a source of %s, so its snapshots cannot restore it.", ref.Addr, from.Addr()),
+			Subject:  ref.Range.Ptr(),
+		})
+		return "", false
+	}
+	n := &Node{ID: owner + "/" + ref.Addr, Kind: KindRestore, Phase: PhaseMain, Owner: owner, Addr: ref.Addr, Range: src.DeclRange}
+	return n.ID, b.add(u, n, ref.Range, deps)
+}
+
+// steps adds a chain of step nodes, the first depending on after. It
+// returns what comes next must depend on: the last step, or after when
+// there is none.
+func (b *builder) steps(u *unit, owner string, phase Phase, refs []config.Ref, after []string) []string {
+	for _, ref := range refs {
+		st := b.cfg.Steps[ref.Addr]
+		if st == nil {
+			b.undeclared("step", ref)
+			continue
+		}
+		n := &Node{ID: owner + "/" + string(phase) + "/" + ref.Addr, Kind: KindStep, Phase: phase, Owner: owner, Addr: ref.Addr, Range: st.DeclRange}
+		if b.add(u, n, ref.Range, after) {
+			after = []string{n.ID}
+		}
+	}
+	return after
+}
+
+// main adds the owner's node of the given kind ("backup.x/commit").
+func (b *builder) main(u *unit, owner string, kind Kind, rng hcl.Range, deps []string) []string {
+	n := &Node{ID: owner + "/" + string(kind), Kind: kind, Phase: PhaseMain, Owner: owner, Addr: owner, Range: rng}
+	b.add(u, n, rng, deps)
+	return []string{n.ID}
+}
+
+// add records n unless its ID is taken (the same block listed twice).
+func (b *builder) add(u *unit, n *Node, ref hcl.Range, deps []string) bool {
+	if _, dup := b.nodes[n.ID]; dup {
+		b.diags = append(b.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Duplicate reference",
+			Detail:   fmt.Sprintf("%s lists %s more than once (%s).", n.Owner, n.Addr, n.Phase),
+			Subject:  ref.Ptr(),
+		})
+		return false
+	}
+	b.nodes[n.ID] = n
+	b.deps[n.ID] = slices.Clone(deps)
+	u.ids = append(u.ids, n.ID)
+	return true
+}
+
+func (b *builder) undeclared(kind string, ref config.Ref) {
+	b.diags = append(b.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Reference to undeclared " + kind,
+		Detail:   fmt.Sprintf("%s is not declared.", ref.Addr),
+		Subject:  ref.Range.Ptr(),
+	})
+}
+
+func (b *builder) findRoots(u *unit) {
+	for _, id := range u.ids {
+		if len(b.deps[id]) == 0 {
+			u.roots = append(u.roots, id)
+		}
+	}
+}
+
+// dependsOn makes every root of u depend on every node of the blocks blk
+// names in depends_on.
+func (b *builder) dependsOn(u *unit, blk *block, units map[string]*unit) {
+	for _, ref := range blk.dependsOn {
+		for _, root := range u.roots {
+			b.deps[root] = append(b.deps[root], units[ref.Addr].ids...)
+		}
+	}
+}

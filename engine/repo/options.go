@@ -1,0 +1,78 @@
+package repo
+
+import (
+	"errors"
+	"os"
+	"time"
+)
+
+// Sentinel errors.
+var (
+	ErrNoRepository       = errors.New("no repository at this location")
+	ErrRepositoryExists   = errors.New("a repository already exists at this location")
+	ErrWrongPassphrase    = errors.New("wrong passphrase: no key of the repository opens with it")
+	ErrNoPassphrase       = errors.New("no passphrase: set passphrase or key_file on the target, or encryption = \"none\" for an unencrypted repository")
+	ErrSnapshotNotFound   = errors.New("snapshot not found")
+	ErrAmbiguousID        = errors.New("ambiguous snapshot id")
+	ErrLocked             = errors.New("repository is locked")
+	ErrEncryptionMismatch = errors.New("encryption setting does not match the repository")
+)
+
+// Encryption modes.
+const (
+	EncryptionAES  = "aes-256-gcm"
+	EncryptionNone = "none"
+)
+
+// Options configure Init and Open.
+type Options struct {
+	Passphrase  string           // secret
+	Encryption  string           // "aes-256-gcm" (default when "") or "none"
+	Compression int              // zstd level 1..22; 0 = default; -1 = none
+	Clock       func() time.Time // nil = time.Now
+	Warn        func(msg string) // nil = discard; stale-lock messages etc.
+	Host        string           // "" = os.Hostname()
+	Version     string           // velin version recorded in manifests
+
+	// kdf overrides the scrypt cost (tests only; zero = crypto.DefaultKDF).
+	kdfN int
+}
+
+// DefaultCompression is the zstd level used when Options.Compression is 0:
+// level 1 ("fastest") keeps the whole pipeline above 150 MB/s on 2 cores.
+const DefaultCompression = 1
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Warn == nil {
+		o.Warn = func(string) {}
+	}
+	if o.Host == "" {
+		o.Host, _ = os.Hostname()
+	}
+	if o.Encryption == "" {
+		o.Encryption = EncryptionAES
+	}
+	if o.Compression == 0 {
+		o.Compression = DefaultCompression
+	}
+	return o
+}
+
+func (o Options) validate() error {
+	switch o.Encryption {
+	case EncryptionAES:
+		if o.Passphrase == "" {
+			return ErrNoPassphrase
+		}
+	case EncryptionNone:
+	default:
+		return errors.New("unknown encryption " + o.Encryption + ` (want "aes-256-gcm" or "none")`)
+	}
+	if o.Compression < -1 || o.Compression > 22 {
+		return errors.New("compression level must be 1..22, 0 for the default or -1 for none")
+	}
+	return nil
+}
