@@ -48,10 +48,10 @@ func stdlibFunctions() map[string]function.Function {
 		"chomp": stdlib.ChompFunc, "indent": stdlib.IndentFunc, "strrev": stdlib.ReverseFunc,
 		"replace": stdlib.ReplaceFunc, "regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc,
 		"regex_replace": stdlib.RegexReplaceFunc,
-		"split": stdlib.SplitFunc, "join": stdlib.JoinFunc, "substr": stdlib.SubstrFunc,
+		"split":         stdlib.SplitFunc, "join": stdlib.JoinFunc, "substr": stdlib.SubstrFunc,
 		"strlen": stdlib.StrlenFunc, "format": stdlib.FormatFunc, "formatlist": stdlib.FormatListFunc,
 		"formatdate": stdlib.FormatDateFunc,
-		"concat": stdlib.ConcatFunc, "length": stdlib.LengthFunc, "contains": stdlib.ContainsFunc,
+		"concat":     stdlib.ConcatFunc, "length": lengthFunc(), "contains": stdlib.ContainsFunc,
 		"keys": stdlib.KeysFunc, "values": stdlib.ValuesFunc, "merge": stdlib.MergeFunc,
 		"lookup": stdlib.LookupFunc, "element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc,
 		"distinct": stdlib.DistinctFunc, "compact": stdlib.CompactFunc, "reverse": stdlib.ReverseListFunc,
@@ -59,6 +59,22 @@ func stdlibFunctions() map[string]function.Function {
 		"zipmap": stdlib.ZipmapFunc, "coalesce": stdlib.CoalesceFunc,
 		"coalescelist": stdlib.CoalesceListFunc, "setunion": stdlib.SetUnionFunc,
 	}
+}
+
+// lengthFunc is length(value): the number of characters of a string, or
+// of elements of a list, set, tuple, map or object.
+func lengthFunc() function.Function {
+	return function.New(&function.Spec{
+		Description: "Returns the length of a string or a collection.",
+		Params:      []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType}},
+		Type:        function.StaticReturnType(cty.Number),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if args[0].Type() == cty.String {
+				return stdlib.Strlen(args[0])
+			}
+			return stdlib.Length(args[0])
+		},
+	})
 }
 
 // envFunc is env(name) or env(name, default).

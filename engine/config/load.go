@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/velinhq/velin/engine/redact"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -78,7 +79,20 @@ func Load(opts LoadOptions) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
 	}
 	diags := l.load()
 	l.cfg.Secrets = uniqueSecrets(l.cfg.Secrets)
+	redactDiags(diags, l.cfg.Secrets)
 	return l.cfg, l.files, diags
+}
+
+// redactDiags masks secrets in the diagnostics' texts (a function error may
+// quote an argument). Source snippets are masked by WriteDiagnostics.
+func redactDiags(diags hcl.Diagnostics, secrets []string) {
+	if len(secrets) == 0 {
+		return
+	}
+	r := redact.New(secrets...)
+	for _, d := range diags {
+		d.Summary, d.Detail = r.String(d.Summary), r.String(d.Detail)
+	}
 }
 
 func newConfig() *Config {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -31,7 +32,7 @@ func (l *loader) decodeSource(blk *hcl.Block) hcl.Diagnostics {
 		return diags
 	}
 	impl, d := typ.Decode(blk.Body, l.decodeContext())
-	diags = append(diags, d...)
+	diags = append(diags, dropFollowOns(d)...)
 	if !d.HasErrors() && impl != nil {
 		s := &Source{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
 		l.cfg.Sources[s.Addr()] = s
@@ -46,7 +47,7 @@ func (l *loader) decodeTarget(blk *hcl.Block) hcl.Diagnostics {
 		return diags
 	}
 	impl, d := typ.Decode(blk.Body, l.decodeContext())
-	diags = append(diags, d...)
+	diags = append(diags, dropFollowOns(d)...)
 	if !d.HasErrors() && impl != nil {
 		t := &Target{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
 		l.cfg.Targets[t.Addr()] = t
@@ -61,7 +62,7 @@ func (l *loader) decodeStep(blk *hcl.Block) hcl.Diagnostics {
 		return diags
 	}
 	impl, d := typ.Decode(blk.Body, l.decodeContext())
-	diags = append(diags, d...)
+	diags = append(diags, dropFollowOns(d)...)
 	if !d.HasErrors() && impl != nil {
 		s := &Step{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
 		l.cfg.Steps[s.Addr()] = s
@@ -95,7 +96,7 @@ func (l *loader) unknownType(blk *hcl.Block) *hcl.Diagnostic {
 		Severity: hcl.DiagError,
 		Summary:  fmt.Sprintf("Unknown %s type", blk.Type),
 		Detail: fmt.Sprintf("There is no %s type %q.%s Known %s types: %s.",
-			blk.Type, blk.Labels[0], didYouMean(blk.Labels[0], names), blk.Type, quotedList(names)),
+			blk.Type, blk.Labels[0], didYouMean(blk.Labels[0], names), blk.Type, quotedList(names, "and")),
 		Subject: blk.LabelRanges[0].Ptr(),
 	}
 }
@@ -110,4 +111,23 @@ func (l *loader) decodeContext() provider.DecodeContext {
 			l.cfg.Secrets = append(l.cfg.Secrets, value)
 		},
 	}
+}
+
+// dropFollowOns removes the "value must be known" errors gohcl adds after
+// an expression already failed (a failed expression yields an unknown
+// value; nothing else in a configuration is unknown).
+func dropFollowOns(diags hcl.Diagnostics) hcl.Diagnostics {
+	if !diags.HasErrors() {
+		return diags
+	}
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		if !strings.HasSuffix(d.Detail, "value must be known") {
+			out = append(out, d)
+		}
+	}
+	if !out.HasErrors() {
+		return diags
+	}
+	return out
 }

@@ -59,8 +59,8 @@ func levenshtein(a, b string) int {
 	return prev[len(rb)]
 }
 
-// quotedList formats names as `"a", "b" and "c"` for messages.
-func quotedList(names []string) string {
+// quotedList formats names as `"a", "b" and "c"` (or "or") for messages.
+func quotedList(names []string, conj string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
 		q[i] = fmt.Sprintf("%q", n)
@@ -71,5 +71,5 @@ func quotedList(names []string) string {
 	case 1:
 		return q[0]
 	}
-	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+	return strings.Join(q[:len(q)-1], ", ") + " " + conj + " " + q[len(q)-1]
 }

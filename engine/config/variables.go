@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
@@ -43,7 +44,9 @@ func (l *loader) decodeVariables(blocks []*hcl.Block) hcl.Diagnostics {
 	}
 	given, d := l.givenValues()
 	diags = append(diags, d...)
-	for name, v := range l.cfg.Variables {
+	for _, name := range sortedKeys(l.cfg.Variables) {
+		v := l.cfg.Variables[name]
+		diags = append(diags, l.assignDefault(v, defaults[name])...)
 		src := defaults[name]
 		if g, ok := given[name]; ok {
 			src = g
@@ -102,6 +105,27 @@ func literal(attr *hcl.Attribute, ty cty.Type, set func(cty.Value)) hcl.Diagnost
 	return nil
 }
 
+// assignDefault converts the default to v's type into v.Default. A bad
+// default is an error even when a value is given.
+func (l *loader) assignDefault(v *Variable, def *valueSource) hcl.Diagnostics {
+	if def == nil || l.failed["var."+v.Name] {
+		return nil
+	}
+	if v.Sensitive {
+		l.cfg.Secrets = append(l.cfg.Secrets, def.secrets()...)
+	}
+	val, diags := def.convert(v)
+	if diags.HasErrors() {
+		l.failed["var."+v.Name] = true
+		return diags
+	}
+	if v.Sensitive {
+		val = val.Mark(sensitiveMark)
+	}
+	v.Default = val
+	return nil
+}
+
 // assign converts src to v's type and stores it as v.Value, marking and
 // collecting it when v is sensitive.
 func (l *loader) assign(v *Variable, src *valueSource) hcl.Diagnostics {
@@ -120,9 +144,6 @@ func (l *loader) assign(v *Variable, src *valueSource) hcl.Diagnostics {
 	if diags.HasErrors() {
 		l.failed["var."+v.Name] = true
 		return diags
-	}
-	if src.origin == "default" {
-		v.Default = val
 	}
 	if v.Sensitive {
 		secrets := leafStrings(val)
@@ -163,3 +184,13 @@ func shortSecretWarning(v *Variable, secrets []string) hcl.Diagnostics {
 
 // minSecretLen is the length below which a secret draws a warning.
 const minSecretLen = 4
+
+// sortedKeys returns m's keys in order, for deterministic diagnostics.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -10,10 +10,9 @@ import (
 // GetRange, Stat and Delete when no object has the given name.
 var ErrNotFound = errors.New("object not found")
 
-// ErrExists is returned by Put with PutIfAbsent when the name is already taken.
-// Storages that cannot do a conditional write (plain S3) document that they
-// return it best effort; the repository never relies on it for correctness
-// except for lock files, where a lagging listing is handled separately.
+// ErrExists is returned by Put with IfAbsent when the name is already taken.
+// Of racing IfAbsent writers exactly one wins; an S3 implementation uses a
+// conditional write (If-None-Match: *) for it.
 var ErrExists = errors.New("object already exists")
 
 // ObjectInfo describes a stored object.
@@ -31,13 +30,21 @@ type PutOptions struct {
 // Storage is an object store with S3 semantics.
 //
 // Names are slash-separated relative paths of printable ASCII ("keys/…",
-// "data/ab/…"); they never start with "/" and never contain "..".
+// "data/ab/…"); they never start with "/", never contain "." or ".."
+// segments, and the repository never stores both "a" and "a/b" (a local
+// directory cannot). Implementations reject other names.
 //
-// Every method is safe for concurrent use. Every method honours ctx.
+// Every method is safe for concurrent use. Every method honours ctx: a
+// cancelled context gives an error wrapping context.Canceled and no effect.
+//
+// The shared suite (storagetest.Run) pins down the details below; a new
+// implementation must pass it.
 type Storage interface {
 	// Put stores the object atomically: a reader sees either no object or
 	// the whole content, never a prefix. size is the exact length of r
-	// (-1 if unknown). Put reads r to EOF but does not close it. The object is
+	// (-1 if unknown). Put reads r to EOF but does not close it. When r fails
+	// or yields a different length than size, Put stores nothing and returns
+	// an error wrapping the reader's. The object is
 	// durable when Put returns nil (fsynced on local disk). Writing the same
 	// name twice replaces the object; the repository only does that with
 	// identical content, so a retry after an error is always safe.
@@ -47,8 +54,9 @@ type Storage interface {
 	// A missing object is ErrNotFound.
 	Get(ctx context.Context, name string) (io.ReadCloser, error)
 
-	// GetRange opens length bytes at offset. length < 0 means to the end.
-	// The caller closes the reader. A missing object is ErrNotFound.
+	// GetRange opens length bytes at offset. length < 0 means to the end; a
+	// range running past the end is cut at the end (as S3 does). The caller
+	// closes the reader. A missing object is ErrNotFound.
 	GetRange(ctx context.Context, name string, offset, length int64) (io.ReadCloser, error)
 
 	// Stat describes one object. A missing object is ErrNotFound.

@@ -43,9 +43,10 @@ type Workspace struct {
 	repos map[string]*repo.Repository // by target address, or "dir:"+path
 }
 
-// Load reads the configuration. On error the Workspace is nil and files are
-// returned so the caller can print the diagnostics with their snippets.
-func Load(opts Options) (*Workspace, map[string]*hcl.File, hcl.Diagnostics) {
+// Load reads the configuration. The Workspace is never nil: on error its
+// Config is partial and only Files and Redactor may be used, to print the
+// diagnostics with their snippets and with secrets masked.
+func Load(opts Options) (*Workspace, hcl.Diagnostics) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
@@ -56,9 +57,6 @@ func Load(opts Options) (*Workspace, map[string]*hcl.File, hcl.Diagnostics) {
 		Path: opts.Path, Vars: opts.Vars, VarFiles: opts.VarFiles,
 		Env: opts.Env, Registry: opts.Registry, Now: opts.Clock,
 	})
-	if diags.HasErrors() {
-		return nil, files, diags
-	}
 	ws := &Workspace{
 		Config:   cfg,
 		Files:    files,
@@ -66,7 +64,7 @@ func Load(opts Options) (*Workspace, map[string]*hcl.File, hcl.Diagnostics) {
 		opts:     opts,
 		repos:    map[string]*repo.Repository{},
 	}
-	return ws, files, diags
+	return ws, diags
 }
 
 // Now is the workspace clock.

@@ -41,8 +41,8 @@ type Sink interface {
 
 // Tree is one source's saved entries, read back for restore and verification.
 type Tree interface {
-	// Walk calls fn for every entry in lexical path order, so a directory
-	// comes before its children. An error from fn stops the walk.
+	// Walk calls fn for every entry depth-first, siblings sorted by name, so
+	// a directory comes before its children. An error from fn stops the walk.
 	Walk(ctx context.Context, fn func(Entry) error) error
 
 	// Open returns the content of a KindFile entry yielded by Walk; every

@@ -28,10 +28,10 @@ func testInclude(t *testing.T, h Harness) {
 	if deep == "" {
 		t.Fatal("tree has no file two levels deep")
 	}
-	include := []string{path.Dir(deep) + "/*", "**/*hard*"}
+	include := []string{path.Dir(deep) + "/*", "**/*hard*", path.Dir(path.Dir(deep))}
 	want := map[string]bool{}
 	for p := range entries {
-		if matchAny(include, p) {
+		if includedBy(include, p) {
 			for q := p; q != "."; q = path.Dir(q) {
 				want[q] = true
 			}
@@ -59,10 +59,14 @@ func testInclude(t *testing.T, h Harness) {
 	compareContent(t, tree, entries[deep], filepath.Join(dest, filepath.FromSlash(deep)))
 }
 
-func matchAny(globs []string, p string) bool {
-	for _, g := range globs {
-		if ok, _ := doublestar.Match(g, p); ok {
-			return true
+// includedBy says whether p or a parent of p matches a glob: an included
+// directory brings its whole subtree.
+func includedBy(globs []string, p string) bool {
+	for q := p; q != "."; q = path.Dir(q) {
+		for _, g := range globs {
+			if ok, _ := doublestar.Match(g, q); ok {
+				return true
+			}
 		}
 	}
 	return false
@@ -102,10 +106,18 @@ func hostileTrees() []hostile {
 	return []hostile{
 		{name: "DotDot", entries: func(base string) []provider.Entry { return []provider.Entry{file("../evil")} }, refuse: true},
 		{name: "InnerDotDot", entries: func(base string) []provider.Entry { return []provider.Entry{dir, file("x/../../evil")} }, refuse: true},
-		{name: "Absolute", entries: func(base string) []provider.Entry { return []provider.Entry{file(filepath.ToSlash(filepath.Join(base, "evil")))} }, refuse: true},
-		{name: "SymlinkThenFile", entries: func(base string) []provider.Entry { return []provider.Entry{dir, link("x/link", base), file("x/link/evil")} }, refuse: true},
-		{name: "RelativeSymlinkThenFile", entries: func(base string) []provider.Entry { return []provider.Entry{dir, link("x/link", "../.."), file("x/link/evil")} }, refuse: true},
-		{name: "HardlinkOutside", entries: func(base string) []provider.Entry { return []provider.Entry{dir, {Path: "x/h", Kind: provider.KindHardlink, Target: "../outside.txt"}} }, refuse: true},
+		{name: "Absolute", entries: func(base string) []provider.Entry {
+			return []provider.Entry{file(filepath.ToSlash(filepath.Join(base, "evil")))}
+		}, refuse: true},
+		{name: "SymlinkThenFile", entries: func(base string) []provider.Entry {
+			return []provider.Entry{dir, link("x/link", base), file("x/link/evil")}
+		}, refuse: true},
+		{name: "RelativeSymlinkThenFile", entries: func(base string) []provider.Entry {
+			return []provider.Entry{dir, link("x/link", "../.."), file("x/link/evil")}
+		}, refuse: true},
+		{name: "HardlinkOutside", entries: func(base string) []provider.Entry {
+			return []provider.Entry{dir, {Path: "x/h", Kind: provider.KindHardlink, Target: "../outside.txt"}}
+		}, refuse: true},
 		{
 			name: "ExistingSymlinkDir", entries: func(base string) []provider.Entry { return []provider.Entry{dir, file("x/link/evil")} }, refuse: true,
 			prepare: func(t testing.TB, base, dest string) {

@@ -156,6 +156,11 @@ type captured struct {
 	sparse bool
 }
 
+func (c captured) String() string {
+	return fmt.Sprintf("%s %v mtime=%s size=%d sum=%x target=%q group=%q sparse=%v",
+		c.kind, c.perm, c.mtime.Format(time.RFC3339Nano), c.size, c.sum[:6], c.target, c.group, c.sparse)
+}
+
 // CaptureDir records every entry under dir (not dir itself). The returned
 // checker fails t unless the directory at has exactly the same entries:
 // kind, permissions, content, symlink targets, modification times (not for
@@ -173,7 +178,7 @@ func CaptureDir(t testing.TB, dir string) func(t testing.TB, at string) {
 				continue
 			}
 			if g != w {
-				t.Errorf("%s: restored %+v, want %+v", p, g, w)
+				t.Errorf("%s: restored %v, want %v", p, g, w)
 			}
 		}
 		for p := range got {

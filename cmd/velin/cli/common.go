@@ -16,20 +16,20 @@ import (
 
 // load reads the configuration, printing diagnostics (warnings too) on stderr.
 func (g *globalOptions) load() (*workspace.Workspace, error) {
-	ws, files, diags := workspace.Load(workspace.Options{
+	ws, diags := workspace.Load(workspace.Options{
 		Path: g.Path, Vars: g.Vars, VarFiles: g.VarFiles, Env: g.env.Environ,
 		Registry: all.Registry(), Clock: g.env.Clock, Version: Version,
 		Warn: func(msg string) { fmt.Fprintln(g.env.Stderr, "Warning: "+g.redact(msg)) },
 	})
+	g.redactor = ws.Redactor
 	if len(diags) > 0 {
-		if err := config.WriteDiagnostics(g.env.Stderr, files, diags, g.env.Terminal); err != nil {
+		if err := config.WriteDiagnostics(g.env.Stderr, ws.Files, diags, g.env.Terminal, ws.Config.Secrets...); err != nil {
 			return nil, err
 		}
 	}
 	if diags.HasErrors() {
 		return nil, errReported
 	}
-	g.redactor = ws.Redactor
 	return ws, nil
 }
 
@@ -37,7 +37,7 @@ func (g *globalOptions) load() (*workspace.Workspace, error) {
 func (g *globalOptions) build(ws *workspace.Workspace, sel graph.Selection) (*graph.Graph, error) {
 	gr, diags := graph.Build(ws.Config, sel)
 	if len(diags) > 0 {
-		if err := config.WriteDiagnostics(g.env.Stderr, ws.Files, diags, g.env.Terminal); err != nil {
+		if err := config.WriteDiagnostics(g.env.Stderr, ws.Files, diags, g.env.Terminal, ws.Config.Secrets...); err != nil {
 			return nil, err
 		}
 	}

@@ -91,3 +91,10 @@ func (m *Master) HasPack(id pack.ID) bool {
 	_, ok := m.packNo[id]
 	return ok
 }
+
+// Reset forgets everything.
+func (m *Master) Reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.packs, m.packNo, m.blobs = nil, map[pack.ID]uint32{}, map[pack.ID]entry{}
+}

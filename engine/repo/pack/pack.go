@@ -143,3 +143,16 @@ func (b Blob) validate(packLen int64) error {
 	}
 	return nil
 }
+
+// MarshalText encodes the id as hex (JSON strings in trees).
+func (id ID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText decodes 64 hex digits.
+func (id *ID) UnmarshalText(b []byte) error {
+	v, err := ParseID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}

@@ -24,10 +24,10 @@ func NewMem() *Mem { return &Mem{objs: map[string][]byte{}} }
 
 // Put stores a copy of r's content.
 func (m *Mem) Put(ctx context.Context, name string, r io.Reader, size int64, opts storage.PutOptions) error {
-	if err := ctx.Err(); err != nil {
+	if err := check(ctx, name); err != nil {
 		return err
 	}
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(ctxReader{ctx, r})
 	if err != nil {
 		return fmt.Errorf("put %s: %w", name, err)
 	}
@@ -60,16 +60,17 @@ func (m *Mem) Get(ctx context.Context, name string) (io.ReadCloser, error) {
 
 // GetRange opens part of an object; a range past the end is cut short.
 func (m *Mem) GetRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error) {
-	if err := ctx.Err(); err != nil {
+	if err := check(ctx, name); err != nil {
 		return nil, err
 	}
 	d, err := m.get(name)
 	if err != nil {
 		return nil, err
 	}
-	if off < 0 || off > int64(len(d)) {
-		return nil, fmt.Errorf("get %s: offset %d out of range", name, off)
+	if off < 0 {
+		return nil, fmt.Errorf("get %s: negative offset %d", name, off)
 	}
+	off = min(off, int64(len(d)))
 	d = d[off:]
 	if n >= 0 && n < int64(len(d)) {
 		d = d[:n]
@@ -79,6 +80,9 @@ func (m *Mem) GetRange(ctx context.Context, name string, off, n int64) (io.ReadC
 
 // Stat describes an object.
 func (m *Mem) Stat(ctx context.Context, name string) (storage.ObjectInfo, error) {
+	if err := check(ctx, name); err != nil {
+		return storage.ObjectInfo{}, err
+	}
 	d, err := m.get(name)
 	if err != nil {
 		return storage.ObjectInfo{}, err
@@ -88,6 +92,9 @@ func (m *Mem) Stat(ctx context.Context, name string) (storage.ObjectInfo, error)
 
 // List calls fn for a snapshot of the matching objects.
 func (m *Mem) List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	var infos []storage.ObjectInfo
 	for name, d := range m.objs {
@@ -109,6 +116,9 @@ func (m *Mem) List(ctx context.Context, prefix string, fn func(storage.ObjectInf
 
 // Delete removes an object.
 func (m *Mem) Delete(ctx context.Context, name string) error {
+	if err := check(ctx, name); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.objs[name]; !ok {
@@ -144,4 +154,38 @@ func (m *Mem) Corrupt(name string, off int) bool {
 	c[off] ^= 0x40
 	m.objs[name] = c
 	return true
+}
+
+// check rejects a canceled context and names outside the contract.
+func check(ctx context.Context, name string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if name == "" || strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") {
+		return fmt.Errorf("invalid object name %q", name)
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == "" || part == "." || part == ".." {
+			return fmt.Errorf("invalid object name %q", name)
+		}
+	}
+	for _, c := range []byte(name) {
+		if c <= ' ' || c >= 0x7f || c == '\\' {
+			return fmt.Errorf("invalid object name %q", name)
+		}
+	}
+	return nil
+}
+
+// ctxReader fails reads once ctx is canceled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

@@ -1,0 +1,139 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/velinhq/velin/engine/repo/index"
+	"github.com/velinhq/velin/engine/repo/pack"
+	"github.com/velinhq/velin/engine/storage"
+)
+
+// errDamaged marks blobs that fail authentication or their id check.
+var errDamaged = errors.New("damaged")
+
+// encodeBlob compresses (when it helps) and seals plain, appending to dst.
+// scratch is a reusable buffer for the compressed form; both are returned.
+func (r *Repository) encodeBlob(dst, scratch, plain []byte, kind pack.Kind, id pack.ID) (stored, scr []byte, flags uint8) {
+	body := plain
+	if r.enc != nil {
+		scratch = r.enc.EncodeAll(plain, scratch[:0])
+		if len(scratch) < len(plain) {
+			body, flags = scratch, pack.FlagCompressed
+		}
+	}
+	return r.key.Seal(dst, body, pack.AAD(kind, id)), scratch, flags
+}
+
+// decodeBlob authenticates and decompresses a stored blob and checks its id.
+func (r *Repository) decodeBlob(stored []byte, kind pack.Kind, id pack.ID, flags uint8, rawLen uint32) ([]byte, error) {
+	body, err := r.key.Open(nil, stored, pack.AAD(kind, id))
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %w: %w", id, errDamaged, err)
+	}
+	if flags&pack.FlagCompressed != 0 {
+		if body, err = r.dec.DecodeAll(body, make([]byte, 0, rawLen)); err != nil {
+			return nil, fmt.Errorf("blob %s: %w: decompress: %w", id, errDamaged, err)
+		}
+	}
+	if uint32(len(body)) != rawLen || r.key.BlobID(body) != id {
+		return nil, fmt.Errorf("blob %s: %w: content does not match its id", id, errDamaged)
+	}
+	return body, nil
+}
+
+func packName(id pack.ID) string {
+	s := id.String()
+	return "data/" + s[:2] + "/" + s
+}
+
+// loadBlob reads one blob with a single range read.
+func (r *Repository) loadBlob(ctx context.Context, id pack.ID, kind pack.Kind) ([]byte, error) {
+	loc, err := r.lookup(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if loc.Kind != kind {
+		return nil, fmt.Errorf("blob %s: is %s, want %s: %w", id, loc.Kind, kind, errDamaged)
+	}
+	stored, err := getRange(ctx, r.st, packName(loc.Pack), int64(loc.Offset), int64(loc.Length))
+	if err != nil {
+		return nil, fmt.Errorf("blob %s in pack %s: %w", id, loc.Pack, err)
+	}
+	return r.decodeBlob(stored, kind, id, loc.Flags, loc.RawLen)
+}
+
+// lookup finds a blob, reloading the index files once when it is unknown
+// (another process may have added it since Open).
+func (r *Repository) lookup(ctx context.Context, id pack.ID) (index.Location, error) {
+	if loc, ok := r.idx.Lookup(id); ok {
+		return loc, nil
+	}
+	if err := r.loadIndexes(ctx); err != nil {
+		return index.Location{}, err
+	}
+	if loc, ok := r.idx.Lookup(id); ok {
+		return loc, nil
+	}
+	return index.Location{}, fmt.Errorf("blob %s: not in any index: %w", id, storage.ErrNotFound)
+}
+
+// loadIndexes reads every index file not loaded yet.
+func (r *Repository) loadIndexes(ctx context.Context) error {
+	names, err := r.listNames(ctx, "index/")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		r.mu.Lock()
+		done := r.indexes[name]
+		r.mu.Unlock()
+		if done {
+			continue
+		}
+		packs, err := r.readIndex(ctx, name)
+		if err != nil {
+			return err
+		}
+		for _, p := range packs {
+			r.idx.Add(p)
+		}
+		r.mu.Lock()
+		r.indexes[name] = true
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+func (r *Repository) readIndex(ctx context.Context, name string) ([]index.Pack, error) {
+	plain, err := r.getSealed(ctx, name, index.AAD)
+	if err != nil {
+		return nil, err
+	}
+	packs, err := index.Decode(plain)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return packs, nil
+}
+
+// writeIndex stores an index file for packs (all durable already) and adds
+// them to the in-memory index.
+func (r *Repository) writeIndex(ctx context.Context, packs []index.Pack) error {
+	if len(packs) == 0 {
+		return nil
+	}
+	name := "index/" + randomName()
+	sealed := r.key.Seal(nil, index.Encode(packs), []byte(index.AAD))
+	if err := putBytes(ctx, r.st, name, sealed, false); err != nil {
+		return fmt.Errorf("write index: %w", err)
+	}
+	for _, p := range packs {
+		r.idx.Add(p)
+	}
+	r.mu.Lock()
+	r.indexes[name] = true
+	r.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,221 @@
+package repo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/velinhq/velin/engine/storage"
+)
+
+const (
+	lockRefresh = 5 * time.Minute  // a held lock is rewritten this often
+	lockStale   = 30 * time.Minute // an unrefreshed foreign lock is stale after this
+)
+
+// lockInfo is the JSON of locks/<id>.
+type lockInfo struct {
+	Host      string    `json:"host"`
+	PID       int       `json:"pid"`
+	Start     string    `json:"start"` // /proc/<pid>/stat field 22 ("" off Linux)
+	Exclusive bool      `json:"exclusive"`
+	Created   time.Time `json:"created"`
+	Refreshed time.Time `json:"refreshed"`
+}
+
+// Lock is a held repository lock.
+type Lock struct {
+	r    *Repository
+	info lockInfo
+	stop chan struct{}
+	done chan struct{}
+
+	mu   sync.Mutex
+	name string
+}
+
+// Lock takes a shared (backups) or exclusive (prune, forget) lock. A
+// conflicting live lock is ErrLocked naming its holder; stale locks are
+// removed with a warning. The lock is refreshed in the background until
+// Unlock.
+func (r *Repository) Lock(ctx context.Context, exclusive bool) (*Lock, error) {
+	now := r.opts.Clock().UTC()
+	info := lockInfo{Host: r.opts.Host, PID: os.Getpid(), Start: processStart(os.Getpid()),
+		Exclusive: exclusive, Created: now, Refreshed: now}
+	name := "locks/" + randomName()
+	if err := r.putLock(ctx, name, info); err != nil {
+		return nil, err
+	}
+	if err := r.checkLocks(ctx, name, exclusive); err != nil {
+		_ = r.st.Delete(context.WithoutCancel(ctx), name)
+		return nil, err
+	}
+	l := &Lock{r: r, info: info, name: name, stop: make(chan struct{}), done: make(chan struct{})}
+	go l.refreshLoop()
+	return l, nil
+}
+
+func (r *Repository) putLock(ctx context.Context, name string, info lockInfo) error {
+	data, err := json.Marshal(info)
+	if err != nil {
+		return fmt.Errorf("write lock: %w", err)
+	}
+	if err := putBytes(ctx, r.st, name, data, true); err != nil {
+		return fmt.Errorf("write lock: %w", err)
+	}
+	return nil
+}
+
+// checkLocks looks for locks that conflict with ours (named own).
+func (r *Repository) checkLocks(ctx context.Context, own string, exclusive bool) error {
+	names, err := r.listNames(ctx, "locks/")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if name == own {
+			continue
+		}
+		info, err := r.readLock(ctx, name)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // released meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if why := r.stale(info); why != "" {
+			r.opts.Warn(fmt.Sprintf("removing stale lock %s of %s pid %d from %s: %s",
+				shortName(name), info.Host, info.PID, info.Created.Format(time.RFC3339), why))
+			if err := r.st.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return fmt.Errorf("remove stale lock: %w", err)
+			}
+			continue
+		}
+		if exclusive || info.Exclusive {
+			kind := "shared"
+			if info.Exclusive {
+				kind = "exclusive"
+			}
+			return fmt.Errorf("%w: %s lock held by %s pid %d since %s", ErrLocked, kind, info.Host, info.PID,
+				info.Created.Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+func (r *Repository) readLock(ctx context.Context, name string) (lockInfo, error) {
+	var info lockInfo
+	data, err := getBytes(ctx, r.st, name)
+	if err != nil {
+		return info, err
+	}
+	if err := json.Unmarshal(data, &info); err != nil {
+		return info, fmt.Errorf("read lock %s: %w", name, err)
+	}
+	return info, nil
+}
+
+// stale says why a lock is stale, or "" when it is live.
+func (r *Repository) stale(info lockInfo) string {
+	if info.Host == r.opts.Host {
+		if !processAlive(info.PID) {
+			return "process is gone"
+		}
+		if info.Start != "" && processStart(info.PID) != info.Start {
+			return "process id reused by another process"
+		}
+		return ""
+	}
+	if age := r.opts.Clock().Sub(info.Refreshed); age > lockStale {
+		return fmt.Sprintf("not refreshed for %s", age.Round(time.Minute))
+	}
+	return ""
+}
+
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// processStart returns field 22 of /proc/<pid>/stat (start time in clock
+// ticks since boot), or "" when unavailable.
+func processStart(pid int) string {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')') // the command name may contain spaces
+	if i < 0 {
+		return ""
+	}
+	fields := strings.Fields(s[i+1:])
+	// fields[0] is field 3 (state), so field 22 is fields[19].
+	if len(fields) < 20 {
+		return ""
+	}
+	return fields[19]
+}
+
+func (l *Lock) refreshLoop() {
+	defer close(l.done)
+	t := time.NewTicker(lockRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+			if err := l.refresh(context.Background()); err != nil {
+				l.r.opts.Warn(fmt.Sprintf("refresh lock: %v", err))
+			}
+		}
+	}
+}
+
+// refresh writes a new lock object and deletes the old one (objects are
+// never rewritten in place).
+func (l *Lock) refresh(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	info := l.info
+	info.Refreshed = l.r.opts.Clock().UTC()
+	name := "locks/" + randomName()
+	if err := l.r.putLock(ctx, name, info); err != nil {
+		return err
+	}
+	old := l.name
+	l.name, l.info = name, info
+	if err := l.r.st.Delete(ctx, old); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("delete old lock: %w", err)
+	}
+	return nil
+}
+
+// Unlock releases the lock. Safe to call once.
+func (l *Lock) Unlock(ctx context.Context) error {
+	close(l.stop)
+	<-l.done
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.r.st.Delete(ctx, l.name); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("unlock: %w", err)
+	}
+	return nil
+}
+
+// shortName is a lock's id cut to 12 characters for messages.
+func shortName(name string) string {
+	s := strings.TrimPrefix(name, "locks/")
+	return s[:min(12, len(s))]
+}

@@ -1,0 +1,158 @@
+package repo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/velinhq/velin/engine/repo/repotest"
+)
+
+func TestLockConflictsAndStale(t *testing.T) {
+	ctx := context.Background()
+	r, st := newTestRepo(t)
+	var warnings []string
+	var mu sync.Mutex
+	o := testOptions()
+	o.Warn = func(m string) { mu.Lock(); warnings = append(warnings, m); mu.Unlock() }
+	r2, err := Open(ctx, st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+
+	ex, err := r.Lock(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r2.Lock(ctx, false)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "testhost") {
+		t.Fatalf("shared under exclusive: %v", err)
+	}
+	if n := len(st.Names("locks/")); n != 1 {
+		t.Fatalf("failed locker left its lock: %d locks", n)
+	}
+	if err := ex.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s1, err := r.Lock(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := r2.Lock(ctx, false)
+	if err != nil {
+		t.Fatalf("two shared locks: %v", err)
+	}
+	if _, err := r2.Lock(ctx, true); !errors.Is(err, ErrLocked) {
+		t.Fatalf("exclusive under shared: %v", err)
+	}
+	_ = s1.Unlock(ctx)
+	_ = s2.Unlock(ctx)
+
+	// A lock left by a dead process of this host is stale.
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("cannot run a child process:", err)
+	}
+	dead := lockInfo{Host: "testhost", PID: cmd.Process.Pid, Start: "1", Exclusive: true,
+		Created: time.Now(), Refreshed: time.Now()}
+	data, _ := json.Marshal(dead)
+	if err := putBytes(ctx, st, "locks/dead", data, true); err != nil {
+		t.Fatal(err)
+	}
+	l, err := r2.Lock(ctx, true)
+	if err != nil {
+		t.Fatalf("lock over a stale lock: %v", err)
+	}
+	defer l.Unlock(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "stale") {
+		t.Errorf("warnings %q", warnings)
+	}
+	if names := st.Names("locks/dead"); len(names) != 0 {
+		t.Error("stale lock not removed")
+	}
+}
+
+func TestLockRefreshAndForeignStale(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	o := testOptions()
+	o.Clock = func() time.Time { return now }
+	st := repotest.NewMem()
+	r, err := Init(ctx, st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	old := lockInfo{Host: "elsewhere", PID: 1, Exclusive: true, Created: now.Add(-time.Hour), Refreshed: now.Add(-31 * time.Minute)}
+	fresh := lockInfo{Host: "elsewhere", PID: 2, Exclusive: false, Created: now.Add(-time.Hour), Refreshed: now.Add(-time.Minute)}
+	for name, li := range map[string]lockInfo{"locks/old": old, "locks/fresh": fresh} {
+		data, _ := json.Marshal(li)
+		_ = putBytes(ctx, st, name, data, true)
+	}
+	l, err := r.Lock(ctx, false)
+	if err != nil {
+		t.Fatalf("shared lock beside a fresh shared one: %v", err)
+	}
+	if len(st.Names("locks/old")) != 0 || len(st.Names("locks/fresh")) != 1 {
+		t.Error("old foreign lock should be gone, fresh one kept")
+	}
+	before := l.name
+	if err := l.refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l.name == before || len(st.Names(before)) != 0 || len(st.Names("locks/")) != 2 {
+		t.Errorf("refresh did not replace the lock object")
+	}
+	_ = l.Unlock(ctx)
+	if _, err := r.Lock(ctx, true); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "elsewhere pid 2") {
+		t.Errorf("exclusive beside fresh foreign lock: %v", err)
+	}
+}
+
+func TestConcurrentBackups(t *testing.T) {
+	ctx := context.Background()
+	_, st := newTestRepo(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	mans := make([]*Manifest, 2)
+	shared := crashItems(10, 10)
+	for i := range shared {
+		shared[i].e.Path = "other/" + shared[i].e.Path
+	}
+	sets := [][]item{crashItems(10, 20), append(crashItems(11, 10), shared...)}
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := openSmallPacks(t, st)
+			l, err := r.Lock(ctx, false)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer l.Unlock(ctx)
+			mans[i], errs[i] = tryBackup(r, sets[i])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if mans[0].ID == mans[1].ID {
+		t.Fatalf("same id %s", mans[0].ID)
+	}
+	checkAll(t, st, 2)
+	for i := range 2 {
+		checkItems(t, openTestRepo(t, st), mans[i], "files.x", sets[i])
+	}
+}

@@ -1,0 +1,229 @@
+package repo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/velinhq/velin/engine/storage"
+)
+
+// Manifest describes one snapshot. It is stored sealed at snapshots/<ID>
+// and never contains secrets.
+type Manifest struct {
+	ID           string           `json:"id"`
+	Time         time.Time        `json:"time"`
+	Host         string           `json:"host"`
+	VelinVersion string           `json:"velin_version"`
+	Plan         string           `json:"plan"`
+	Backup       string           `json:"backup"`
+	Strategy     string           `json:"strategy"`
+	Parent       string           `json:"parent,omitempty"`
+	Sources      []SourceManifest `json:"sources"`
+	Size         int64            `json:"size"`
+	StoredBytes  int64            `json:"stored_bytes"`
+	Verification *Verification    `json:"verification,omitempty"`
+}
+
+// SourceManifest is one source's part of a snapshot.
+type SourceManifest struct {
+	Key           string `json:"key"` // "type.name"
+	Type          string `json:"type"`
+	Name          string `json:"name"`
+	Identity      string `json:"identity"`
+	ServerVersion string `json:"server_version,omitempty"`
+	Files         int64  `json:"files"`
+	Bytes         int64  `json:"bytes"`
+	Rows          int64  `json:"rows,omitempty"`
+	Tables        int64  `json:"tables,omitempty"`
+	Root          string `json:"root"` // root tree id: a Merkle hash of the source
+	StoredBytes   int64  `json:"stored_bytes"`
+	Checksum      string `json:"checksum,omitempty"` // "sha256:<hex>" of the content of single-file sources
+}
+
+// Verification records what was checked before the snapshot was committed.
+type Verification struct {
+	Time        time.Time         `json:"time"`
+	Checksums   string            `json:"checksums"`    // "ok", "failed: …", "" when not run
+	TestRestore map[string]string `json:"test_restore"` // source key → "ok: …" or "failed: …"
+}
+
+// Source returns the source with the given key, or nil.
+func (m *Manifest) Source(key string) *SourceManifest {
+	for i := range m.Sources {
+		if m.Sources[i].Key == key {
+			return &m.Sources[i]
+		}
+	}
+	return nil
+}
+
+const manifestAAD = "velin snapshot"
+
+func snapshotName(id string) string { return "snapshots/" + id }
+
+// snapshotIDs lists the ids of visible snapshots.
+func (r *Repository) snapshotIDs(ctx context.Context) ([]string, error) {
+	names, err := r.listNames(ctx, "snapshots/")
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(names))
+	for _, n := range names {
+		ids = append(ids, strings.TrimPrefix(n, "snapshots/"))
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+func (r *Repository) loadManifest(ctx context.Context, id string) (*Manifest, error) {
+	r.mu.Lock()
+	m, ok := r.manifests[id]
+	r.mu.Unlock()
+	if ok {
+		return m, nil
+	}
+	plain, err := r.getSealed(ctx, snapshotName(id), manifestAAD+" "+id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, fmt.Errorf("snapshot %s: %w", id, ErrSnapshotNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	m = &Manifest{}
+	if err := json.Unmarshal(plain, m); err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	if m.ID != id {
+		return nil, fmt.Errorf("snapshot %s: manifest names %q", id, m.ID)
+	}
+	r.mu.Lock()
+	r.manifests[id] = m
+	r.mu.Unlock()
+	return m, nil
+}
+
+// Snapshots returns every visible snapshot, sorted by time, then id.
+func (r *Repository) Snapshots(ctx context.Context) ([]*Manifest, error) {
+	ids, err := r.snapshotIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Manifest, 0, len(ids))
+	for _, id := range ids {
+		m, err := r.loadManifest(ctx, id)
+		if errors.Is(err, ErrSnapshotNotFound) {
+			continue // forgotten while we listed
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Time.Equal(out[j].Time) {
+			return out[i].Time.Before(out[j].Time)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// Snapshot finds a snapshot by id or unique id prefix. No match is
+// ErrSnapshotNotFound; several are ErrAmbiguousID listing them.
+func (r *Repository) Snapshot(ctx context.Context, idOrPrefix string) (*Manifest, error) {
+	if idOrPrefix == "" {
+		return nil, fmt.Errorf("snapshot: empty id: %w", ErrSnapshotNotFound)
+	}
+	ids, err := r.snapshotIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var match []string
+	for _, id := range ids {
+		if id == idOrPrefix {
+			return r.loadManifest(ctx, id)
+		}
+		if strings.HasPrefix(id, idOrPrefix) {
+			match = append(match, id)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return nil, fmt.Errorf("snapshot %q: %w", idOrPrefix, ErrSnapshotNotFound)
+	case 1:
+		return r.loadManifest(ctx, match[0])
+	}
+	return nil, fmt.Errorf("snapshot %q matches %s: %w", idOrPrefix, strings.Join(match, ", "), ErrAmbiguousID)
+}
+
+// Forget removes the manifests of the given snapshots (ids or unique
+// prefixes). Their data stays until Prune. The caller holds an exclusive lock.
+func (r *Repository) Forget(ctx context.Context, ids ...string) error {
+	for _, idp := range ids {
+		m, err := r.Snapshot(ctx, idp)
+		if err != nil {
+			return fmt.Errorf("forget: %w", err)
+		}
+		if err := r.st.Delete(ctx, snapshotName(m.ID)); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("forget %s: %w", m.ID, err)
+		}
+		r.mu.Lock()
+		delete(r.manifests, m.ID)
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+// snapshotBase is the id stem "YYYYMMDD-HHMM-<strategy>".
+func snapshotBase(t time.Time, strategy string) string {
+	return t.UTC().Format("20060102-1504") + "-" + sanitizeStrategy(strategy)
+}
+
+func sanitizeStrategy(s string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(s) {
+		if (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' {
+			b.WriteRune(c)
+		}
+	}
+	if b.Len() == 0 {
+		return "snapshot"
+	}
+	return b.String()
+}
+
+// candidateID is the n-th candidate id for base: base, base-2, base-3…
+func candidateID(base string, n int) string {
+	if n <= 1 {
+		return base
+	}
+	return fmt.Sprintf("%s-%d", base, n)
+}
+
+// freeID returns the first candidate id not taken, starting at n.
+func (r *Repository) freeID(ctx context.Context, base string, n int) (string, int, error) {
+	ids, err := r.snapshotIDs(ctx)
+	if err != nil {
+		return "", 0, err
+	}
+	taken := map[string]bool{}
+	for _, id := range ids {
+		taken[id] = true
+	}
+	for ; ; n++ {
+		id := candidateID(base, n)
+		if taken[id] {
+			continue
+		}
+		if _, err := r.st.Stat(ctx, snapshotName(id)); errors.Is(err, storage.ErrNotFound) {
+			return id, n, nil
+		} else if err != nil {
+			return "", 0, fmt.Errorf("stat %s: %w", id, err)
+		}
+	}
+}

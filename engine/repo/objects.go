@@ -1,0 +1,82 @@
+package repo
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/velinhq/velin/engine/storage"
+)
+
+// randomName is 32 random bytes in hex: a name for keys, indexes and locks.
+func randomName() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func putBytes(ctx context.Context, st storage.Storage, name string, data []byte, ifAbsent bool) error {
+	return st.Put(ctx, name, bytes.NewReader(data), int64(len(data)), storage.PutOptions{IfAbsent: ifAbsent})
+}
+
+func getBytes(ctx context.Context, st storage.Storage, name string) ([]byte, error) {
+	rc, err := st.Get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// getRange reads exactly n bytes at off.
+func getRange(ctx context.Context, st storage.Storage, name string, off, n int64) ([]byte, error) {
+	rc, err := st.GetRange(ctx, name, off, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(rc, buf); err != nil {
+		return nil, fmt.Errorf("read %s at %d: %w", name, off, err)
+	}
+	return buf, nil
+}
+
+// putSealedJSON writes v as sealed JSON.
+func (r *Repository) putSealedJSON(ctx context.Context, name, aad string, v any, ifAbsent bool) error {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return putBytes(ctx, r.st, name, r.key.Seal(nil, plain, []byte(aad)), ifAbsent)
+}
+
+// getSealed reads and authenticates a sealed object.
+func (r *Repository) getSealed(ctx context.Context, name, aad string) ([]byte, error) {
+	data, err := getBytes(ctx, r.st, name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	plain, err := r.key.Open(nil, data, []byte(aad))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return plain, nil
+}
+
+// listNames lists object names under prefix.
+func (r *Repository) listNames(ctx context.Context, prefix string) ([]string, error) {
+	var names []string
+	err := r.st.List(ctx, prefix, func(oi storage.ObjectInfo) error {
+		names = append(names, oi.Name)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", prefix, err)
+	}
+	return names, nil
+}

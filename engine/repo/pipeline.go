@@ -1,0 +1,241 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/velinhq/velin/engine/repo/index"
+	"github.com/velinhq/velin/engine/repo/pack"
+)
+
+const (
+	packTarget      = 16 << 20 // close a pack at this size
+	packsPerIndex   = 8        // write an index after this many durable packs
+	uploaders       = 2        // concurrent pack Puts
+	queuedPerWorker = 4        // in-flight chunks per worker (bounds memory)
+)
+
+// job is one new blob for the workers: plaintext in a pooled buffer.
+type job struct {
+	kind   pack.Kind
+	id     pack.ID
+	data   []byte
+	pooled bool
+	stored func(raw, stored int64) // accounting callback (may be nil)
+}
+
+// pipeline turns new blobs into durable packs and index files: a bounded
+// pool of workers compresses and seals, one in-memory pack collects them,
+// and uploaders Put full packs and write an index every packsPerIndex packs.
+// Put of a blob is accepted once; reserve says whether a blob is new.
+type pipeline struct {
+	r      *Repository
+	jobs   chan job
+	packs  chan *pack.Builder
+	bufs   sync.Pool // *[]byte of chunkMax capacity
+	wg     sync.WaitGroup
+	upWG   sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	cur     *pack.Builder
+	pending map[pack.ID]struct{} // reserved this session, not yet indexed
+	closed  bool
+
+	idxMu     sync.Mutex
+	unindexed []index.Pack
+
+	errOnce sync.Once
+	err     atomic.Pointer[error]
+}
+
+func newPipeline(r *Repository) *pipeline {
+	ctx, cancel := context.WithCancel(context.Background())
+	n := runtime.NumCPU()
+	p := &pipeline{r: r, jobs: make(chan job, n*queuedPerWorker), packs: make(chan *pack.Builder, 1),
+		ctx: ctx, cancel: cancel, pending: map[pack.ID]struct{}{}}
+	p.bufs.New = func() any { b := make([]byte, 0, chunkMax); return &b }
+	for range n {
+		p.wg.Add(1)
+		go p.worker()
+	}
+	for range uploaders {
+		p.upWG.Add(1)
+		go p.uploader()
+	}
+	return p
+}
+
+func (p *pipeline) fail(err error) {
+	p.errOnce.Do(func() {
+		p.err.Store(&err)
+		p.cancel()
+	})
+}
+
+// Err is the first error of the pipeline, if any.
+func (p *pipeline) Err() error {
+	if e := p.err.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// reserve reports whether id is new to the repository and this session,
+// and if so claims it: the caller must then submit it.
+func (p *pipeline) reserve(id pack.ID) bool {
+	if p.r.idx.Has(id) {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.pending[id]; ok {
+		return false
+	}
+	p.pending[id] = struct{}{}
+	return true
+}
+
+// submit queues a reserved blob. data is copied into a pooled buffer when
+// copyData is true (the caller's slice may be reused at once).
+func (p *pipeline) submit(ctx context.Context, j job, copyData bool) error {
+	if copyData && len(j.data) <= chunkMax {
+		b := p.bufs.Get().(*[]byte)
+		j.data, j.pooled = append((*b)[:0], j.data...), true
+	}
+	select {
+	case p.jobs <- j:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-p.ctx.Done():
+		return p.Err()
+	}
+}
+
+func (p *pipeline) worker() {
+	defer p.wg.Done()
+	var sealed, scratch []byte
+	for j := range p.jobs {
+		if p.Err() == nil {
+			var flags uint8
+			sealed, scratch, flags = p.r.encodeBlob(sealed[:0], scratch, j.data, j.kind, j.id)
+			p.add(j, flags, sealed)
+		}
+		if j.pooled {
+			d := j.data[:0]
+			p.bufs.Put(&d)
+		}
+	}
+}
+
+// add appends a sealed blob to the current pack, handing full packs to
+// the uploaders (blocking when they are busy: backpressure).
+func (p *pipeline) add(j job, flags uint8, sealed []byte) {
+	p.mu.Lock()
+	if p.cur == nil {
+		p.cur = pack.NewBuilder(p.r.packSize + chunkMax)
+	}
+	p.cur.Add(j.kind, flags, j.id, sealed, len(j.data))
+	var full *pack.Builder
+	if p.cur.Size() >= p.r.packSize {
+		full, p.cur = p.cur, nil
+	}
+	p.mu.Unlock()
+	if j.stored != nil {
+		j.stored(int64(len(j.data)), int64(len(sealed)))
+	}
+	if full != nil {
+		select {
+		case p.packs <- full:
+		case <-p.ctx.Done():
+		}
+	}
+}
+
+func (p *pipeline) uploader() {
+	defer p.upWG.Done()
+	for b := range p.packs {
+		if p.Err() != nil {
+			continue
+		}
+		if err := p.upload(b); err != nil {
+			p.fail(err)
+		}
+	}
+}
+
+func (p *pipeline) upload(b *pack.Builder) error {
+	data, id, blobs := b.Finish(p.r.key)
+	if err := putBytes(p.ctx, p.r.st, packName(id), data, false); err != nil {
+		return fmt.Errorf("write pack %s: %w", id, err)
+	}
+	p.idxMu.Lock()
+	defer p.idxMu.Unlock()
+	p.unindexed = append(p.unindexed, index.Pack{ID: id, Blobs: blobs})
+	if len(p.unindexed) < packsPerIndex {
+		return nil
+	}
+	return p.flushIndex()
+}
+
+// flushIndex writes an index of the durable packs not indexed yet.
+// Caller holds idxMu.
+func (p *pipeline) flushIndex() error {
+	if err := p.r.writeIndex(p.ctx, p.unindexed); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	for _, ip := range p.unindexed {
+		for _, b := range ip.Blobs {
+			delete(p.pending, b.ID)
+		}
+	}
+	p.mu.Unlock()
+	p.unindexed = nil
+	return nil
+}
+
+// close drains the workers, uploads the last pack and writes the last
+// index. After close every reserved blob is durable and indexed, or an
+// error is returned.
+func (p *pipeline) close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return p.Err()
+	}
+	p.closed = true
+	p.mu.Unlock()
+	close(p.jobs)
+	p.wg.Wait()
+	p.mu.Lock()
+	last := p.cur
+	p.cur = nil
+	p.mu.Unlock()
+	if last != nil && last.Count() > 0 && p.Err() == nil {
+		p.packs <- last
+	}
+	close(p.packs)
+	p.upWG.Wait()
+	if err := p.Err(); err != nil {
+		return err
+	}
+	p.idxMu.Lock()
+	defer p.idxMu.Unlock()
+	if err := p.flushIndex(); err != nil {
+		p.fail(err)
+		return err
+	}
+	return nil
+}
+
+// abort stops the pipeline without writing anything more.
+func (p *pipeline) abort() {
+	p.fail(context.Canceled)
+	_ = p.close()
+}

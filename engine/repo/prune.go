@@ -1,0 +1,276 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/velinhq/velin/engine/repo/index"
+	"github.com/velinhq/velin/engine/repo/pack"
+	"github.com/velinhq/velin/engine/storage"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// PruneStats says what Prune did (or would do, in a dry run).
+type PruneStats struct {
+	PacksDeleted, PacksRewritten, BlobsRemoved int
+	BytesFreed                                 int64
+	OrphansDeleted                             int // packs no index lists, and index files replaced
+}
+
+// RepoStats describes the repository.
+type RepoStats struct {
+	Snapshots, Packs, Blobs int
+	StoredBytes             int64
+}
+
+// Stats counts snapshots, indexed packs and blobs, and the stored bytes of
+// all packs.
+func (r *Repository) Stats(ctx context.Context) (*RepoStats, error) {
+	if err := r.loadIndexes(ctx); err != nil {
+		return nil, err
+	}
+	ids, err := r.snapshotIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &RepoStats{Snapshots: len(ids)}
+	s.Packs, s.Blobs = r.idx.Counts()
+	err = r.st.List(ctx, "data/", func(oi storage.ObjectInfo) error {
+		s.StoredBytes += oi.Size
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	return s, nil
+}
+
+// pruneState is what Prune learned about the repository.
+type pruneState struct {
+	indexNames []string
+	packs      map[pack.ID][]pack.Blob // from all index files
+	sizes      map[pack.ID]int64       // from listing data/
+	used       map[pack.ID]bool        // blobs some snapshot references
+	placedIn   map[pack.ID]pack.ID     // used blob → the one pack that keeps it
+}
+
+// Prune deletes what no snapshot references: unused blobs (rewriting packs
+// that hold both used and unused ones) and orphan packs left by crashes.
+// The caller holds an exclusive lock. New packs and a new index are
+// durable before any old index or pack is deleted, and old indexes are
+// deleted before old packs, so a crash at any point loses nothing in use.
+func (r *Repository) Prune(ctx context.Context, dryRun bool) (*PruneStats, error) {
+	st, err := r.pruneScan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	stats, keep, rewrite, drop := st.plan()
+	if dryRun {
+		return stats, nil
+	}
+	newPacks, err := r.rewritePacks(ctx, rewrite, st.placedIn)
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	if stats.PacksDeleted+stats.PacksRewritten+stats.OrphansDeleted == 0 {
+		return stats, nil
+	}
+	all := append(keep, newPacks...)
+	if err := r.replaceIndexes(ctx, st.indexNames, all); err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	for _, id := range drop {
+		if err := r.st.Delete(ctx, packName(id)); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return nil, fmt.Errorf("prune: delete pack %s: %w", id, err)
+		}
+	}
+	return stats, nil
+}
+
+func (r *Repository) pruneScan(ctx context.Context) (*pruneState, error) {
+	st := &pruneState{packs: map[pack.ID][]pack.Blob{}, sizes: map[pack.ID]int64{}, used: map[pack.ID]bool{}}
+	var err error
+	if st.indexNames, err = r.listNames(ctx, "index/"); err != nil {
+		return nil, err
+	}
+	for _, name := range st.indexNames {
+		packs, err := r.readIndex(ctx, name)
+		if err != nil {
+			return nil, err // an unreadable index: refuse rather than guess
+		}
+		for _, p := range packs {
+			st.packs[p.ID] = p.Blobs
+			r.idx.Add(p)
+		}
+	}
+	err = r.st.List(ctx, "data/", func(oi storage.ObjectInfo) error {
+		id, err := pack.ParseID(oi.Name[strings.LastIndexByte(oi.Name, '/')+1:])
+		if err == nil {
+			st.sizes[id] = oi.Size
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list packs: %w", err)
+	}
+	return st, r.markUsed(ctx, st.used)
+}
+
+// markUsed marks every blob reachable from every snapshot. Any unreadable
+// tree is an error: Prune never deletes on an uncertain mark.
+func (r *Repository) markUsed(ctx context.Context, used map[pack.ID]bool) error {
+	snaps, err := r.Snapshots(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range snaps {
+		for _, s := range m.Sources {
+			root, err := pack.ParseID(s.Root)
+			if err != nil {
+				return fmt.Errorf("snapshot %s: %w", m.ID, err)
+			}
+			if err := r.markTree(ctx, root, used); err != nil {
+				return fmt.Errorf("snapshot %s source %s: %w", m.ID, s.Key, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Repository) markTree(ctx context.Context, id pack.ID, used map[pack.ID]bool) error {
+	if used[id] {
+		return nil // identical subtree already marked
+	}
+	nodes, err := r.loadTree(ctx, id)
+	if err != nil {
+		return err
+	}
+	used[id] = true
+	for _, n := range nodes {
+		for _, c := range n.Content {
+			used[c] = true
+		}
+		if n.Kind == provider.KindDir {
+			if err := r.markTree(ctx, *n.Subtree, used); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// plan sorts packs into kept, to rewrite and to delete. A blob stored in
+// several packs is kept in the first kept pack only.
+func (st *pruneState) plan() (stats *PruneStats, keep []index.Pack, rewrite []index.Pack, drop []pack.ID) {
+	stats = &PruneStats{}
+	st.placedIn = map[pack.ID]pack.ID{}
+	for id, blobs := range st.packs {
+		if _, exists := st.sizes[id]; !exists {
+			stats.OrphansDeleted++ // indexed but missing: the new index drops it
+			continue
+		}
+		usedHere, unused := 0, 0
+		for _, b := range blobs {
+			if _, placed := st.placedIn[b.ID]; st.used[b.ID] && !placed {
+				usedHere++
+				st.placedIn[b.ID] = id
+			} else {
+				unused++
+				stats.BlobsRemoved++
+				stats.BytesFreed += int64(b.Length)
+			}
+		}
+		switch {
+		case unused == 0:
+			keep = append(keep, index.Pack{ID: id, Blobs: blobs})
+		case usedHere == 0:
+			drop = append(drop, id)
+			stats.PacksDeleted++
+		default:
+			rewrite = append(rewrite, index.Pack{ID: id, Blobs: blobs})
+			drop = append(drop, id)
+			stats.PacksRewritten++
+		}
+	}
+	for id, size := range st.sizes {
+		if _, indexed := st.packs[id]; !indexed {
+			drop = append(drop, id)
+			stats.OrphansDeleted++
+			stats.BytesFreed += size
+		}
+	}
+	return stats, keep, rewrite, drop
+}
+
+// rewritePacks copies the used blobs of packs (stored bytes unchanged) into
+// new packs and returns them. Nothing is indexed yet.
+func (r *Repository) rewritePacks(ctx context.Context, packs []index.Pack, placedIn map[pack.ID]pack.ID) ([]index.Pack, error) {
+	var out []index.Pack
+	b := pack.NewBuilder(r.packSize + chunkMax)
+	flush := func() error {
+		if b.Count() == 0 {
+			return nil
+		}
+		data, id, blobs := b.Finish(r.key)
+		if err := putBytes(ctx, r.st, packName(id), data, false); err != nil {
+			return fmt.Errorf("write pack %s: %w", id, err)
+		}
+		out = append(out, index.Pack{ID: id, Blobs: blobs})
+		b = pack.NewBuilder(r.packSize + chunkMax)
+		return nil
+	}
+	for _, p := range packs {
+		for _, bl := range p.Blobs {
+			if where, ok := placedIn[bl.ID]; !ok || where != p.ID {
+				continue
+			}
+			stored, err := getRange(ctx, r.st, packName(p.ID), int64(bl.Offset), int64(bl.Length))
+			if err != nil {
+				return nil, err
+			}
+			if _, err := r.decodeBlob(stored, bl.Kind, bl.ID, bl.Flags, bl.RawLen); err != nil {
+				return nil, fmt.Errorf("copy blob from pack %s: %w", p.ID, err)
+			}
+			b.Add(bl.Kind, bl.Flags, bl.ID, stored, int(bl.RawLen))
+			if b.Size() >= r.packSize {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return out, flush()
+}
+
+// replaceIndexes writes one index for all packs, then deletes the old index
+// files, and resets the in-memory index to the new content.
+func (r *Repository) replaceIndexes(ctx context.Context, old []string, packs []index.Pack) error {
+	var names []string
+	for i := 0; i < len(packs); i += 256 {
+		chunk := packs[i:min(i+256, len(packs))]
+		name := "index/" + randomName()
+		sealed := r.key.Seal(nil, index.Encode(chunk), []byte(index.AAD))
+		if err := putBytes(ctx, r.st, name, sealed, false); err != nil {
+			return fmt.Errorf("write index: %w", err)
+		}
+		names = append(names, name)
+	}
+	for _, name := range old {
+		if err := r.st.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("delete index %s: %w", name, err)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.idx.Reset()
+	for _, p := range packs {
+		r.idx.Add(p)
+	}
+	r.indexes = map[string]bool{}
+	for _, n := range names {
+		r.indexes[n] = true
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/velinhq/velin/engine/repo/pack"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// prefetch is how many decoded chunks a file reader keeps ready.
+const prefetch = 4
+
+// walkTree visits every node below the tree root (hex id) depth-first,
+// siblings in name order, a directory before its children. Paths are
+// joined to prefix.
+func (r *Repository) walkTree(ctx context.Context, root, prefix string, fn func(path string, n node) error) error {
+	id, err := pack.ParseID(root)
+	if err != nil {
+		return fmt.Errorf("tree %q: %w", root, err)
+	}
+	return r.walkID(ctx, id, prefix, fn)
+}
+
+func (r *Repository) walkID(ctx context.Context, id pack.ID, prefix string, fn func(string, node) error) error {
+	nodes, err := r.loadTree(ctx, id)
+	if err != nil {
+		if prefix == "" {
+			return fmt.Errorf("root tree: %w", err)
+		}
+		return fmt.Errorf("tree of %s: %w", prefix, err)
+	}
+	for _, n := range nodes {
+		p := n.Name
+		if prefix != "" {
+			p = prefix + "/" + n.Name
+		}
+		if err := fn(p, n); err != nil {
+			return err
+		}
+		if n.Kind == provider.KindDir {
+			if err := r.walkID(ctx, *n.Subtree, p, fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Repository) loadTree(ctx context.Context, id pack.ID) ([]node, error) {
+	data, err := r.loadBlob(ctx, id, pack.KindTree)
+	if err != nil {
+		return nil, err
+	}
+	return decodeTree(data)
+}
+
+// Tree returns one source of a snapshot for reading (sourceKey "files.site").
+func (r *Repository) Tree(ctx context.Context, m *Manifest, sourceKey string) (provider.Tree, error) {
+	s := m.Source(sourceKey)
+	if s == nil {
+		return nil, fmt.Errorf("snapshot %s has no source %s: %w", m.ID, sourceKey, ErrSnapshotNotFound)
+	}
+	if _, err := pack.ParseID(s.Root); err != nil {
+		return nil, fmt.Errorf("snapshot %s source %s: %w", m.ID, sourceKey, err)
+	}
+	return &tree{r: r, root: s.Root}, nil
+}
+
+type tree struct {
+	r    *Repository
+	root string
+}
+
+// handle is what tree sets as Entry.Handle for files.
+type handle struct {
+	content []pack.ID
+	size    int64
+}
+
+func (t *tree) Walk(ctx context.Context, fn func(provider.Entry) error) error {
+	return t.r.walkTree(ctx, t.root, "", func(p string, n node) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e := n.entry(p)
+		if n.Kind == provider.KindFile {
+			e.Handle = &handle{content: n.Content, size: n.Size}
+		}
+		return fn(e)
+	})
+}
+
+func (t *tree) Open(ctx context.Context, e provider.Entry) (io.ReadCloser, error) {
+	h, ok := e.Handle.(*handle)
+	if !ok || e.Kind != provider.KindFile {
+		return nil, fmt.Errorf("open %s: not a file entry of this tree", e.Path)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	fr := &fileReader{path: e.Path, ch: make(chan chunkResult, prefetch), cancel: cancel}
+	go fr.fetch(ctx, t.r, h.content)
+	return fr, nil
+}
+
+type chunkResult struct {
+	data []byte
+	err  error
+}
+
+// fileReader streams a file's chunks; a goroutine fetches and
+// authenticates up to prefetch chunks ahead.
+type fileReader struct {
+	path   string
+	ch     chan chunkResult
+	cancel context.CancelFunc
+	cur    []byte
+	err    error
+}
+
+func (fr *fileReader) fetch(ctx context.Context, r *Repository, ids []pack.ID) {
+	defer close(fr.ch)
+	for _, id := range ids {
+		data, err := r.loadBlob(ctx, id, pack.KindData)
+		select {
+		case fr.ch <- chunkResult{data, err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (fr *fileReader) Read(p []byte) (int, error) {
+	for len(fr.cur) == 0 {
+		if fr.err != nil {
+			return 0, fr.err
+		}
+		res, ok := <-fr.ch
+		switch {
+		case !ok:
+			fr.err = io.EOF
+		case res.err != nil:
+			fr.err = fmt.Errorf("read %s: %w", fr.path, res.err)
+		default:
+			fr.cur = res.data
+		}
+	}
+	n := copy(p, fr.cur)
+	fr.cur = fr.cur[n:]
+	return n, nil
+}
+
+// WriteTo lets io.Copy skip an intermediate buffer.
+func (fr *fileReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if len(fr.cur) > 0 {
+			n, err := w.Write(fr.cur)
+			total += int64(n)
+			fr.cur = fr.cur[n:]
+			if err != nil {
+				return total, err
+			}
+		}
+		if _, err := fr.Read(nil); err != nil {
+			if err == io.EOF {
+				return total, nil
+			}
+			return total, err
+		}
+	}
+}
+
+func (fr *fileReader) Close() error {
+	fr.cancel()
+	for range fr.ch { // let the fetcher exit
+	}
+	return nil
+}

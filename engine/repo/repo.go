@@ -1,0 +1,257 @@
+package repo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/velinhq/velin/engine/repo/crypto"
+	"github.com/velinhq/velin/engine/repo/index"
+	"github.com/velinhq/velin/engine/storage"
+)
+
+// Chunker parameters of new repositories (see docs/design.md).
+const (
+	chunkerAlgorithm = "fastcdc-v1.0.0"
+	chunkMin         = 16 << 10
+	chunkNormal      = 64 << 10
+	chunkMax         = 256 << 10
+	formatVersion    = 1
+)
+
+// config is the plaintext object "config".
+type config struct {
+	Version      int           `json:"version"`
+	ID           string        `json:"id"`
+	Encryption   string        `json:"encryption"`
+	Compression  string        `json:"compression"`
+	Chunker      chunkerConfig `json:"chunker"`
+	ChunkerKeyID string        `json:"chunker_key_id,omitempty"`
+}
+
+type chunkerConfig struct {
+	Algorithm  string `json:"algorithm"`
+	MinSize    int    `json:"min_size"`
+	NormalSize int    `json:"normal_size"`
+	MaxSize    int    `json:"max_size"`
+}
+
+// Repository is an open repository. It is safe for concurrent use.
+type Repository struct {
+	st   storage.Storage
+	key  *crypto.Key
+	cfg  config
+	opts Options
+	idx  *index.Master
+	enc  *zstd.Encoder // nil when compression is off
+	dec  *zstd.Decoder
+
+	packSize int       // pack target size (packTarget; smaller in tests)
+	chunkers sync.Pool // of *chunkers.Chunker with their scan buffers
+
+	mu        sync.Mutex
+	indexes   map[string]bool      // index object names loaded into idx
+	manifests map[string]*Manifest // snapshot id → decoded manifest (immutable)
+}
+
+// Exists reports whether st holds a repository (a config object).
+func Exists(ctx context.Context, st storage.Storage) (bool, error) {
+	_, err := st.Stat(ctx, "config")
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("stat config: %w", err)
+	}
+	return true, nil
+}
+
+// Init creates a repository on st. It fails with ErrRepositoryExists when
+// st already holds one.
+func Init(ctx context.Context, st storage.Storage, o Options) (*Repository, error) {
+	o = o.withDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	if ok, err := Exists(ctx, st); err != nil || ok {
+		if err == nil {
+			err = ErrRepositoryExists
+		}
+		return nil, fmt.Errorf("init %s: %w", st.Location(), err)
+	}
+	key, err := newKey(o)
+	if err != nil {
+		return nil, err
+	}
+	cfg := config{
+		Version: formatVersion, ID: randomName(), Encryption: o.Encryption, Compression: "zstd",
+		Chunker:      chunkerConfig{Algorithm: chunkerAlgorithm, MinSize: chunkMin, NormalSize: chunkNormal, MaxSize: chunkMax},
+		ChunkerKeyID: key.KeyID(),
+	}
+	if key.Encrypted() {
+		if err := writeKeyFile(ctx, st, key, o); err != nil {
+			return nil, err
+		}
+	}
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	if err := putBytes(ctx, st, "config", data, true); err != nil {
+		return nil, fmt.Errorf("init %s: %w", st.Location(), err)
+	}
+	return newRepository(st, key, cfg, o)
+}
+
+func newKey(o Options) (*crypto.Key, error) {
+	if o.Encryption == EncryptionNone {
+		return crypto.None(), nil
+	}
+	return crypto.NewKey()
+}
+
+func writeKeyFile(ctx context.Context, st storage.Storage, key *crypto.Key, o Options) error {
+	p := crypto.DefaultKDF()
+	if o.kdfN != 0 {
+		p.N = o.kdfN
+	}
+	kf, err := crypto.NewKeyFile(key, o.Passphrase, o.Host, o.Clock(), p)
+	if err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(kf, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write key: %w", err)
+	}
+	if err := putBytes(ctx, st, "keys/"+randomName(), data, true); err != nil {
+		return fmt.Errorf("write key: %w", err)
+	}
+	return nil
+}
+
+// Open opens the repository on st: ErrNoRepository when there is none,
+// ErrWrongPassphrase when no key opens with the passphrase.
+func Open(ctx context.Context, st storage.Storage, o Options) (*Repository, error) {
+	o = o.withDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	cfg, err := readConfig(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Encryption != o.Encryption {
+		return nil, fmt.Errorf("open %s: repository encryption is %q, configured %q: %w",
+			st.Location(), cfg.Encryption, o.Encryption, ErrEncryptionMismatch)
+	}
+	key := crypto.None()
+	if cfg.Encryption == EncryptionAES {
+		if key, err = unlock(ctx, st, o.Passphrase); err != nil {
+			return nil, fmt.Errorf("open %s: %w", st.Location(), err)
+		}
+		if key.KeyID() != cfg.ChunkerKeyID {
+			return nil, fmt.Errorf("open %s: key does not belong to this repository: %w", st.Location(), ErrWrongPassphrase)
+		}
+	}
+	r, err := newRepository(st, key, cfg, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.loadIndexes(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// OpenOrInit opens the repository, or creates it when st holds none.
+func OpenOrInit(ctx context.Context, st storage.Storage, o Options) (*Repository, bool, error) {
+	r, err := Open(ctx, st, o)
+	if errors.Is(err, ErrNoRepository) {
+		r, err = Init(ctx, st, o)
+		return r, err == nil, err
+	}
+	return r, false, err
+}
+
+func readConfig(ctx context.Context, st storage.Storage) (config, error) {
+	var cfg config
+	data, err := getBytes(ctx, st, "config")
+	if errors.Is(err, storage.ErrNotFound) {
+		return cfg, fmt.Errorf("open %s: %w", st.Location(), ErrNoRepository)
+	}
+	if err != nil {
+		return cfg, fmt.Errorf("read config: %w", err)
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return cfg, fmt.Errorf("read config: %w", err)
+	}
+	if cfg.Version != formatVersion {
+		return cfg, fmt.Errorf("read config: unsupported repository version %d", cfg.Version)
+	}
+	c := cfg.Chunker
+	if c.Algorithm != chunkerAlgorithm || c.MinSize < 64 || c.MinSize >= c.NormalSize || c.NormalSize >= c.MaxSize || c.MaxSize > 16<<20 {
+		return cfg, fmt.Errorf("read config: unsupported chunker %+v", c)
+	}
+	return cfg, nil
+}
+
+func unlock(ctx context.Context, st storage.Storage, passphrase string) (*crypto.Key, error) {
+	var names []string
+	err := st.List(ctx, "keys/", func(oi storage.ObjectInfo) error {
+		names = append(names, oi.Name)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	for _, name := range names {
+		data, err := getBytes(ctx, st, name)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		var kf crypto.KeyFile
+		if err := json.Unmarshal(data, &kf); err != nil {
+			continue // a damaged key file does not hide the others
+		}
+		key, err := kf.Unlock(passphrase)
+		if err == nil {
+			return key, nil
+		}
+	}
+	return nil, ErrWrongPassphrase
+}
+
+func newRepository(st storage.Storage, key *crypto.Key, cfg config, o Options) (*Repository, error) {
+	r := &Repository{st: st, key: key, cfg: cfg, opts: o, idx: index.NewMaster(),
+		indexes: map[string]bool{}, manifests: map[string]*Manifest{}, packSize: packTarget}
+	var err error
+	if o.Compression > 0 {
+		r.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(o.Compression)),
+			zstd.WithEncoderCRC(false), zstd.WithEncoderConcurrency(runtime.NumCPU()), zstd.WithLowerEncoderMem(true))
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+	}
+	r.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(runtime.NumCPU()), zstd.WithDecoderMaxMemory(chunkMax*64))
+	if err != nil {
+		return nil, fmt.Errorf("zstd: %w", err)
+	}
+	return r, nil
+}
+
+// Close releases the repository's resources. Locks are released separately.
+func (r *Repository) Close() error {
+	if r.enc != nil {
+		_ = r.enc.Close()
+	}
+	r.dec.Close()
+	return nil
+}
+
+// Location describes where the repository is (no secrets).
+func (r *Repository) Location() string { return r.st.Location() }

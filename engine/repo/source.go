@@ -1,0 +1,277 @@
+package repo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	chunkers "github.com/PlakarKorp/go-cdc-chunkers"
+	_ "github.com/PlakarKorp/go-cdc-chunkers/chunkers/fastcdc" // registers fastcdc-v1.0.0
+
+	"github.com/velinhq/velin/engine/repo/pack"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// SourceWriter receives one source's entries; it implements provider.Sink.
+// Put and Reuse may be called from several goroutines at once.
+type SourceWriter struct {
+	w              *SnapshotWriter
+	typ, name, key string
+
+	mu      sync.Mutex
+	entries map[string]node // path → node (content ids filled for files)
+	done    bool
+	result  SourceManifest
+
+	files, bytes, stored atomic.Int64
+	sumOnce              atomic.Bool // the first file's content is hashed
+	sum                  string      // "sha256:…" of that file (under mu)
+
+	parentOnce sync.Once
+	parent     map[string]node // lazily loaded parent tree
+}
+
+var _ provider.Sink = (*SourceWriter)(nil)
+
+func newSourceWriter(w *SnapshotWriter, typ, name string) *SourceWriter {
+	return &SourceWriter{w: w, typ: typ, name: name, key: typ + "." + name, entries: map[string]node{}}
+}
+
+func (sw *SourceWriter) finished() bool {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return sw.done
+}
+
+// Put stores one entry; for a file it reads r to EOF (r nil = empty).
+func (sw *SourceWriter) Put(ctx context.Context, e provider.Entry, r io.Reader) error {
+	if err := sw.w.begin(); err != nil {
+		return fmt.Errorf("put %s: %w", e.Path, err)
+	}
+	defer sw.w.end()
+	if err := checkEntry(e); err != nil {
+		return err
+	}
+	n := nodeFromEntry(baseName(e.Path), e)
+	if e.Kind == provider.KindFile {
+		ids, size, err := sw.store(ctx, e.Path, r)
+		if err != nil {
+			return err
+		}
+		n.Content, n.Size = ids, size
+		sw.files.Add(1)
+		sw.bytes.Add(size)
+		sw.w.files.Add(1)
+	} else {
+		n.Size = 0
+	}
+	return sw.record(e.Path, n)
+}
+
+func checkEntry(e provider.Entry) error {
+	if !validPath(e.Path) {
+		return fmt.Errorf("put %q: invalid path", e.Path)
+	}
+	switch e.Kind {
+	case provider.KindFile, provider.KindDir:
+	case provider.KindSymlink, provider.KindHardlink:
+		if e.Target == "" {
+			return fmt.Errorf("put %s: %s without target", e.Path, e.Kind)
+		}
+	default:
+		return fmt.Errorf("put %s: unknown kind %q", e.Path, e.Kind)
+	}
+	return nil
+}
+
+func (sw *SourceWriter) record(path string, n node) error {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.done {
+		return fmt.Errorf("put %s: source %s already finished", path, sw.key)
+	}
+	if _, dup := sw.entries[path]; dup {
+		return fmt.Errorf("put %s: duplicate entry", path)
+	}
+	sw.entries[path] = n
+	return nil
+}
+
+// store chunks r on the calling goroutine, hashes each chunk, and queues
+// the new ones to the pipeline. It returns the chunk ids and the size read.
+func (sw *SourceWriter) store(ctx context.Context, path string, r io.Reader) ([]pack.ID, int64, error) {
+	if r == nil {
+		return nil, 0, nil
+	}
+	var h hash.Hash
+	if sw.sumOnce.CompareAndSwap(false, true) {
+		h = sha256.New()
+		r = io.TeeReader(r, h)
+	}
+	ch, err := sw.w.r.getChunker(r)
+	if err != nil {
+		return nil, 0, fmt.Errorf("put %s: %w", path, err)
+	}
+	defer sw.w.r.putChunker(ch)
+	var ids []pack.ID
+	var size int64
+	for {
+		chunk, cerr := ch.Next()
+		if cerr != nil && cerr != io.EOF {
+			return nil, 0, fmt.Errorf("put %s: read: %w", path, cerr)
+		}
+		if len(chunk) > 0 {
+			id, err := sw.storeChunk(ctx, chunk)
+			if err != nil {
+				return nil, 0, fmt.Errorf("put %s: %w", path, err)
+			}
+			ids = append(ids, id)
+			size += int64(len(chunk))
+		}
+		if cerr == io.EOF {
+			break
+		}
+	}
+	if h != nil {
+		sw.mu.Lock()
+		sw.sum = "sha256:" + hex.EncodeToString(h.Sum(nil))
+		sw.mu.Unlock()
+	}
+	return ids, size, nil
+}
+
+func (sw *SourceWriter) storeChunk(ctx context.Context, chunk []byte) (pack.ID, error) {
+	w := sw.w
+	id := pack.ID(w.r.key.BlobID(chunk))
+	w.read.Add(int64(len(chunk)))
+	if !w.p.reserve(id) {
+		return id, nil
+	}
+	return id, w.p.submit(ctx, job{kind: pack.KindData, id: id, data: chunk, stored: sw.account}, true)
+}
+
+// account counts a new blob's bytes for this source and the writer.
+func (sw *SourceWriter) account(raw, stored int64) {
+	sw.stored.Add(stored)
+	sw.w.newBytes.Add(raw)
+	sw.w.stored.Add(stored)
+}
+
+// getChunker returns a pooled FastCDC chunker over rd with the
+// repository's parameters and key; putChunker returns it.
+func (r *Repository) getChunker(rd io.Reader) (*chunkers.Chunker, error) {
+	if ch, ok := r.chunkers.Get().(*chunkers.Chunker); ok {
+		ch.Reset(rd)
+		return ch, nil
+	}
+	c := r.cfg.Chunker
+	return chunkers.NewChunkerBuffer(c.Algorithm, rd, &chunkers.ChunkerOpts{
+		MinSize: c.MinSize, NormalSize: c.NormalSize, MaxSize: c.MaxSize, Key: r.key.ChunkerKey()},
+		make([]byte, 2*c.MaxSize))
+}
+
+func (r *Repository) putChunker(ch *chunkers.Chunker) {
+	ch.Reset(nil)
+	r.chunkers.Put(ch)
+}
+
+// Parent returns the entry at path in the parent snapshot of this source.
+func (sw *SourceWriter) Parent(path string) (provider.Entry, bool) {
+	sw.parentOnce.Do(sw.loadParent)
+	n, ok := sw.parent[path]
+	if !ok {
+		return provider.Entry{}, false
+	}
+	return n.entry(path), true
+}
+
+func (sw *SourceWriter) loadParent() {
+	pm := sw.w.meta.Parent
+	if pm == nil || pm.Source(sw.key) == nil {
+		return
+	}
+	nodes := map[string]node{}
+	err := sw.w.r.walkTree(context.Background(), pm.Source(sw.key).Root, "", func(p string, n node) error {
+		nodes[p] = n
+		return nil
+	})
+	if err != nil {
+		sw.w.r.opts.Warn(fmt.Sprintf("parent snapshot %s of %s unreadable, reading everything: %v", pm.ID, sw.key, err))
+		return
+	}
+	sw.parent = nodes
+}
+
+// Reuse stores e with the content recorded in the parent snapshot, reading
+// nothing.
+func (sw *SourceWriter) Reuse(ctx context.Context, e provider.Entry) error {
+	if err := sw.w.begin(); err != nil {
+		return fmt.Errorf("reuse %s: %w", e.Path, err)
+	}
+	defer sw.w.end()
+	sw.parentOnce.Do(sw.loadParent)
+	pn, ok := sw.parent[e.Path]
+	if !ok || pn.Kind != provider.KindFile || e.Kind != provider.KindFile {
+		return fmt.Errorf("reuse %s: no file at this path in the parent snapshot", e.Path)
+	}
+	if err := checkEntry(e); err != nil {
+		return err
+	}
+	for _, id := range pn.Content {
+		if !sw.w.r.idx.Has(id) {
+			return fmt.Errorf("reuse %s: parent content %s is missing", e.Path, id)
+		}
+	}
+	n := nodeFromEntry(baseName(e.Path), e)
+	n.Content, n.Size = pn.Content, pn.Size
+	if ps := sw.w.meta.Parent.Source(sw.key); ps != nil && ps.Files == 1 && sw.sumOnce.CompareAndSwap(false, true) {
+		sw.mu.Lock()
+		sw.sum = ps.Checksum // same content as the parent's single file
+		sw.mu.Unlock()
+	}
+	sw.files.Add(1)
+	sw.bytes.Add(pn.Size)
+	sw.w.files.Add(1)
+	return sw.record(e.Path, n)
+}
+
+// Finish builds the source's trees bottom-up and records its manifest part.
+func (sw *SourceWriter) Finish(ctx context.Context, facts provider.Facts) error {
+	if err := sw.w.begin(); err != nil {
+		return fmt.Errorf("finish %s: %w", sw.key, err)
+	}
+	defer sw.w.end()
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.done {
+		return fmt.Errorf("finish %s: already finished", sw.key)
+	}
+	root, err := sw.buildTrees(ctx)
+	if err != nil {
+		return fmt.Errorf("finish %s: %w", sw.key, err)
+	}
+	sw.done = true
+	sw.result = SourceManifest{Key: sw.key, Type: sw.typ, Name: sw.name, Identity: facts.Identity,
+		ServerVersion: facts.ServerVersion, Files: sw.files.Load(), Bytes: sw.bytes.Load(),
+		Rows: facts.Rows, Tables: facts.Tables, Root: root.String()}
+	if sw.files.Load() == 1 {
+		sw.result.Checksum = sw.sum
+	}
+	// Tree blobs are stored by the pipeline; their bytes are counted at Flush.
+	return nil
+}
+
+// storeTree queues an encoded tree blob and returns its id.
+func (sw *SourceWriter) storeTree(ctx context.Context, data []byte) (pack.ID, error) {
+	w := sw.w
+	id := pack.ID(w.r.key.BlobID(data))
+	if !w.p.reserve(id) {
+		return id, nil
+	}
+	return id, w.p.submit(ctx, job{kind: pack.KindTree, id: id, data: data, stored: sw.account}, false)
+}

@@ -1,0 +1,135 @@
+package repo
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/velinhq/velin/engine/repo/pack"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// node is one entry of a tree blob. Field order is the encoding order, so
+// equal directories encode to equal bytes.
+type node struct {
+	Name    string        `json:"name"`
+	Kind    provider.Kind `json:"kind"`
+	Mode    fs.FileMode   `json:"mode"`
+	MTime   int64         `json:"mtime"`
+	Size    int64         `json:"size,omitempty"`
+	UID     uint32        `json:"uid,omitempty"`
+	GID     uint32        `json:"gid,omitempty"`
+	Target  string        `json:"target,omitempty"`
+	Inode   uint64        `json:"inode,omitempty"`
+	Device  uint64        `json:"dev,omitempty"`
+	CTime   int64         `json:"ctime,omitempty"`
+	Sparse  bool          `json:"sparse,omitempty"`
+	Content []pack.ID     `json:"content,omitempty"`
+	Subtree *pack.ID      `json:"subtree,omitempty"`
+}
+
+type treeDoc struct {
+	Nodes []node `json:"nodes"`
+}
+
+// maxTreeBlob bounds a decoded tree (a directory of ~1M entries).
+const maxTreeBlob = 256 << 20
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func nodeFromEntry(name string, e provider.Entry) node {
+	return node{Name: name, Kind: e.Kind, Mode: e.Mode, MTime: unixNano(e.ModTime), Size: e.Size,
+		UID: e.UID, GID: e.GID, Target: e.Target, Inode: e.Inode, Device: e.Device,
+		CTime: unixNano(e.ChangeTime), Sparse: e.Sparse}
+}
+
+func (n node) entry(path string) provider.Entry {
+	return provider.Entry{Path: path, Kind: n.Kind, Mode: n.Mode, ModTime: fromUnixNano(n.MTime), Size: n.Size,
+		Target: n.Target, UID: n.UID, GID: n.GID, Inode: n.Inode, Device: n.Device,
+		ChangeTime: fromUnixNano(n.CTime), Sparse: n.Sparse}
+}
+
+// encodeTree sorts nodes by name and encodes them.
+func encodeTree(nodes []node) ([]byte, error) {
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
+	if nodes == nil {
+		nodes = []node{}
+	}
+	return json.Marshal(treeDoc{Nodes: nodes})
+}
+
+// decodeTree parses and validates a tree blob. It never panics; anything
+// that could make a restore escape its destination is rejected.
+func decodeTree(data []byte) ([]node, error) {
+	if len(data) > maxTreeBlob {
+		return nil, fmt.Errorf("decode tree: too large")
+	}
+	var doc treeDoc
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("decode tree: %w", err)
+	}
+	for i, n := range doc.Nodes {
+		if err := n.validate(); err != nil {
+			return nil, fmt.Errorf("decode tree: %w", err)
+		}
+		if i > 0 && doc.Nodes[i-1].Name >= n.Name {
+			return nil, fmt.Errorf("decode tree: names not sorted or duplicated at %q", n.Name)
+		}
+	}
+	return doc.Nodes, nil
+}
+
+func (n node) validate() error {
+	if !validName(n.Name) {
+		return fmt.Errorf("bad name %q", n.Name)
+	}
+	switch n.Kind {
+	case provider.KindFile:
+		if n.Subtree != nil || n.Size < 0 {
+			return fmt.Errorf("file %q: bad fields", n.Name)
+		}
+	case provider.KindDir:
+		if n.Subtree == nil || len(n.Content) != 0 {
+			return fmt.Errorf("dir %q: bad fields", n.Name)
+		}
+	case provider.KindSymlink, provider.KindHardlink:
+		if n.Subtree != nil || len(n.Content) != 0 || n.Target == "" {
+			return fmt.Errorf("%s %q: bad fields", n.Kind, n.Name)
+		}
+	default:
+		return fmt.Errorf("entry %q: unknown kind %q", n.Name, n.Kind)
+	}
+	return nil
+}
+
+func validName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, "/\x00")
+}
+
+// validPath checks an entry path: relative, slash-separated, clean.
+func validPath(p string) bool {
+	if p == "" {
+		return false
+	}
+	for _, part := range strings.Split(p, "/") {
+		if !validName(part) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,115 @@
+package repo
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/velinhq/velin/providers/provider"
+)
+
+func TestFlushCheckCommitAndAbort(t *testing.T) {
+	r, st := newTestRepo(t)
+	ctx := context.Background()
+	dump := textBytes(newRng(12), 300000)
+	w, err := r.NewSnapshot(ctx, SnapshotMeta{Backup: "db", Plan: "plan.hcl", Strategy: "dump"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw := w.Source("sqlite", "app")
+	e := provider.Entry{Path: "app.db", Kind: provider.KindFile, Mode: 0o600, Size: int64(len(dump))}
+	if err := sw.Put(ctx, e, bytes.NewReader(dump)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.Finish(ctx, provider.Facts{Type: "sqlite", Identity: "/var/app.db", ServerVersion: "sqlite 3", Rows: 7, Tables: 2}); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := w.Flush(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Names("snapshots/")) != 0 {
+		t.Fatal("snapshot visible before Commit")
+	}
+	rep, err := r.Check(ctx, []*Manifest{pending}, nil)
+	if err != nil || !rep.OK() {
+		t.Fatalf("check pending: %+v %v", rep, err)
+	}
+	tr, _ := r.Tree(ctx, pending, "sqlite.app")
+	got, err := readFile(ctx, tr, "app.db")
+	if err != nil || !bytes.Equal(got, dump) {
+		t.Fatalf("read pending: %v", err)
+	}
+	if err := sw.Put(ctx, provider.Entry{Path: "late", Kind: provider.KindFile}, nil); err == nil {
+		t.Error("Put after Flush accepted")
+	}
+	v := &Verification{Time: time.Unix(5, 0).UTC(), Checksums: "ok", TestRestore: map[string]string{"sqlite.app": "ok: 1 files"}}
+	m, err := w.Commit(ctx, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := openTestRepo(t, st).Snapshot(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := loaded.Source("sqlite.app")
+	sum := sha256.Sum256(dump)
+	if src.Checksum != "sha256:"+hex.EncodeToString(sum[:]) || src.Rows != 7 || src.Tables != 2 ||
+		src.ServerVersion != "sqlite 3" || loaded.Verification.TestRestore["sqlite.app"] != "ok: 1 files" ||
+		loaded.Plan != "plan.hcl" || loaded.ID != "20250304-0506-dump" || loaded.VelinVersion != "test" || loaded.Host != "testhost" {
+		t.Errorf("manifest %+v source %+v", loaded, src)
+	}
+
+	// Abort: nothing becomes visible.
+	w2, _ := r.NewSnapshot(ctx, SnapshotMeta{})
+	sw2 := w2.Source("files", "x")
+	_ = sw2.Put(ctx, provider.Entry{Path: "f", Kind: provider.KindFile}, bytes.NewReader([]byte("abc")))
+	w2.Abort()
+	if err := sw2.Finish(ctx, provider.Facts{}); err == nil {
+		t.Error("Finish after Abort accepted")
+	}
+	if _, err := w2.Commit(ctx, nil); err == nil {
+		t.Error("Commit after Abort accepted")
+	}
+	if snaps, _ := r.Snapshots(ctx); len(snaps) != 1 {
+		t.Errorf("%d snapshots after abort", len(snaps))
+	}
+}
+
+func TestPutRejectsBadEntries(t *testing.T) {
+	r, _ := newTestRepo(t)
+	ctx := context.Background()
+	w, _ := r.NewSnapshot(ctx, SnapshotMeta{})
+	defer w.Abort()
+	sw := w.Source("files", "x")
+	for _, e := range []provider.Entry{
+		{Path: "../escape", Kind: provider.KindFile},
+		{Path: "/abs", Kind: provider.KindFile},
+		{Path: "a//b", Kind: provider.KindFile},
+		{Path: "l", Kind: provider.KindSymlink},
+		{Path: "x", Kind: "device"},
+	} {
+		if err := sw.Put(ctx, e, nil); err == nil {
+			t.Errorf("Put(%+v) accepted", e)
+		}
+	}
+	if err := sw.Put(ctx, provider.Entry{Path: "f", Kind: provider.KindFile}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.Put(ctx, provider.Entry{Path: "f", Kind: provider.KindFile}, nil); err == nil {
+		t.Error("duplicate accepted")
+	}
+	if err := sw.Put(ctx, provider.Entry{Path: "f/child", Kind: provider.KindFile}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.Finish(ctx, provider.Facts{}); err == nil {
+		t.Error("file with children accepted")
+	}
+	if _, err := w.Flush(ctx); err == nil || errors.Is(err, context.Canceled) {
+		t.Errorf("flush with unfinished source: %v", err)
+	}
+}

@@ -1,0 +1,198 @@
+package faulty
+
+import (
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/velinhq/velin/engine/storage"
+)
+
+// ErrInjected is wrapped by every failure the wrapper injects.
+var ErrInjected = errors.New("injected fault")
+
+// Op is a set of operations a rule applies to.
+type Op uint8
+
+// Operations; OpGet covers Get and GetRange.
+const (
+	OpPut Op = 1 << iota
+	OpGet
+	OpStat
+	OpList
+	OpDelete
+)
+
+// recentKept is how many recent Put names are remembered at least, for a
+// ListLag set after the Puts.
+const recentKept = 1024
+
+// Counts are the calls the wrapper has seen.
+type Counts struct {
+	Puts, Gets, Stats, Lists, Deletes int64
+	Injected                          int64 // calls failed or corrupted on purpose
+}
+
+// Storage is a fault-injecting storage.Storage wrapper.
+type Storage struct {
+	inner storage.Storage
+
+	mu       sync.Mutex
+	counts   Counts
+	failPut  map[int64]bool  // Put numbers (1-based, in call order) to fail
+	cutPut   map[int64]int64 // Put number → bytes to pass before failing
+	prefixes []prefixRule
+	flips    []flip
+	lag      int
+	recent   []string // names of the latest successful Puts, newest last
+}
+
+type prefixRule struct {
+	ops    Op
+	prefix string
+}
+
+type flip struct {
+	name   string // "" for every object
+	offset int64
+}
+
+var _ storage.Storage = (*Storage)(nil)
+
+// New wraps inner with no rules.
+func New(inner storage.Storage) *Storage {
+	return &Storage{inner: inner, failPut: map[int64]bool{}, cutPut: map[int64]int64{}}
+}
+
+// Inner returns the wrapped storage.
+func (s *Storage) Inner() storage.Storage { return s.inner }
+
+// FailPut makes the nth Put from now fail (1 = the next one) before
+// anything reaches the inner storage.
+func (s *Storage) FailPut(nth int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failPut[s.counts.Puts+int64(nth)] = true
+}
+
+// CutPut makes the nth Put from now pass at most afterBytes bytes of its
+// reader to the inner storage and then fail, as a connection dropped
+// mid-upload would. The reader fails at that point or at its end, whichever
+// comes first, so the Put always fails; an atomic inner storage keeps
+// nothing of it.
+func (s *Storage) CutPut(nth int, afterBytes int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cutPut[s.counts.Puts+int64(nth)] = afterBytes
+}
+
+// FailWithPrefix makes every call of ops on a name starting with prefix fail
+// (for OpList: a listing whose prefix starts with prefix), until Reset.
+func (s *Storage) FailWithPrefix(ops Op, prefix string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prefixes = append(s.prefixes, prefixRule{ops, prefix})
+}
+
+// FlipBit makes every Get and GetRange of name ("" for every object) return
+// the byte at offset (counted from the start of the object) with its lowest
+// bit flipped.
+func (s *Storage) FlipBit(name string, offset int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flips = append(s.flips, flip{name, offset})
+}
+
+// ListLag makes List omit the objects written by the last k successful Puts,
+// as an eventually consistent listing would. Stat and Get still see them.
+func (s *Storage) ListLag(k int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lag = k
+}
+
+// Reset removes every rule; counts are kept.
+func (s *Storage) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failPut = map[int64]bool{}
+	s.cutPut = map[int64]int64{}
+	s.prefixes, s.flips, s.lag = nil, nil, 0
+}
+
+// Counts returns the calls seen so far.
+func (s *Storage) Counts() Counts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts
+}
+
+// failsLocked reports whether a prefix rule fails op on name.
+func (s *Storage) failsLocked(op Op, name string) bool {
+	for _, r := range s.prefixes {
+		if r.ops&op != 0 && strings.HasPrefix(name, r.prefix) {
+			s.counts.Injected++
+			return true
+		}
+	}
+	return false
+}
+
+// putPlan counts a Put and decides its fate: fail now, or cut after cut
+// bytes (cut < 0: pass through).
+func (s *Storage) putPlan(name string) (fail bool, cut int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts.Puts++
+	n := s.counts.Puts
+	if s.failPut[n] {
+		delete(s.failPut, n)
+		s.counts.Injected++
+		return true, -1
+	}
+	if s.failsLocked(OpPut, name) {
+		return true, -1
+	}
+	if c, ok := s.cutPut[n]; ok {
+		delete(s.cutPut, n)
+		s.counts.Injected++
+		return false, c
+	}
+	return false, -1
+}
+
+func (s *Storage) recordPut(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recent = append(s.recent, name)
+	if keep := max(s.lag, recentKept); len(s.recent) > 2*keep {
+		s.recent = append([]string(nil), s.recent[len(s.recent)-keep:]...)
+	}
+}
+
+// lagging returns the names a List must omit now.
+func (s *Storage) lagging() map[string]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	hide := map[string]bool{}
+	for i := max(len(s.recent)-s.lag, 0); i < len(s.recent); i++ {
+		hide[s.recent[i]] = true
+	}
+	return hide
+}
+
+// flipsFor returns the offsets to corrupt in name.
+func (s *Storage) flipsFor(name string) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var offs []int64
+	for _, f := range s.flips {
+		if f.name == "" || f.name == name {
+			offs = append(offs, f.offset)
+		}
+	}
+	if len(offs) > 0 {
+		s.counts.Injected++
+	}
+	return offs
+}

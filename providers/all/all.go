@@ -1,0 +1,19 @@
+package all
+
+import (
+	"github.com/velinhq/velin/providers/exec"
+	"github.com/velinhq/velin/providers/files"
+	"github.com/velinhq/velin/providers/http"
+	"github.com/velinhq/velin/providers/local"
+	"github.com/velinhq/velin/providers/provider"
+	"github.com/velinhq/velin/providers/sqlite"
+)
+
+// Registry returns a new registry of every provider type.
+func Registry() *provider.Registry {
+	return &provider.Registry{
+		Sources: []provider.SourceType{files.Type(), sqlite.Type()},
+		Targets: []provider.TargetType{local.Type()},
+		Steps:   []provider.StepType{exec.Type(), http.Type()},
+	}
+}

@@ -1,0 +1,264 @@
+package files
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// writers is how many files a restore writes at once.
+const writers = 8
+
+// Restore implements provider.Source.
+func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) error {
+	sets, err := s.prepare(ctx, tree, opts)
+	if err != nil {
+		return fmt.Errorf("restore files: %w", err)
+	}
+	for _, set := range sets {
+		if err := set.restore(ctx, tree); err != nil {
+			return fmt.Errorf("restore files to %s: %w", set.dest, err)
+		}
+	}
+	return nil
+}
+
+// restorer writes one restoreSet through an os.Root, which refuses any
+// path that would leave the destination.
+type restorer struct {
+	set   *restoreSet
+	root  *os.Root
+	tree  provider.Tree
+	chown bool
+}
+
+func (set *restoreSet) restore(ctx context.Context, tree provider.Tree) error {
+	if err := os.MkdirAll(set.dest, 0o755); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(set.dest)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	r := &restorer{set: set, root: root, tree: tree, chown: os.Geteuid() == 0}
+	for _, d := range set.dirs {
+		if err := r.ensureDir(d); err != nil {
+			return err
+		}
+	}
+	if err := r.leaves(ctx); err != nil {
+		return err
+	}
+	for _, e := range set.selected {
+		if e.Kind == provider.KindHardlink {
+			if err := r.hardlink(ctx, e); err != nil {
+				return err
+			}
+		}
+	}
+	return r.dirMetadata()
+}
+
+// ensureDir makes sure p is a real directory: created if missing, refused
+// if something else (a symlink above all) is there.
+func (r *restorer) ensureDir(p string) error {
+	fi, err := r.root.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := r.root.Mkdir(p, 0o700); err != nil {
+			return fmt.Errorf("create directory %s: %w", p, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check directory %s: %w", p, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s exists and is a %v, not a directory: %w", p, fi.Mode().Type(), ErrLayout)
+	}
+	return nil
+}
+
+// leaves writes files and symlinks, several at once.
+func (r *restorer) leaves(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(writers)
+	for _, e := range r.set.selected {
+		switch e.Kind {
+		case provider.KindFile:
+			g.Go(func() error { return r.file(gctx, e, e) })
+		case provider.KindSymlink:
+			g.Go(func() error { return r.symlink(e) })
+		}
+	}
+	return g.Wait()
+}
+
+func tempName(p string) string {
+	return path.Join(path.Dir(p), ".velin-"+rand.Text()+".tmp")
+}
+
+// file writes e with the content and metadata of src (src is e, or the
+// target of a hard link whose target is not restored).
+func (r *restorer) file(ctx context.Context, e, src provider.Entry) error {
+	tmp := tempName(e.Path)
+	f, err := r.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", e.Path, err)
+	}
+	err = r.fill(ctx, f, src)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = r.root.Chtimes(tmp, src.ModTime, src.ModTime)
+	}
+	if err == nil {
+		err = r.root.Rename(tmp, e.Path)
+	}
+	if err != nil {
+		_ = r.root.Remove(tmp)
+		return fmt.Errorf("restore %s: %w", e.Path, err)
+	}
+	return nil
+}
+
+// fill copies the content of src into f, sets owner and mode, and syncs.
+func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry) error {
+	if src.Size > 0 {
+		rc, err := r.tree.Open(ctx, src)
+		if err != nil {
+			return err
+		}
+		n, err := copyContent(f, rc, src.Sparse)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+		if n != src.Size {
+			return fmt.Errorf("content is %d bytes, entry says %d", n, src.Size)
+		}
+	}
+	if r.chown {
+		if err := f.Chown(int(src.UID), int(src.GID)); err != nil {
+			return err
+		}
+	}
+	if err := f.Chmod(src.Mode); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+func (r *restorer) symlink(e provider.Entry) error {
+	tmp := tempName(e.Path)
+	err := r.root.Symlink(e.Target, tmp)
+	if err == nil && r.chown {
+		err = r.root.Lchown(tmp, int(e.UID), int(e.GID))
+	}
+	if err == nil {
+		err = r.root.Rename(tmp, e.Path)
+	}
+	if err != nil {
+		_ = r.root.Remove(tmp)
+		return fmt.Errorf("restore symlink %s: %w", e.Path, err)
+	}
+	return nil
+}
+
+// hardlink links e to its restored target, or writes the target's content
+// when the target was not selected.
+func (r *restorer) hardlink(ctx context.Context, e provider.Entry) error {
+	target := r.set.all[e.Target]
+	if !r.set.chosen[e.Target] {
+		return r.file(ctx, e, target)
+	}
+	if same(r.root, e.Path, e.Target) {
+		return nil
+	}
+	tmp := tempName(e.Path)
+	err := r.root.Link(e.Target, tmp)
+	if err == nil {
+		err = r.root.Rename(tmp, e.Path)
+	}
+	if err != nil {
+		_ = r.root.Remove(tmp)
+		return fmt.Errorf("restore hard link %s: %w", e.Path, err)
+	}
+	return nil
+}
+
+func same(root *os.Root, a, b string) bool {
+	fa, err := root.Lstat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := root.Lstat(b)
+	return err == nil && os.SameFile(fa, fb)
+}
+
+// dirMetadata sets owner, mode and times of the directory entries,
+// children before parents (writing into a directory changes its mtime).
+func (r *restorer) dirMetadata() error {
+	for i := len(r.set.selected) - 1; i >= 0; i-- {
+		e := r.set.selected[i]
+		if e.Kind != provider.KindDir {
+			continue
+		}
+		var err error
+		if r.chown {
+			err = r.root.Lchown(e.Path, int(e.UID), int(e.GID))
+		}
+		if err == nil {
+			err = r.root.Chmod(e.Path, e.Mode)
+		}
+		if err == nil {
+			err = r.root.Chtimes(e.Path, e.ModTime, e.ModTime)
+		}
+		if err != nil {
+			return fmt.Errorf("restore directory %s: %w", e.Path, err)
+		}
+	}
+	return nil
+}
+
+// TestRestore implements provider.Source: it restores into scratch and
+// counts what is on disk (regular files, each inode once).
+func (s *Source) TestRestore(ctx context.Context, tree provider.Tree, scratch string) (provider.Counts, error) {
+	if err := s.Restore(ctx, tree, provider.RestoreOptions{To: scratch}); err != nil {
+		return provider.Counts{}, err
+	}
+	var c provider.Counts
+	seen := map[[2]uint64]bool{}
+	err := filepath.WalkDir(scratch, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		st := statOf(fi)
+		key := [2]uint64{uint64(st.Dev), st.Ino}
+		if !seen[key] {
+			seen[key] = true
+			c.Files++
+			c.Bytes += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return provider.Counts{}, fmt.Errorf("test restore files: count: %w", err)
+	}
+	c.Check = fmt.Sprintf("restored %d files, %d bytes", c.Files, c.Bytes)
+	return c, nil
+}

@@ -1,0 +1,215 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	nethttp "net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// TypeName is the step type name in configurations.
+const TypeName = "http"
+
+// DefaultTimeout applies when timeout is not set.
+const DefaultTimeout = 30 * time.Second
+
+// bodyQuote is how much of an unexpected response an error quotes.
+const bodyQuote = 512
+
+// Sentinel errors.
+var (
+	ErrStatus  = errors.New("unexpected status")
+	ErrTimeout = errors.New("timed out")
+)
+
+// Type is the registry entry of `step "http"`.
+func Type() provider.StepType {
+	return provider.StepType{Name: TypeName, Decode: Decode}
+}
+
+type config struct {
+	URL          string            `hcl:"url"`
+	Method       string            `hcl:"method,optional"`
+	Headers      map[string]string `hcl:"headers,optional"`
+	Body         *string           `hcl:"body,optional"`
+	ExpectStatus []int             `hcl:"expect_status,optional"`
+	Timeout      string            `hcl:"timeout,optional"`
+}
+
+// Step sends one request.
+type Step struct {
+	URL          string
+	Method       string
+	Headers      map[string]string
+	Body         *string
+	ExpectStatus []int // empty: any 2xx
+	Timeout      time.Duration
+}
+
+// Decode decodes a `step "http"` body.
+func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Step, hcl.Diagnostics) {
+	var cfg config
+	diags := gohcl.DecodeBody(body, dc.Eval, &cfg)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	s := &Step{URL: cfg.URL, Method: strings.ToUpper(cfg.Method), Headers: cfg.Headers, Body: cfg.Body,
+		ExpectStatus: cfg.ExpectStatus, Timeout: DefaultTimeout}
+	if s.Method == "" {
+		s.Method = nethttp.MethodPost
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		diags = append(diags, diag(body, "url", "Invalid url", "url must be an absolute http:// or https:// address."))
+	}
+	if !validToken(s.Method) {
+		diags = append(diags, diag(body, "method", "Invalid method", fmt.Sprintf("%q is not an HTTP method.", cfg.Method)))
+	}
+	for _, code := range cfg.ExpectStatus {
+		if code < 100 || code > 599 {
+			diags = append(diags, diag(body, "expect_status", "Invalid status", fmt.Sprintf("%d is not an HTTP status code (100-599).", code)))
+		}
+	}
+	if cfg.Timeout != "" {
+		d, err := time.ParseDuration(cfg.Timeout)
+		if err != nil || d <= 0 {
+			diags = append(diags, diag(body, "timeout", "Invalid timeout",
+				fmt.Sprintf("%q is not a positive duration such as \"30s\" or \"5m\".", cfg.Timeout)))
+		}
+		s.Timeout = d
+	}
+	registerSecrets(s, u, dc.Secret)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return s, diags
+}
+
+func registerSecrets(s *Step, u *url.URL, secret func(string)) {
+	if secret == nil {
+		return
+	}
+	if u != nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			secret(p)
+		}
+	}
+	for name, v := range s.Headers {
+		up := strings.ToUpper(name)
+		for _, w := range []string{"AUTHORIZATION", "TOKEN", "SECRET", "KEY", "PASSWORD", "COOKIE"} {
+			if strings.Contains(up, w) {
+				secret(v)
+				if _, cred, ok := strings.Cut(v, " "); ok {
+					secret(cred) // "Bearer xyz": xyz alone is secret too
+				}
+				break
+			}
+		}
+	}
+}
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+func diag(body hcl.Body, name, summary, detail string) *hcl.Diagnostic {
+	rng := body.MissingItemRange()
+	if attrs, d := body.JustAttributes(); !d.HasErrors() {
+		if a, ok := attrs[name]; ok {
+			rng = a.Expr.Range()
+		}
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()}
+}
+
+// Describe implements provider.Step: "METHOD URL", password redacted.
+func (s *Step) Describe() string {
+	return s.Method + " " + redactedURL(s.URL)
+}
+
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid url)"
+	}
+	return u.Redacted()
+}
+
+// Run implements provider.Step.
+func (s *Step) Run(ctx context.Context, env provider.StepEnv) error {
+	ctx, cancel := context.WithTimeoutCause(ctx, s.Timeout, ErrTimeout)
+	defer cancel()
+	what := s.Describe()
+	var body io.Reader
+	if s.Body != nil {
+		body = strings.NewReader(*s.Body)
+	}
+	req, err := nethttp.NewRequestWithContext(ctx, s.Method, s.URL, body)
+	if err != nil {
+		return fmt.Errorf("http %s: %w", what, err)
+	}
+	for k, v := range s.Headers {
+		req.Header.Set(k, v)
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "velin")
+	}
+	resp, err := nethttp.DefaultClient.Do(req)
+	if err != nil {
+		if errors.Is(context.Cause(ctx), ErrTimeout) {
+			return fmt.Errorf("http %s: %w after %s", what, ErrTimeout, s.Timeout)
+		}
+		return fmt.Errorf("http %s: %w", what, scrub(err, s.URL))
+	}
+	defer resp.Body.Close()
+	quote, _ := io.ReadAll(io.LimitReader(resp.Body, bodyQuote))
+	if env.Log != nil {
+		fmt.Fprintf(env.Log, "%s: %s\n", what, resp.Status)
+	}
+	if !s.expected(resp.StatusCode) {
+		return fmt.Errorf("http %s: %w %s: %s", what, ErrStatus, resp.Status, printable(quote))
+	}
+	return nil
+}
+
+// scrub replaces the raw URL (which may hold a password) in a client error.
+func scrub(err error, raw string) error {
+	msg := strings.ReplaceAll(err.Error(), raw, redactedURL(raw))
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
+}
+
+func (s *Step) expected(code int) bool {
+	if len(s.ExpectStatus) == 0 {
+		return code >= 200 && code <= 299
+	}
+	return slices.Contains(s.ExpectStatus, code)
+}
+
+func printable(b []byte) string {
+	if !utf8.Valid(b) {
+		return fmt.Sprintf("(%d bytes of binary body)", len(b))
+	}
+	return strings.TrimSpace(string(b))
+}
