@@ -74,6 +74,9 @@ func (r *runner) startSnapshot(ctx context.Context, br *backupRun) error {
 			return err
 		}
 	}
+	if parent == nil {
+		strategy = "full" // nothing to build on: the snapshot is full, and its id says so
+	}
 	w, err := rp.NewSnapshot(ctx, repo.SnapshotMeta{
 		Backup: br.b.Name, Plan: r.ws.Config.Dir, Strategy: strategy, Parent: parent,
 	})

@@ -155,7 +155,13 @@ func (m *maker) snapshot(ctx context.Context, a *Action) (*Action, error) {
 		a.Error = err.Error()
 	}
 	a.Marker = "+"
-	a.Summary = fmt.Sprintf("create snapshot of %s (%s) in %s", a.Owner, m.strategy(b), b.Target.Addr)
+	strategy := m.strategy(b)
+	if strategy == "incremental" && err == nil {
+		if parent, perr := Latest(ctx, r, b.Name, ""); perr == nil && parent == nil {
+			strategy = "full: the first of this backup"
+		}
+	}
+	a.Summary = fmt.Sprintf("create snapshot of %s (%s) in %s", a.Owner, strategy, b.Target.Addr)
 	a.Details = []string{"repository: " + t.Impl.Location()}
 	if r == nil && err == nil {
 		a.Details = append(a.Details, "the repository does not exist yet and will be created")
@@ -207,7 +213,7 @@ func describeFacts(f provider.Facts) string {
 	if f.Tables > 0 || f.Rows > 0 {
 		parts = append(parts, fmt.Sprintf("%d tables, %d rows", f.Tables, f.Rows))
 	}
-	if f.Files > 0 || f.Tables == 0 {
+	if f.Tables == 0 && f.Rows == 0 {
 		parts = append(parts, fmt.Sprintf("%d files", f.Files))
 	}
 	parts = append(parts, HumanBytes(f.Bytes))

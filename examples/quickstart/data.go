@@ -85,9 +85,15 @@ func countPosts(ctx context.Context, path string) (int64, error) {
 	return n, err
 }
 
-// diffTrees lists regular files whose content differs between a and b, or
-// that exist in only one of them (relative, slash-separated, sorted).
-func diffTrees(a, b string) ([]string, error) {
+// treeDiff is how two trees of regular files differ (relative,
+// slash-separated, sorted paths).
+type treeDiff struct {
+	Changed []string // in both, with different content
+	OnlyA   []string
+	OnlyB   []string
+}
+
+func diffTrees(a, b string) (*treeDiff, error) {
 	fa, err := readTree(a)
 	if err != nil {
 		return nil, err
@@ -96,19 +102,25 @@ func diffTrees(a, b string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	d := &treeDiff{}
 	for p, ca := range fa {
-		if cb, ok := fb[p]; !ok || !bytes.Equal(ca, cb) {
-			out = append(out, p)
+		cb, ok := fb[p]
+		switch {
+		case !ok:
+			d.OnlyA = append(d.OnlyA, p)
+		case !bytes.Equal(ca, cb):
+			d.Changed = append(d.Changed, p)
 		}
 	}
 	for p := range fb {
 		if _, ok := fa[p]; !ok {
-			out = append(out, p)
+			d.OnlyB = append(d.OnlyB, p)
 		}
 	}
-	sort.Strings(out)
-	return out, nil
+	sort.Strings(d.Changed)
+	sort.Strings(d.OnlyA)
+	sort.Strings(d.OnlyB)
+	return d, nil
 }
 
 func readTree(root string) (map[string][]byte, error) {

@@ -25,6 +25,9 @@ func TestQuickstart(t *testing.T) {
 	if strings.Join(res.Changed, ",") != "index.html" {
 		t.Errorf("changed = %v, want [index.html]", res.Changed)
 	}
+	if strings.Join(res.OnlyNow, ",") != "cache/page-1.html,uploads/draft.tmp" {
+		t.Errorf("only now = %v, want the two excluded files", res.OnlyNow)
+	}
 	if res.RowsThen != 2 || res.RowsNow != 3 {
 		t.Errorf("posts then/now = %d/%d, want 2/3", res.RowsThen, res.RowsNow)
 	}

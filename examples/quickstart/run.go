@@ -24,7 +24,8 @@ const demoPassphrase = "quickstart-demo-passphrase"
 // result is what a run found, for the test.
 type result struct {
 	Snapshots []string
-	Changed   []string // paths that differ between the first snapshot and now
+	Changed   []string // paths whose content differs between the first snapshot and now
+	OnlyNow   []string // paths that are not in the first snapshot
 	RowsThen  int64
 	RowsNow   int64
 }
@@ -39,8 +40,9 @@ func run(ctx context.Context, dir string, out io.Writer) (*result, error) {
 			return nil, err
 		}
 	}
-	fmt.Fprintf(out, "\nDone. Everything is in %s: velin.hcl (the plan), backups/ (the encrypted\nrepository), restored/ (the first snapshot). Try: cd %s && VELIN_PASSPHRASE=%s go run github.com/velinhq/velin/cmd/velin backup list\n",
-		dir, dir, demoPassphrase)
+	fmt.Fprintf(out, "\nDone. Everything is in %s:\n  velin.hcl (the plan), backups/ (the encrypted repository), restored/ (the first snapshot).\n"+
+		"Explore it with the CLI (the demo passphrase is in examples/quickstart/run.go):\n"+
+		"  export VELIN_PASSPHRASE=...\n  go run ./cmd/velin -f %s backup inspect latest\n", dir, dir)
 	return &q.res, nil
 }
 
@@ -51,14 +53,23 @@ type quick struct {
 	res result
 }
 
-// velin runs one CLI command in the work directory, echoing it.
+// velin runs one CLI command in the work directory, echoing it and its output.
 func (q *quick) velin(args ...string) (string, error) {
 	fmt.Fprintf(q.out, "\n$ velin %s\n", strings.Join(args, " "))
+	return q.velinTo(io.MultiWriter(q.out), q.out, args...)
+}
+
+// velinQuiet runs a command whose output the example reads, not shows.
+func (q *quick) velinQuiet(args ...string) (string, error) {
+	return q.velinTo(io.Discard, io.Discard, args...)
+}
+
+func (q *quick) velinTo(out, errOut io.Writer, args ...string) (string, error) {
 	var stdout bytes.Buffer
 	env := cli.Env{
 		Stdin:   strings.NewReader(""),
-		Stdout:  io.MultiWriter(&stdout, q.out),
-		Stderr:  q.out,
+		Stdout:  io.MultiWriter(&stdout, out),
+		Stderr:  errOut,
 		Environ: append(os.Environ(), "VELIN_PASSPHRASE="+demoPassphrase),
 	}
 	code := cli.Run(q.ctx, append([]string{"-f", q.dir}, args...), env)
@@ -105,7 +116,7 @@ func (q *quick) secondBackup() error {
 	if _, err := q.velin("backup", "list"); err != nil {
 		return err
 	}
-	js, err := q.velin("backup", "list", "--json")
+	js, err := q.velinQuiet("backup", "list", "--json")
 	if err != nil {
 		return err
 	}
@@ -139,13 +150,16 @@ func (q *quick) restore() error {
 
 func (q *quick) compare() error {
 	fmt.Fprintln(q.out, "\n7. What differs between the first snapshot (restored/) and now:")
-	changed, err := diffTrees(filepath.Join(q.dir, "restored", "site"), filepath.Join(q.dir, "site"))
+	d, err := diffTrees(filepath.Join(q.dir, "restored", "site"), filepath.Join(q.dir, "site"))
 	if err != nil {
 		return err
 	}
-	q.res.Changed = changed
-	for _, c := range changed {
-		fmt.Fprintf(q.out, "   changed: site/%s\n", c)
+	q.res.Changed, q.res.OnlyNow = d.Changed, d.OnlyB
+	for _, c := range d.Changed {
+		fmt.Fprintf(q.out, "   changed since:  site/%s\n", c)
+	}
+	for _, c := range d.OnlyB {
+		fmt.Fprintf(q.out, "   not backed up:  site/%s (excluded by the plan)\n", c)
 	}
 	if q.res.RowsThen, err = countPosts(q.ctx, filepath.Join(q.dir, "restored", "app.db")); err != nil {
 		return err

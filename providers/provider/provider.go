@@ -61,8 +61,10 @@ type BackupOptions struct {
 
 // RestoreOptions say where and what to restore.
 type RestoreOptions struct {
-	// To is the destination: a directory for file trees, a database file
-	// path for sqlite. Empty means the source's own location.
+	// To is a directory under which the source restores its entries (a
+	// file tree's roots by their base names, a database file by its own
+	// name); it is created if missing. Empty means the source's own
+	// location (in place).
 	To string
 	// Include limits a file-tree restore to entries matching these globs
 	// (doublestar syntax, relative to the tree root). Empty means all.

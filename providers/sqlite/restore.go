@@ -16,12 +16,17 @@ import (
 // would be replayed into the restored database.
 func sidecars() []string { return []string{"-wal", "-shm", "-journal"} }
 
-// dest is where a restore writes: To or the configured path.
+// dest is where a restore writes: the configured path, or the database's
+// file name under the directory To.
 func (s *Source) dest(to string) (string, error) {
 	if to == "" {
 		return s.path, nil
 	}
-	return filepath.Abs(to)
+	dir, err := filepath.Abs(to)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, filepath.Base(s.path)), nil
 }
 
 // entry finds the one database file of the tree.
@@ -46,6 +51,9 @@ func entry(ctx context.Context, tree provider.Tree) (provider.Entry, error) {
 func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) error {
 	dest, err := s.dest(opts.To)
 	if err != nil {
+		return fmt.Errorf("restore sqlite: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return fmt.Errorf("restore sqlite: %w", err)
 	}
 	if _, err := s.restoreTo(ctx, tree, dest); err != nil {

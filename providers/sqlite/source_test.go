@@ -74,8 +74,7 @@ func setup(t testing.TB) sourcetest.Fixture {
 		Source: src,
 		Live:   live,
 		Dest: func(dir string) (string, string) {
-			p := filepath.Join(dir, "restored.db")
-			return p, p
+			return dir, filepath.Join(dir, filepath.Base(live))
 		},
 		Mutate: func(t testing.TB) []string {
 			db := openDB(t, live)

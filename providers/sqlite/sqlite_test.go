@@ -61,8 +61,9 @@ func TestBackupWhileWriting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dest := filepath.Join(t.TempDir(), "copy.db")
-	if err := src.Restore(context.Background(), snap.Finish(), provider.RestoreOptions{To: dest}); err != nil {
+	destDir := t.TempDir()
+	dest := filepath.Join(destDir, filepath.Base(live))
+	if err := src.Restore(context.Background(), snap.Finish(), provider.RestoreOptions{To: destDir}); err != nil {
 		t.Fatal(err)
 	}
 	if err := integrityCheck(context.Background(), dest); err != nil {
@@ -94,7 +95,11 @@ func TestRestoreIgnoresStaleWAL(t *testing.T) {
 	exec(t, db, "PRAGMA wal_autocheckpoint=0")
 	exec(t, db, "DELETE FROM users")
 	exec(t, db, "INSERT INTO users (name) VALUES ('only')")
-	crashed := filepath.Join(dir, "crashed.db")
+	crashedDir := filepath.Join(dir, "crashed")
+	if err := os.MkdirAll(crashedDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	crashed := filepath.Join(crashedDir, filepath.Base(live))
 	for _, suffix := range []string{"", "-wal"} {
 		data, err := os.ReadFile(live + suffix)
 		if err != nil {
@@ -108,7 +113,7 @@ func TestRestoreIgnoresStaleWAL(t *testing.T) {
 	if got := dump(t, crashed); got == want {
 		t.Fatal("crash image does not differ from the snapshot; the test proves nothing")
 	}
-	if err := src.Restore(context.Background(), snap.Finish(), provider.RestoreOptions{To: crashed}); err != nil {
+	if err := src.Restore(context.Background(), snap.Finish(), provider.RestoreOptions{To: crashedDir}); err != nil {
 		t.Fatal(err)
 	}
 	if got := dump(t, crashed); got != want {

@@ -83,6 +83,7 @@ func applyFresh(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 	if err != nil {
 		return err
 	}
+	g.errf("\n")
 	return execute(ctx, g, ws, gr, p, o)
 }
 

@@ -150,6 +150,7 @@ func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspac
 		for _, sm := range s.Sources {
 			srcs = append(srcs, sm.Key)
 		}
+		sort.Strings(srcs)
 		rows = append(rows, []string{s.ID, s.Time.Local().Format("2006-01-02 15:04:05"), s.Backup,
 			strings.Join(srcs, ","), plan.HumanBytes(s.Size), plan.HumanBytes(s.StoredBytes), strings.TrimPrefix(s.Target, "target.")})
 	}
