@@ -83,7 +83,9 @@ func TestKill9DuringBackup(t *testing.T) {
 // snapshot and the file and to exit non-zero.
 func TestFlippedByteIsFound(t *testing.T) {
 	p := newProject(t, filesPlan)
-	p.write("data/only.txt", strings.Repeat("precious data line\n", 10_000))
+	precious := make([]byte, 3<<20) // incompressible, so data blobs fill the pack
+	rand.Read(precious)
+	p.write("data/only.txt", string(precious))
 	p.must("backup", "create")
 	snap := p.snapshots()[0].ID
 	var packs []string

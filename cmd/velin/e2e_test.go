@@ -48,7 +48,7 @@ func TestIssuePlanRoundTrip(t *testing.T) {
 		t.Fatal("finally step did not remove maintenance.flag")
 	}
 	snaps := p.snapshots()
-	if len(snaps) != 1 || !strings.HasSuffix(snaps[0].ID, "-incremental") {
+	if len(snaps) != 1 || !strings.HasSuffix(snaps[0].ID, "-full") {
 		t.Fatalf("snapshots after first apply: %+v\n%s", snaps, r)
 	}
 	show := p.must("backup", "show", snaps[0].ID[:10])

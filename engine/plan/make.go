@@ -142,7 +142,11 @@ func (m *maker) source(ctx context.Context, a *Action) (*Action, error) {
 		a.Details = append(a.Details, "incremental: no parent snapshot yet, so this one is full")
 	} else {
 		a.Parent = parent.ID
-		a.Details = append(a.Details, "incremental on "+parent.ID+": unchanged files are not read again")
+		what := "unchanged data is not stored again"
+		if facts.Type == "files" {
+			what = "unchanged files are not read again"
+		}
+		a.Details = append(a.Details, "incremental on "+parent.ID+": "+what)
 	}
 	return a, nil
 }
@@ -211,14 +215,22 @@ func (m *maker) retention(ctx context.Context, a *Action) (*Action, error) {
 func describeFacts(f provider.Facts) string {
 	parts := []string{}
 	if f.Tables > 0 || f.Rows > 0 {
-		parts = append(parts, fmt.Sprintf("%d tables, %d rows", f.Tables, f.Rows))
+		parts = append(parts, plural(f.Tables, "table"), plural(f.Rows, "row"))
 	}
 	if f.Tables == 0 && f.Rows == 0 {
-		parts = append(parts, fmt.Sprintf("%d files", f.Files))
+		parts = append(parts, plural(f.Files, "file"))
 	}
 	parts = append(parts, HumanBytes(f.Bytes))
 	if f.ServerVersion != "" {
 		parts = append(parts, f.ServerVersion)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// plural writes "1 file", "2 files".
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -93,8 +93,9 @@ func Init(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 		Chunker:      chunkerConfig{Algorithm: chunkerAlgorithm, MinSize: chunkMin, NormalSize: chunkNormal, MaxSize: chunkMax},
 		ChunkerKeyID: key.KeyID(),
 	}
+	keyName := ""
 	if key.Encrypted() {
-		if err := writeKeyFile(ctx, st, key, o); err != nil {
+		if keyName, err = writeKeyFile(ctx, st, key, o); err != nil {
 			return nil, err
 		}
 	}
@@ -103,6 +104,12 @@ func Init(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 		return nil, fmt.Errorf("init: %w", err)
 	}
 	if err := putBytes(ctx, st, "config", data, true); err != nil {
+		if keyName != "" {
+			st.Delete(context.WithoutCancel(ctx), keyName) // our key belongs to no repository
+		}
+		if errors.Is(err, storage.ErrExists) {
+			err = ErrRepositoryExists // another process initialised it first
+		}
 		return nil, fmt.Errorf("init %s: %w", st.Location(), err)
 	}
 	return newRepository(st, key, cfg, o)
@@ -115,23 +122,25 @@ func newKey(o Options) (*crypto.Key, error) {
 	return crypto.NewKey()
 }
 
-func writeKeyFile(ctx context.Context, st storage.Storage, key *crypto.Key, o Options) error {
+// writeKeyFile stores key sealed with the passphrase and returns its name.
+func writeKeyFile(ctx context.Context, st storage.Storage, key *crypto.Key, o Options) (string, error) {
 	p := crypto.DefaultKDF()
 	if o.kdfN != 0 {
 		p.N = o.kdfN
 	}
 	kf, err := crypto.NewKeyFile(key, o.Passphrase, o.Host, o.Clock(), p)
 	if err != nil {
-		return err
+		return "", err
 	}
 	data, err := json.MarshalIndent(kf, "", "  ")
 	if err != nil {
-		return fmt.Errorf("write key: %w", err)
+		return "", fmt.Errorf("write key: %w", err)
 	}
-	if err := putBytes(ctx, st, "keys/"+randomName(), data, true); err != nil {
-		return fmt.Errorf("write key: %w", err)
+	name := "keys/" + randomName()
+	if err := putBytes(ctx, st, name, data, true); err != nil {
+		return "", fmt.Errorf("write key: %w", err)
 	}
-	return nil
+	return name, nil
 }
 
 // Open opens the repository on st: ErrNoRepository when there is none,
@@ -151,11 +160,8 @@ func Open(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 	}
 	key := crypto.None()
 	if cfg.Encryption == EncryptionAES {
-		if key, err = unlock(ctx, st, o.Passphrase); err != nil {
+		if key, err = unlock(ctx, st, o.Passphrase, cfg.ChunkerKeyID); err != nil {
 			return nil, fmt.Errorf("open %s: %w", st.Location(), err)
-		}
-		if key.KeyID() != cfg.ChunkerKeyID {
-			return nil, fmt.Errorf("open %s: key does not belong to this repository: %w", st.Location(), ErrWrongPassphrase)
 		}
 	}
 	r, err := newRepository(st, key, cfg, o)
@@ -171,11 +177,15 @@ func Open(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 // OpenOrInit opens the repository, or creates it when st holds none.
 func OpenOrInit(ctx context.Context, st storage.Storage, o Options) (*Repository, bool, error) {
 	r, err := Open(ctx, st, o)
-	if errors.Is(err, ErrNoRepository) {
-		r, err = Init(ctx, st, o)
-		return r, err == nil, err
+	if !errors.Is(err, ErrNoRepository) {
+		return r, false, err
 	}
-	return r, false, err
+	r, err = Init(ctx, st, o)
+	if errors.Is(err, ErrRepositoryExists) {
+		r, err = Open(ctx, st, o) // lost a race with another init
+		return r, false, err
+	}
+	return r, err == nil, err
 }
 
 func readConfig(ctx context.Context, st storage.Storage) (config, error) {
@@ -200,7 +210,10 @@ func readConfig(ctx context.Context, st storage.Storage) (config, error) {
 	return cfg, nil
 }
 
-func unlock(ctx context.Context, st storage.Storage, passphrase string) (*crypto.Key, error) {
+// unlock finds the key file that opens with passphrase and belongs to the
+// repository (its key id is wantID); key files of a lost init race or of
+// another repository are passed over.
+func unlock(ctx context.Context, st storage.Storage, passphrase, wantID string) (*crypto.Key, error) {
 	var names []string
 	err := st.List(ctx, "keys/", func(oi storage.ObjectInfo) error {
 		names = append(names, oi.Name)
@@ -219,7 +232,7 @@ func unlock(ctx context.Context, st storage.Storage, passphrase string) (*crypto
 			continue // a damaged key file does not hide the others
 		}
 		key, err := kf.Unlock(passphrase)
-		if err == nil {
+		if err == nil && key.KeyID() == wantID {
 			return key, nil
 		}
 	}
