@@ -53,7 +53,9 @@ type project struct {
 func newProject(t testing.TB, plan string) *project {
 	t.Helper()
 	p := &project{t: t, dir: t.TempDir()}
-	p.env = append(os.Environ(), "VELIN_PASSPHRASE="+testPassphrase)
+	// The binary is built with -race; its default 1 s pause at exit would
+	// make every command slow.
+	p.env = append(os.Environ(), "VELIN_PASSPHRASE="+testPassphrase, "GORACE=atexit_sleep_ms=0")
 	p.write("velin.hcl", plan)
 	return p
 }
