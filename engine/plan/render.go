@@ -31,7 +31,7 @@ func (p *Plan) Render(w io.Writer) error {
 			fmt.Fprintf(&b, "      %s\n", d)
 		}
 		for _, c := range a.Changes {
-			fmt.Fprintf(&b, "      %s %s%s\n", changeMarker(c.Action), c.What, suffix(c.Detail))
+			fmt.Fprintf(&b, "      %s %s %s%s\n", changeMarker(c.Action), c.Action, c.What, suffix(c.Detail))
 		}
 		if a.Error != "" {
 			fmt.Fprintf(&b, "      error: %s\n", a.Error)

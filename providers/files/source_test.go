@@ -1,6 +1,7 @@
 package files
 
 import (
+	"github.com/velinhq/velin/engine/repo/snaptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -30,6 +31,14 @@ func setup(t testing.TB) sourcetest.Fixture {
 
 func TestSuite(t *testing.T) {
 	sourcetest.Run(t, harness())
+}
+
+// TestSuiteRealRepository runs the same suite against the engine's
+// repository (encrypted, on disk) instead of the in-memory stand-in.
+func TestSuiteRealRepository(t *testing.T) {
+	h := harness()
+	h.NewSnapshot = snaptest.Snapshots(t)
+	sourcetest.Run(t, h)
 }
 
 func TestMain(m *testing.M) {

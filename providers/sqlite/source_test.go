@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/velinhq/velin/engine/repo/snaptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,4 +100,10 @@ func setup(t testing.TB) sourcetest.Fixture {
 
 func TestSuite(t *testing.T) {
 	sourcetest.Run(t, sourcetest.Harness{Setup: setup})
+}
+
+// TestSuiteRealRepository runs the same suite against the engine's
+// repository (encrypted, on disk) instead of the in-memory stand-in.
+func TestSuiteRealRepository(t *testing.T) {
+	sourcetest.Run(t, sourcetest.Harness{Setup: setup, NewSnapshot: snaptest.Snapshots(t)})
 }

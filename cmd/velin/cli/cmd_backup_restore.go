@@ -76,10 +76,20 @@ func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 		return err
 	}
 	defer lock.Unlock(context.WithoutCancel(ctx))
+	var total int64
 	for _, it := range items {
-		if err := it.src.Impl.Restore(ctx, it.tree, it.opts); err != nil {
+		total += it.sm.Bytes
+	}
+	bar := g.progressBar(total, "restoring")
+	for _, it := range items {
+		tree := countingTree{Tree: it.tree, add: addFunc(bar)}
+		if err := it.src.Impl.Restore(ctx, tree, it.opts); err != nil {
+			finishBar(bar)
 			return fmt.Errorf("restore %s: %w", it.sm.Key, err)
 		}
+	}
+	finishBar(bar)
+	for _, it := range items {
 		g.errf("  ok    restored %s\n", it.sm.Key)
 	}
 	g.out("Restored %d source(s) from snapshot %s.\n", len(items), loc.Snapshot.ID)

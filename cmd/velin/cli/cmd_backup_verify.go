@@ -86,7 +86,10 @@ func snapshotsToVerify(ctx context.Context, ws *workspace.Workspace, id, target 
 func verifyOne(ctx context.Context, g *globalOptions, ws *workspace.Workspace, loc *located, testRestore bool) bool {
 	v := &repo.Verification{Time: ws.Now().UTC()}
 	var problems []string
-	if err := apply.Checksums(ctx, loc.Repo, loc.Snapshot, v, nil); err != nil {
+	bar := g.progressBar(-1, "verifying "+loc.Snapshot.ID)
+	err := apply.Checksums(ctx, loc.Repo, loc.Snapshot, v, addFunc(bar))
+	finishBar(bar)
+	if err != nil {
 		problems = append(problems, err.Error())
 	}
 	if testRestore {

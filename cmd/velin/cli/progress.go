@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"context"
+	"io"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// progressBar returns a bar on stderr for long work, or nil when stderr is
+// not a terminal or output is JSON (then only results are printed).
+// total < 0 means unknown: the bar shows bytes and rate without an ETA.
+func (g *globalOptions) progressBar(total int64, what string) *progressbar.ProgressBar {
+	if !g.env.Terminal || g.JSON {
+		return nil
+	}
+	return newBar(g.env.Stderr, total, what)
+}
+
+// addFunc returns a function adding n to bar (nil-safe), for callbacks.
+func addFunc(bar *progressbar.ProgressBar) func(int64) {
+	return func(n int64) {
+		if bar != nil {
+			bar.Add64(n)
+		}
+	}
+}
+
+func finishBar(bar *progressbar.ProgressBar) {
+	if bar != nil {
+		bar.Finish()
+	}
+}
+
+// countingTree reports the bytes read from a tree's files, for restore
+// progress.
+type countingTree struct {
+	provider.Tree
+	add func(int64)
+}
+
+func (c countingTree) Open(ctx context.Context, e provider.Entry) (io.ReadCloser, error) {
+	rc, err := c.Tree.Open(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	return &countingReader{ReadCloser: rc, add: c.add}, nil
+}
+
+type countingReader struct {
+	io.ReadCloser
+	add func(int64)
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	r.add(int64(n))
+	return n, err
+}
