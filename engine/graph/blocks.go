@@ -1,11 +1,13 @@
 package graph
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
+	dgraph "github.com/dominikbraun/graph"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/velinhq/velin/engine/config"
@@ -61,35 +63,30 @@ func checkDependsOn(bs map[string]*block) hcl.Diagnostics {
 }
 
 // findCycles reports every dependency cycle among blocks, each listed from
-// its smallest address.
+// its smallest address. The blocks and their depends_on edges go into a
+// dominikbraun/graph graph that refuses edges closing a cycle; for each
+// refused edge a->b the cycle is b's path back to a plus that edge.
 func findCycles(bs map[string]*block) hcl.Diagnostics {
-	const (
-		unseen = iota
-		onStack
-		done
-	)
-	state := make(map[string]int, len(bs))
-	var stack []string
-	var cycles [][]string
-	var visit func(addr string)
-	visit = func(addr string) {
-		state[addr] = onStack
-		stack = append(stack, addr)
-		for _, ref := range bs[addr].dependsOn {
-			switch {
-			case bs[ref.Addr] == nil:
-			case state[ref.Addr] == onStack:
-				cycles = appendCycle(cycles, stack[slices.Index(stack, ref.Addr):])
-			case state[ref.Addr] == unseen:
-				visit(ref.Addr)
-			}
-		}
-		stack = stack[:len(stack)-1]
-		state[addr] = done
+	g := dgraph.New(dgraph.StringHash, dgraph.Directed(), dgraph.PreventCycles())
+	addrs := slices.Sorted(maps.Keys(bs))
+	for _, addr := range addrs {
+		_ = g.AddVertex(addr) // addresses are unique: it cannot fail
 	}
-	for _, addr := range slices.Sorted(maps.Keys(bs)) {
-		if state[addr] == unseen {
-			visit(addr)
+	var cycles [][]string
+	for _, addr := range addrs {
+		for _, ref := range bs[addr].dependsOn {
+			if bs[ref.Addr] == nil {
+				continue
+			}
+			err := g.AddEdge(addr, ref.Addr)
+			if !errors.Is(err, dgraph.ErrEdgeCreatesCycle) {
+				continue
+			}
+			path, perr := dgraph.ShortestPath(g, ref.Addr, addr)
+			if perr != nil || ref.Addr == addr {
+				path = []string{addr}
+			}
+			cycles = appendCycle(cycles, path)
 		}
 	}
 	var diags hcl.Diagnostics
