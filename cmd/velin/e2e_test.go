@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -186,5 +188,30 @@ func TestApplyAsksFirst(t *testing.T) {
 	p.runInput("yes\n", "apply")
 	if n := len(p.snapshots()); n != 1 {
 		t.Fatalf("apply after yes made %d snapshots", n)
+	}
+}
+
+// TestApplyJSONEvents checks that --json prints one JSON event per line and
+// a final summary, and nothing else on stdout.
+func TestApplyJSONEvents(t *testing.T) {
+	p := seedIssueProject(t)
+	r := p.must("apply", "-auto-approve", "--json")
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	var types []string
+	var last map[string]any
+	for dec.More() {
+		var ev map[string]any
+		if err := dec.Decode(&ev); err != nil {
+			t.Fatalf("stdout is not a stream of JSON values: %v\n%s", err, r.stdout)
+		}
+		types = append(types, fmt.Sprint(ev["type"]))
+		last = ev
+	}
+	joined := strings.Join(types, ",")
+	if !strings.Contains(joined, "start") || !strings.Contains(joined, "done") || last["type"] != "summary" {
+		t.Fatalf("event types %s; last %v", joined, last)
+	}
+	if last["failed"].(float64) != 0 || last["ok"].(float64) < 6 {
+		t.Errorf("summary: %v", last)
 	}
 }

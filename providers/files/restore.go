@@ -156,9 +156,6 @@ func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry) err
 	if err := f.Chmod(src.Mode); err != nil {
 		return err
 	}
-	if os.Getenv("VELIN_NOSYNC") != "" {
-		return nil
-	}
 	return f.Sync()
 }
 
