@@ -27,45 +27,41 @@ func (l *loader) decodeProviders(b rootBlocks) hcl.Diagnostics {
 
 func (l *loader) decodeSource(blk *hcl.Block) hcl.Diagnostics {
 	typ, known := l.opts.Registry.Source(blk.Labels[0])
-	diags, ok := l.providerReady(blk, known)
-	if !ok {
-		return diags
-	}
-	impl, d := typ.Decode(blk.Body, l.decodeContext())
-	diags = append(diags, dropFollowOns(d)...)
-	if !d.HasErrors() && impl != nil {
+	return decodeProvider(l, blk, known, typ.Decode, func(impl provider.Source) {
 		s := &Source{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
 		l.cfg.Sources[s.Addr()] = s
-	}
-	return diags
+	})
 }
 
 func (l *loader) decodeTarget(blk *hcl.Block) hcl.Diagnostics {
 	typ, known := l.opts.Registry.Target(blk.Labels[0])
-	diags, ok := l.providerReady(blk, known)
-	if !ok {
-		return diags
-	}
-	impl, d := typ.Decode(blk.Body, l.decodeContext())
-	diags = append(diags, dropFollowOns(d)...)
-	if !d.HasErrors() && impl != nil {
+	return decodeProvider(l, blk, known, typ.Decode, func(impl provider.Target) {
 		t := &Target{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
 		l.cfg.Targets[t.Addr()] = t
-	}
-	return diags
+	})
 }
 
 func (l *loader) decodeStep(blk *hcl.Block) hcl.Diagnostics {
 	typ, known := l.opts.Registry.Step(blk.Labels[0])
+	return decodeProvider(l, blk, known, typ.Decode, func(impl provider.Step) {
+		s := &Step{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
+		l.cfg.Steps[s.Addr()] = s
+	})
+}
+
+// decodeProvider hands blk's body to its provider type's decoder and
+// stores what it decodes, unless anything went wrong.
+func decodeProvider[T comparable](l *loader, blk *hcl.Block, known bool,
+	decode func(hcl.Body, provider.DecodeContext) (T, hcl.Diagnostics), store func(T)) hcl.Diagnostics {
 	diags, ok := l.providerReady(blk, known)
 	if !ok {
 		return diags
 	}
-	impl, d := typ.Decode(blk.Body, l.decodeContext())
+	impl, d := decode(blk.Body, l.decodeContext())
 	diags = append(diags, dropFollowOns(d)...)
-	if !d.HasErrors() && impl != nil {
-		s := &Step{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
-		l.cfg.Steps[s.Addr()] = s
+	var zero T
+	if !d.HasErrors() && impl != zero {
+		store(impl)
 	}
 	return diags
 }

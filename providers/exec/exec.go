@@ -60,13 +60,13 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Step, hcl.Diagno
 	}
 	s := &Step{Command: cfg.Command, Env: cfg.Env, Timeout: DefaultTimeout}
 	if len(cfg.Command) == 0 || cfg.Command[0] == "" {
-		diags = append(diags, diag(body, "command", "Invalid command",
+		diags = append(diags, provider.AttrDiag(body, "command", "Invalid command",
 			"command must list the program and its arguments, e.g. [\"pg_dump\", \"-f\", \"out.sql\"]."))
 	}
 	if cfg.Timeout != "" {
 		d, err := time.ParseDuration(cfg.Timeout)
 		if err != nil || d <= 0 {
-			diags = append(diags, diag(body, "timeout", "Invalid timeout",
+			diags = append(diags, provider.AttrDiag(body, "timeout", "Invalid timeout",
 				fmt.Sprintf("%q is not a positive duration such as \"30s\" or \"5m\".", cfg.Timeout)))
 		}
 		s.Timeout = d
@@ -97,17 +97,6 @@ func secretName(name string) bool {
 		}
 	}
 	return false
-}
-
-// diag is an error about one argument, pointing at its expression.
-func diag(body hcl.Body, name, summary, detail string) *hcl.Diagnostic {
-	rng := body.MissingItemRange()
-	if attrs, d := body.JustAttributes(); !d.HasErrors() {
-		if a, ok := attrs[name]; ok {
-			rng = a.Expr.Range()
-		}
-	}
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()}
 }
 
 // Describe implements provider.Step: the command, quoted where needed,

@@ -14,8 +14,12 @@
 // with "..", absolute paths, hard links pointing outside the tree and any
 // path whose parent is a symlink (in the tree or already at the
 // destination) are refused, and every write goes through an os.Root. Files
-// are written to a temporary name, fsynced and renamed, so a reader never
-// sees a half-written file; directory modes and times are set last.
+// are written to a temporary name and renamed only once durable, so a
+// reader never sees a half-written file, even after a crash: on Linux the
+// renames of a group of files (up to 256 MiB or 4096 files) wait for one
+// syncfs of the destination, elsewhere each file is fsynced. Directory
+// modes and times are set last, and a final sync makes the whole restore
+// durable before Restore returns.
 //
 // Exclude globs (doublestar syntax) match the path relative to each root
 // ("cache/**" is the cache directory right under a root); a glob without a

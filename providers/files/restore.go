@@ -38,6 +38,7 @@ type restorer struct {
 	set   *restoreSet
 	root  *os.Root
 	tree  provider.Tree
+	batch *batch
 	chown bool
 }
 
@@ -50,13 +51,21 @@ func (set *restoreSet) restore(ctx context.Context, tree provider.Tree) error {
 		return err
 	}
 	defer root.Close()
-	r := &restorer{set: set, root: root, tree: tree, chown: os.Geteuid() == 0}
+	b, err := newBatch(root, set.dest)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	r := &restorer{set: set, root: root, tree: tree, batch: b, chown: os.Geteuid() == 0}
 	for _, d := range set.dirs {
 		if err := r.ensureDir(d); err != nil {
 			return err
 		}
 	}
 	if err := r.leaves(ctx); err != nil {
+		return err
+	}
+	if err := b.flush(); err != nil { // hard links need their targets in place
 		return err
 	}
 	for _, e := range set.selected {
@@ -66,7 +75,13 @@ func (set *restoreSet) restore(ctx context.Context, tree provider.Tree) error {
 			}
 		}
 	}
-	return r.dirMetadata()
+	if err := b.flush(); err != nil {
+		return err
+	}
+	if err := r.dirMetadata(); err != nil {
+		return err
+	}
+	return b.finish()
 }
 
 // ensureDir makes sure p is a real directory: created if missing, refused
@@ -115,14 +130,17 @@ func (r *restorer) file(ctx context.Context, e, src provider.Entry) error {
 	if err != nil {
 		return fmt.Errorf("create %s: %w", e.Path, err)
 	}
-	err = r.fill(ctx, f, src)
+	deferred, err := r.fill(ctx, f, src)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
 		err = r.root.Chtimes(tmp, src.ModTime, src.ModTime)
 	}
-	if err == nil {
+	switch {
+	case err == nil && deferred:
+		return r.batch.add(tmp, e.Path, src.Size) // renamed once durable
+	case err == nil:
 		err = r.root.Rename(tmp, e.Path)
 	}
 	if err != nil {
@@ -132,31 +150,32 @@ func (r *restorer) file(ctx context.Context, e, src provider.Entry) error {
 	return nil
 }
 
-// fill copies the content of src into f, sets owner and mode, and syncs.
-func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry) error {
+// fill copies the content of src into f and sets owner and mode. It syncs
+// f, or reports that the batch's sync will (deferred).
+func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry) (deferred bool, err error) {
 	if src.Size > 0 {
 		rc, err := r.tree.Open(ctx, src)
 		if err != nil {
-			return err
+			return false, err
 		}
 		n, err := copyContent(f, rc, src.Sparse)
 		rc.Close()
 		if err != nil {
-			return err
+			return false, err
 		}
 		if n != src.Size {
-			return fmt.Errorf("content is %d bytes, entry says %d", n, src.Size)
+			return false, fmt.Errorf("content is %d bytes, entry says %d", n, src.Size)
 		}
 	}
 	if r.chown {
 		if err := f.Chown(int(src.UID), int(src.GID)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := f.Chmod(src.Mode); err != nil {
-		return err
+		return false, err
 	}
-	return f.Sync()
+	return r.batch.sync(f)
 }
 
 func (r *restorer) symlink(e provider.Entry) error {

@@ -71,20 +71,20 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Step, hcl.Diagno
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		diags = append(diags, diag(body, "url", "Invalid url", "url must be an absolute http:// or https:// address."))
+		diags = append(diags, provider.AttrDiag(body, "url", "Invalid url", "url must be an absolute http:// or https:// address."))
 	}
 	if !validToken(s.Method) {
-		diags = append(diags, diag(body, "method", "Invalid method", fmt.Sprintf("%q is not an HTTP method.", cfg.Method)))
+		diags = append(diags, provider.AttrDiag(body, "method", "Invalid method", fmt.Sprintf("%q is not an HTTP method.", cfg.Method)))
 	}
 	for _, code := range cfg.ExpectStatus {
 		if code < 100 || code > 599 {
-			diags = append(diags, diag(body, "expect_status", "Invalid status", fmt.Sprintf("%d is not an HTTP status code (100-599).", code)))
+			diags = append(diags, provider.AttrDiag(body, "expect_status", "Invalid status", fmt.Sprintf("%d is not an HTTP status code (100-599).", code)))
 		}
 	}
 	if cfg.Timeout != "" {
 		d, err := time.ParseDuration(cfg.Timeout)
 		if err != nil || d <= 0 {
-			diags = append(diags, diag(body, "timeout", "Invalid timeout",
+			diags = append(diags, provider.AttrDiag(body, "timeout", "Invalid timeout",
 				fmt.Sprintf("%q is not a positive duration such as \"30s\" or \"5m\".", cfg.Timeout)))
 		}
 		s.Timeout = d
@@ -129,16 +129,6 @@ func validToken(s string) bool {
 		}
 	}
 	return true
-}
-
-func diag(body hcl.Body, name, summary, detail string) *hcl.Diagnostic {
-	rng := body.MissingItemRange()
-	if attrs, d := body.JustAttributes(); !d.HasErrors() {
-		if a, ok := attrs[name]; ok {
-			rng = a.Expr.Range()
-		}
-	}
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()}
 }
 
 // Describe implements provider.Step: "METHOD URL", password redacted.

@@ -69,7 +69,7 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Target, hcl.Diag
 	}
 	t := &Target{path: resolve(dc.Dir, cfg.Path), secret: dc.Secret}
 	if strings.TrimSpace(cfg.Path) == "" {
-		diags = append(diags, diag(body, "path", "Invalid path", "path must name the repository directory."))
+		diags = append(diags, provider.AttrDiag(body, "path", "Invalid path", "path must name the repository directory."))
 	}
 	pass, d := passphrase(cfg.Passphrase, dc)
 	diags = append(diags, d...)
@@ -151,31 +151,21 @@ func checkEncryption(body hcl.Body, o *provider.RepoOptions) hcl.Diagnostics {
 		o.Encryption = EncryptionAES
 	case EncryptionAES, EncryptionNone:
 	default:
-		return hcl.Diagnostics{diag(body, "encryption", "Invalid encryption",
+		return hcl.Diagnostics{provider.AttrDiag(body, "encryption", "Invalid encryption",
 			fmt.Sprintf("%q is not a known encryption; use %q (the default) or %q.", o.Encryption, EncryptionAES, EncryptionNone))}
 	}
 	hasKey := o.Passphrase != "" || o.KeyFile != ""
 	switch {
 	case o.Passphrase != "" && o.KeyFile != "":
-		return hcl.Diagnostics{diag(body, "key_file", "Conflicting arguments", "Set either passphrase or key_file, not both.")}
+		return hcl.Diagnostics{provider.AttrDiag(body, "key_file", "Conflicting arguments", "Set either passphrase or key_file, not both.")}
 	case o.Encryption == EncryptionNone && hasKey:
-		return hcl.Diagnostics{diag(body, "encryption", "Conflicting arguments",
+		return hcl.Diagnostics{provider.AttrDiag(body, "encryption", "Conflicting arguments",
 			"encryption = \"none\" stores data unencrypted, so a passphrase or key_file would be ignored; remove one or the other.")}
 	case o.Encryption == EncryptionAES && !hasKey:
-		return hcl.Diagnostics{diag(body, "passphrase", "No passphrase",
+		return hcl.Diagnostics{provider.AttrDiag(body, "passphrase", "No passphrase",
 			"This local target has no passphrase: set passphrase (e.g. passphrase = env(\"VELIN_PASSPHRASE\")), key_file, or encryption = \"none\". An environment variable that is unset or empty gives no passphrase.")}
 	}
 	return nil
-}
-
-func diag(body hcl.Body, name, summary, detail string) *hcl.Diagnostic {
-	rng := body.MissingItemRange()
-	if attrs, d := body.JustAttributes(); !d.HasErrors() {
-		if a, ok := attrs[name]; ok {
-			rng = a.Expr.Range()
-		}
-	}
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng.Ptr()}
 }
 
 // Open implements provider.Target: it reads the key file, if any, and

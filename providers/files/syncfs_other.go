@@ -1,0 +1,13 @@
+//go:build !linux
+
+package files
+
+import (
+	"errors"
+	"os"
+)
+
+// canSyncFS is false here: every restored file is fsynced on its own.
+const canSyncFS = false
+
+func syncFS(*os.File) error { return errors.ErrUnsupported }
