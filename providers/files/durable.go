@@ -25,6 +25,9 @@ type batch struct {
 	dir  *os.File // the destination directory: the handle syncfs syncs
 	dev  uint64   // its device
 
+	maxBytes int64 // flush at this many bytes (batchBytes)
+	maxFiles int   // or this many files (batchFiles)
+
 	flushMu sync.Mutex // one flush at a time
 	mu      sync.Mutex // guards pending and bytes
 	pending []rename
@@ -34,7 +37,7 @@ type batch struct {
 type rename struct{ tmp, final string }
 
 func newBatch(root *os.Root, dest string) (*batch, error) {
-	b := &batch{root: root}
+	b := &batch{root: root, maxBytes: batchBytes, maxFiles: batchFiles}
 	if !canSyncFS {
 		return b, nil
 	}
@@ -73,7 +76,7 @@ func (b *batch) add(tmp, final string, size int64) error {
 	b.mu.Lock()
 	b.pending = append(b.pending, rename{tmp, final})
 	b.bytes += size
-	full := b.bytes >= batchBytes || len(b.pending) >= batchFiles
+	full := b.bytes >= b.maxBytes || len(b.pending) >= b.maxFiles
 	b.mu.Unlock()
 	if full {
 		return b.flush()

@@ -28,6 +28,9 @@ now() { date +%s.%N; }
 measure() {
 	local key=$1; shift
 	local logf="$OUT/logs/$key.log" timef="$OUT/logs/$key.time" t0 t1 rc=0
+	# Every step starts with nothing dirty in the page cache, so no tool
+	# pays for writeback (or fsyncs) of what the previous step wrote.
+	sync
 	t0=$(now)
 	/usr/bin/time -v -o "$timef" "$@" >"$logf" 2>&1 || rc=$?
 	t1=$(now)
@@ -48,6 +51,12 @@ repo_size() {
 
 kib_to_mib() { [ -n "${1:-}" ] && awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }' || echo "n/a"; }
 bytes_to_mb() { [ -n "${1:-}" ] && awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }' || echo "n/a"; }
+
+# mbps BYTES SECONDS prints the throughput in MB/s, or n/a.
+mbps() {
+	if [ -z "${1:-}" ] || [ -z "${2:-}" ]; then echo "n/a"; return; fi
+	awk -v b="$1" -v s="$2" 'BEGIN { if (s == 0) print "n/a"; else printf "%.0f", b / 1e6 / s }'
+}
 
 # ratio A B prints A/B with two decimals, or n/a.
 ratio() {
