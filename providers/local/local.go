@@ -80,7 +80,9 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Target, hcl.Diag
 	comp, d := compression(cfg.Compression, dc)
 	diags = append(diags, d...)
 	t.opts.Compression = comp
-	diags = append(diags, checkEncryption(body, &t.opts)...)
+	if !diags.HasErrors() { // a failed passphrase expression is no reason to also say "no passphrase"
+		diags = append(diags, checkEncryption(body, &t.opts)...)
+	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
