@@ -86,8 +86,16 @@ func snapshotsToVerify(ctx context.Context, ws *workspace.Workspace, id, target 
 func verifyOne(ctx context.Context, g *globalOptions, ws *workspace.Workspace, loc *located, testRestore bool) bool {
 	v := &repo.Verification{Time: ws.Now().UTC()}
 	var problems []string
+	// A shared lock keeps a concurrent prune from deleting packs mid-read,
+	// which would look like damage.
+	lock, err := loc.Repo.Lock(ctx, false)
+	if err != nil {
+		g.errf("Snapshot %s: %s\n", loc.Snapshot.ID, err)
+		return false
+	}
+	defer lock.Unlock(context.WithoutCancel(ctx))
 	bar := g.progressBar(-1, "verifying "+loc.Snapshot.ID)
-	err := apply.Checksums(ctx, loc.Repo, loc.Snapshot, v, addFunc(bar))
+	err = apply.Checksums(ctx, loc.Repo, loc.Snapshot, v, addFunc(bar))
 	finishBar(bar)
 	if err != nil {
 		problems = append(problems, err.Error())
