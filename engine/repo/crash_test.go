@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/velinhq/velin/engine/repo/repotest"
 	"github.com/velinhq/velin/engine/storage"
+	"github.com/velinhq/velin/engine/storage/faulty"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -83,11 +83,11 @@ func TestCrashDuringBackupAndPrune(t *testing.T) {
 	second := crashItems(2, 12)
 	crashes := 0
 	for n := int64(0); ; n++ {
-		_, err := tryBackup(openSmallPacks(t, repotest.NewFaulty(mem, n)), second)
+		_, err := tryBackup(openSmallPacks(t, crashAfter(mem, n)), second)
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, repotest.ErrInjected) {
+		if !errors.Is(err, faulty.ErrInjected) {
 			t.Fatalf("crash after %d writes: unexpected error %v", n, err)
 		}
 		crashes++
@@ -105,11 +105,11 @@ func TestCrashDuringBackupAndPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	for n := int64(0); ; n++ {
-		_, err := openSmallPacks(t, repotest.NewFaulty(mem, n)).Prune(context.Background(), false)
+		_, err := openSmallPacks(t, crashAfter(mem, n)).Prune(context.Background(), false)
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, repotest.ErrInjected) {
+		if !errors.Is(err, faulty.ErrInjected) {
 			t.Fatalf("prune crash after %d writes: %v", n, err)
 		}
 		checkAll(t, mem, 1)
@@ -160,4 +160,12 @@ func TestPruneReclaims(t *testing.T) {
 	}
 	checkAll(t, mem, 1)
 	checkItems(t, openTestRepo(t, mem), b, "files.x", keep)
+}
+
+// crashAfter wraps st so that the first n writes go through and every later
+// one fails, like a process killed at that point.
+func crashAfter(st storage.Storage, n int64) storage.Storage {
+	f := faulty.New(st)
+	f.CrashAfter(int(n))
+	return f
 }

@@ -1,4 +1,4 @@
 // Package repotest holds test helpers for the repository: an in-memory
-// Storage that obeys the storage contract, and a wrapper that fails writes
-// after a number of them, to simulate a crash.
+// Storage that obeys the storage contract. Crashes are simulated with
+// engine/storage/faulty (CrashAfter).
 package repotest

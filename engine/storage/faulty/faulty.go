@@ -45,6 +45,8 @@ type Storage struct {
 	flips    []flip
 	lag      int
 	recent   []string // names of the latest successful Puts, newest last
+	crash    bool     // CrashAfter is set: writes beyond writesLeft fail
+	left     int64    // writes (Puts and Deletes) still let through
 }
 
 type prefixRule struct {
@@ -86,6 +88,29 @@ func (s *Storage) CutPut(nth int, afterBytes int64) {
 	s.cutPut[s.counts.Puts+int64(nth)] = afterBytes
 }
 
+// CrashAfter lets the next n writes (Puts and Deletes) through and fails
+// every write after them, like a process killed at that point: nothing after
+// the crash point reaches the inner storage. Reads still work.
+func (s *Storage) CrashAfter(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.crash, s.left = true, int64(n)
+}
+
+// crashedLocked reports whether a write fails because of CrashAfter, and
+// counts it against the budget otherwise.
+func (s *Storage) crashedLocked() bool {
+	if !s.crash {
+		return false
+	}
+	if s.left <= 0 {
+		s.counts.Injected++
+		return true
+	}
+	s.left--
+	return false
+}
+
 // FailWithPrefix makes every call of ops on a name starting with prefix fail
 // (for OpList: a listing whose prefix starts with prefix), until Reset.
 func (s *Storage) FailWithPrefix(ops Op, prefix string) {
@@ -118,6 +143,7 @@ func (s *Storage) Reset() {
 	s.failPut = map[int64]bool{}
 	s.cutPut = map[int64]int64{}
 	s.prefixes, s.flips, s.lag = nil, nil, 0
+	s.crash, s.left = false, 0
 }
 
 // Counts returns the calls seen so far.
@@ -150,7 +176,7 @@ func (s *Storage) putPlan(name string) (fail bool, cut int64) {
 		s.counts.Injected++
 		return true, -1
 	}
-	if s.failsLocked(OpPut, name) {
+	if s.failsLocked(OpPut, name) || s.crashedLocked() {
 		return true, -1
 	}
 	if c, ok := s.cutPut[n]; ok {

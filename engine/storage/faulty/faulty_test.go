@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -251,5 +252,33 @@ func TestConcurrentCounts(t *testing.T) {
 	}
 	if n := len(listNames(t, s, "c/")); n != workers*each-1 {
 		t.Errorf("%d objects stored, want %d", n, workers*each-1)
+	}
+}
+
+func TestCrashAfter(t *testing.T) {
+	ctx := context.Background()
+	f := newFaulty(t)
+	f.CrashAfter(2)
+	put := func(name string) error {
+		return f.Put(ctx, name, strings.NewReader("x"), 1, storage.PutOptions{})
+	}
+	if err := put("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Delete(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := put("b"); !errors.Is(err, ErrInjected) {
+		t.Fatalf("third write: %v, want ErrInjected", err)
+	}
+	if err := f.Delete(ctx, "a"); !errors.Is(err, ErrInjected) {
+		t.Fatalf("delete after the crash: %v, want ErrInjected", err)
+	}
+	if _, err := f.Stat(ctx, "b"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a write after the crash reached the storage: %v", err)
+	}
+	f.Reset()
+	if err := put("c"); err != nil {
+		t.Fatalf("after Reset: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 func (s *Storage) Put(ctx context.Context, name string, r io.Reader, size int64, opts storage.PutOptions) error {
 	fail, cut := s.putPlan(name)
 	if fail {
+		_, _ = io.Copy(io.Discard, r) // a Put reads its reader to EOF, even when it fails
 		return fmt.Errorf("put %s: %w", name, ErrInjected)
 	}
 	if cut >= 0 {
@@ -99,7 +100,7 @@ func (s *Storage) check(op Op, name string) error {
 	case OpDelete:
 		s.counts.Deletes++
 	}
-	if s.failsLocked(op, name) {
+	if s.failsLocked(op, name) || op == OpDelete && s.crashedLocked() {
 		return ErrInjected
 	}
 	return nil
