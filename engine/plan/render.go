@@ -11,6 +11,10 @@ import (
 	"github.com/velinhq/velin/engine/workspace"
 )
 
+// MaxListed is how many changes of one action are shown in text output;
+// the JSON output lists them all.
+const MaxListed = 20
+
 // ErrStale means a saved plan no longer matches the configuration or the
 // repositories it was made against.
 var ErrStale = errors.New("saved plan is stale")
@@ -30,7 +34,11 @@ func (p *Plan) Render(w io.Writer) error {
 		for _, d := range a.Details {
 			fmt.Fprintf(&b, "      %s\n", d)
 		}
-		for _, c := range a.Changes {
+		for i, c := range a.Changes {
+			if i == MaxListed {
+				fmt.Fprintf(&b, "      … and %d more (--json lists them all)\n", len(a.Changes)-MaxListed)
+				break
+			}
 			fmt.Fprintf(&b, "      %s %s %s%s\n", changeMarker(c.Action), c.Action, c.What, suffix(c.Detail))
 		}
 		if a.Error != "" {

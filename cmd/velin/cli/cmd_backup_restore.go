@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/velinhq/velin/engine/config"
+	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
 	"github.com/velinhq/velin/providers/provider"
@@ -147,14 +148,19 @@ func showRestorePlan(g *globalOptions, loc *located, items []*restoreItem) int {
 			dest = "in place (" + it.sm.Identity + ")"
 		}
 		fmt.Fprintf(&b, "  %s -> %s\n", it.sm.Key, dest)
-		created := 0
+		created, shown := 0, 0
 		for _, c := range it.changes {
 			if c.Action == "create" {
 				created++
 				continue
 			}
 			n++
-			fmt.Fprintf(&b, "      %s %s %s%s\n", changeSign(c.Action), c.Action, c.What, parens(c.Detail))
+			if shown++; shown <= plan.MaxListed {
+				fmt.Fprintf(&b, "      %s %s %s%s\n", changeSign(c.Action), c.Action, c.What, parens(c.Detail))
+			}
+		}
+		if shown > plan.MaxListed {
+			fmt.Fprintf(&b, "      … and %d more existing item(s)\n", shown-plan.MaxListed)
 		}
 		if created > 0 {
 			fmt.Fprintf(&b, "      + %d new item(s)\n", created)
