@@ -28,12 +28,24 @@ func (r *Repository) encodeBlob(dst, scratch, plain []byte, kind pack.Kind, id p
 
 // decodeBlob authenticates and decompresses a stored blob and checks its id.
 func (r *Repository) decodeBlob(stored []byte, kind pack.Kind, id pack.ID, flags uint8, rawLen uint32) ([]byte, error) {
-	body, err := r.key.Open(nil, stored, pack.AAD(kind, id))
+	return r.decodeBlobTo(make([]byte, 0, rawLen), nil, stored, kind, id, flags, rawLen)
+}
+
+// decodeBlobTo is decodeBlob writing the plaintext over dst (grown if
+// needed) and decrypting a compressed body into scratch, so a caller with
+// reusable buffers allocates nothing.
+func (r *Repository) decodeBlobTo(dst, scratch, stored []byte, kind pack.Kind, id pack.ID, flags uint8, rawLen uint32) ([]byte, error) {
+	compressed := flags&pack.FlagCompressed != 0
+	open := dst[:0]
+	if compressed {
+		open = scratch[:0]
+	}
+	body, err := r.key.Open(open, stored, pack.AAD(kind, id))
 	if err != nil {
 		return nil, fmt.Errorf("blob %s: %w: %w", id, errDamaged, err)
 	}
-	if flags&pack.FlagCompressed != 0 {
-		if body, err = r.dec.DecodeAll(body, make([]byte, 0, rawLen)); err != nil {
+	if compressed {
+		if body, err = r.dec.DecodeAll(body, dst[:0]); err != nil {
 			return nil, fmt.Errorf("blob %s: %w: decompress: %w", id, errDamaged, err)
 		}
 	}
@@ -50,18 +62,68 @@ func packName(id pack.ID) string {
 
 // loadBlob reads one blob with a single range read.
 func (r *Repository) loadBlob(ctx context.Context, id pack.ID, kind pack.Kind) ([]byte, error) {
-	loc, err := r.lookup(ctx, id)
+	loc, stored, err := r.readStored(ctx, id, kind, nil)
 	if err != nil {
 		return nil, err
 	}
-	if loc.Kind != kind {
-		return nil, fmt.Errorf("blob %s: is %s, want %s: %w", id, loc.Kind, kind, errDamaged)
-	}
-	stored, err := getRange(ctx, r.st, packName(loc.Pack), int64(loc.Offset), int64(loc.Length))
-	if err != nil {
-		return nil, fmt.Errorf("blob %s in pack %s: %w", id, loc.Pack, err)
-	}
 	return r.decodeBlob(stored, kind, id, loc.Flags, loc.RawLen)
+}
+
+// readStored finds a blob and reads its stored form into buf (grown if
+// needed).
+func (r *Repository) readStored(ctx context.Context, id pack.ID, kind pack.Kind, buf []byte) (index.Location, []byte, error) {
+	loc, err := r.lookup(ctx, id)
+	if err != nil {
+		return loc, nil, err
+	}
+	if loc.Kind != kind {
+		return loc, nil, fmt.Errorf("blob %s: is %s, want %s: %w", id, loc.Kind, kind, errDamaged)
+	}
+	stored, err := getRangeInto(ctx, r.st, packName(loc.Pack), int64(loc.Offset), int64(loc.Length), buf)
+	if err != nil {
+		return loc, nil, fmt.Errorf("blob %s in pack %s: %w", id, loc.Pack, err)
+	}
+	return loc, stored, nil
+}
+
+// loadData reads a data blob for a file reader into a buffer of the pool
+// (hand it back with putBuf once written), with pooled scratch buffers for
+// the stored and decrypted forms: a restore allocates almost nothing per
+// chunk.
+func (r *Repository) loadData(ctx context.Context, id pack.ID) (*[]byte, error) {
+	stored, scratch := r.getBuf(), r.getBuf()
+	defer r.putBuf(stored)
+	defer r.putBuf(scratch)
+	loc, data, err := r.readStored(ctx, id, pack.KindData, *stored)
+	if err != nil {
+		return nil, err
+	}
+	*stored = data
+	out := r.getBuf()
+	plain, err := r.decodeBlobTo(*out, *scratch, data, pack.KindData, id, loc.Flags, loc.RawLen)
+	if err != nil {
+		r.putBuf(out)
+		return nil, err
+	}
+	*out = plain
+	return out, nil
+}
+
+// getBuf returns an empty buffer of the read pool (chunkMax plus the
+// sealing overhead); putBuf gives it back (nil is ignored).
+func (r *Repository) getBuf() *[]byte {
+	if b, ok := r.readBufs.Get().(*[]byte); ok {
+		*b = (*b)[:0]
+		return b
+	}
+	b := make([]byte, 0, chunkMax+64)
+	return &b
+}
+
+func (r *Repository) putBuf(b *[]byte) {
+	if b != nil && cap(*b) <= 2*chunkMax {
+		r.readBufs.Put(b)
+	}
 }
 
 // lookup finds a blob, reloading the index files once when it is unknown

@@ -34,12 +34,20 @@ func getBytes(ctx context.Context, st storage.Storage, name string) ([]byte, err
 
 // getRange reads exactly n bytes at off.
 func getRange(ctx context.Context, st storage.Storage, name string, off, n int64) ([]byte, error) {
+	return getRangeInto(ctx, st, name, off, n, nil)
+}
+
+// getRangeInto is getRange reading into buf when it is large enough.
+func getRangeInto(ctx context.Context, st storage.Storage, name string, off, n int64, buf []byte) ([]byte, error) {
 	rc, err := st.GetRange(ctx, name, off, n)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	buf := make([]byte, n)
+	if int64(cap(buf)) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
 	if _, err := io.ReadFull(rc, buf); err != nil {
 		return nil, fmt.Errorf("read %s at %d: %w", name, off, err)
 	}

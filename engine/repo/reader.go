@@ -98,33 +98,37 @@ func (t *tree) Open(ctx context.Context, e provider.Entry) (io.ReadCloser, error
 		return nil, fmt.Errorf("open %s: not a file entry of this tree", e.Path)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	fr := &fileReader{path: e.Path, ch: make(chan chunkResult, prefetch), cancel: cancel}
-	go fr.fetch(ctx, t.r, h.content)
+	fr := &fileReader{r: t.r, path: e.Path, ch: make(chan chunkResult, prefetch), cancel: cancel}
+	go fr.fetch(ctx, h.content)
 	return fr, nil
 }
 
 type chunkResult struct {
-	data []byte
-	err  error
+	buf *[]byte // the chunk, in a buffer of the read pool
+	err error
 }
 
 // fileReader streams a file's chunks; a goroutine fetches and
-// authenticates up to prefetch chunks ahead.
+// authenticates up to prefetch chunks ahead. Chunk buffers go back to the
+// repository's pool once written out.
 type fileReader struct {
+	r      *Repository
 	path   string
 	ch     chan chunkResult
 	cancel context.CancelFunc
-	cur    []byte
+	buf    *[]byte // the chunk being read (nil when none)
+	cur    []byte  // its unread part
 	err    error
 }
 
-func (fr *fileReader) fetch(ctx context.Context, r *Repository, ids []pack.ID) {
+func (fr *fileReader) fetch(ctx context.Context, ids []pack.ID) {
 	defer close(fr.ch)
 	for _, id := range ids {
-		data, err := r.loadBlob(ctx, id, pack.KindData)
+		buf, err := fr.r.loadData(ctx, id)
 		select {
-		case fr.ch <- chunkResult{data, err}:
+		case fr.ch <- chunkResult{buf, err}:
 		case <-ctx.Done():
+			fr.r.putBuf(buf)
 			return
 		}
 		if err != nil {
@@ -133,20 +137,27 @@ func (fr *fileReader) fetch(ctx context.Context, r *Repository, ids []pack.ID) {
 	}
 }
 
+// next releases the finished chunk and waits for the following one.
+func (fr *fileReader) next() {
+	fr.r.putBuf(fr.buf)
+	fr.buf, fr.cur = nil, nil
+	res, ok := <-fr.ch
+	switch {
+	case !ok:
+		fr.err = io.EOF
+	case res.err != nil:
+		fr.err = fmt.Errorf("read %s: %w", fr.path, res.err)
+	default:
+		fr.buf, fr.cur = res.buf, *res.buf
+	}
+}
+
 func (fr *fileReader) Read(p []byte) (int, error) {
 	for len(fr.cur) == 0 {
 		if fr.err != nil {
 			return 0, fr.err
 		}
-		res, ok := <-fr.ch
-		switch {
-		case !ok:
-			fr.err = io.EOF
-		case res.err != nil:
-			fr.err = fmt.Errorf("read %s: %w", fr.path, res.err)
-		default:
-			fr.cur = res.data
-		}
+		fr.next()
 	}
 	n := copy(p, fr.cur)
 	fr.cur = fr.cur[n:]
@@ -165,18 +176,24 @@ func (fr *fileReader) WriteTo(w io.Writer) (int64, error) {
 				return total, err
 			}
 		}
-		if _, err := fr.Read(nil); err != nil {
-			if err == io.EOF {
-				return total, nil
-			}
-			return total, err
+		if fr.err == nil {
+			fr.next()
+		}
+		if fr.err == io.EOF {
+			return total, nil
+		}
+		if fr.err != nil {
+			return total, fr.err
 		}
 	}
 }
 
 func (fr *fileReader) Close() error {
 	fr.cancel()
-	for range fr.ch { // let the fetcher exit
+	fr.r.putBuf(fr.buf)
+	fr.buf, fr.cur = nil, nil
+	for res := range fr.ch { // let the fetcher exit
+		fr.r.putBuf(res.buf)
 	}
 	return nil
 }

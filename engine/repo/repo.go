@@ -53,6 +53,7 @@ type Repository struct {
 
 	packSize int       // pack target size (packTarget; smaller in tests)
 	chunkers sync.Pool // of *chunkers.Chunker with their scan buffers
+	readBufs sync.Pool // of *[]byte for restores (getBuf, putBuf)
 
 	mu        sync.Mutex
 	indexes   map[string]bool      // index object names loaded into idx

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -39,6 +40,7 @@ type restorer struct {
 	root  *os.Root
 	tree  provider.Tree
 	batch *batch
+	bufs  sync.Pool // *[]byte of copyBufSize
 	chown bool
 }
 
@@ -57,6 +59,7 @@ func (set *restoreSet) restore(ctx context.Context, tree provider.Tree) error {
 	}
 	defer b.close()
 	r := &restorer{set: set, root: root, tree: tree, batch: b, chown: os.Geteuid() == 0}
+	r.bufs.New = func() any { b := make([]byte, copyBufSize); return &b }
 	for _, d := range set.dirs {
 		if err := r.ensureDir(d); err != nil {
 			return err
@@ -158,7 +161,12 @@ func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry) (de
 		if err != nil {
 			return false, err
 		}
-		n, err := copyContent(f, rc, src.Sparse)
+		if !src.Sparse {
+			preallocate(f, src.Size)
+		}
+		buf := r.bufs.Get().(*[]byte)
+		n, err := copyContent(f, rc, src.Sparse, *buf)
+		r.bufs.Put(buf)
 		rc.Close()
 		if err != nil {
 			return false, err

@@ -9,25 +9,36 @@ import (
 // block is the unit of hole detection when restoring a sparse file.
 const block = 4096
 
-// copyContent copies r into f. For a sparse entry, all-zero 4 KiB blocks
-// are skipped with a seek and the file is truncated to its full size at
-// the end, so the holes come back as holes.
-func copyContent(f *os.File, r io.Reader, sparse bool) (int64, error) {
-	if !sparse {
-		return io.Copy(f, r)
-	}
-	buf := make([]byte, 256*block)
+// copyBufSize is the size of the writes of a restore: large and a multiple
+// of the page size, so the kernel never zero-fills or merges a partial
+// page in the middle of a file (content arrives in chunks of any length).
+const copyBufSize = 256 * block
+
+// copyContent copies r into f through buf (copyBufSize bytes). For a
+// sparse entry, all-zero 4 KiB blocks are skipped with a seek and the file
+// is truncated to its full size at the end, so the holes come back as
+// holes.
+func copyContent(f *os.File, r io.Reader, sparse bool, buf []byte) (int64, error) {
 	var total int64
 	for {
 		n, err := io.ReadFull(r, buf)
 		if n > 0 {
-			if werr := writeSparse(f, buf[:n]); werr != nil {
+			var werr error
+			if sparse {
+				werr = writeSparse(f, buf[:n])
+			} else {
+				_, werr = f.Write(buf[:n])
+			}
+			if werr != nil {
 				return total, werr
 			}
 			total += int64(n)
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return total, f.Truncate(total)
+			if sparse {
+				return total, f.Truncate(total)
+			}
+			return total, nil
 		}
 		if err != nil {
 			return total, err

@@ -28,19 +28,19 @@ backup "bench" {
 }
 HCL
 }
-velin_backup() { "$VELIN" backup create -f "$PLAN" --backup bench; }
+velin_backup() { "$VELIN" -f "$PLAN" backup create --backup bench; }
 
 # velin_restore restores the newest snapshot. VELIN_SNAPSHOT overrides the id;
 # without it "latest" is tried, then the newest id from `backup list --json`.
 velin_restore() {
 	local id=${VELIN_SNAPSHOT:-latest}
-	if "$VELIN" backup restore -f "$PLAN" "$id" --to "$1" --yes; then return 0; fi
+	if "$VELIN" -f "$PLAN" backup restore "$id" --to "$1" --yes; then return 0; fi
 	[ -z "${VELIN_SNAPSHOT:-}" ] || return 1
-	id=$("$VELIN" backup list -f "$PLAN" --json | velin_newest_id)
+	id=$("$VELIN" -f "$PLAN" backup list --json | velin_newest_id)
 	[ -n "$id" ] && [ "$id" != null ] || { echo "no snapshot id in backup list --json" >&2; return 1; }
 	echo "retrying restore with snapshot $id" >&2
 	rm -rf "$1" && mkdir -p "$1"
-	"$VELIN" backup restore -f "$PLAN" "$id" --to "$1" --yes
+	"$VELIN" -f "$PLAN" backup restore "$id" --to "$1" --yes
 }
 
 # velin_newest_id reads `backup list --json` (an array, or an object with a

@@ -59,3 +59,25 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	r.add(int64(n))
 	return n, err
 }
+
+// WriteTo keeps the wrapped reader's fast path (io.Copy prefers it) and
+// counts through the writer instead.
+func (r *countingReader) WriteTo(w io.Writer) (int64, error) {
+	if wt, ok := r.ReadCloser.(io.WriterTo); ok {
+		return wt.WriteTo(countingWriter{w: w, add: r.add})
+	}
+	return io.Copy(w, onlyReader{r})
+}
+
+type onlyReader struct{ io.Reader }
+
+type countingWriter struct {
+	w   io.Writer
+	add func(int64)
+}
+
+func (c countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.add(int64(n))
+	return n, err
+}

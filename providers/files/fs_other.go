@@ -11,3 +11,6 @@ import (
 const canSyncFS = false
 
 func syncFS(*os.File) error { return errors.ErrUnsupported }
+
+// preallocate does nothing here.
+func preallocate(*os.File, int64) {}
