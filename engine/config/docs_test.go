@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/velinhq/velin/providers/all"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,8 +17,9 @@ const languageDoc = "../../docs/language.md"
 var hclFence = regexp.MustCompile("(?ms)^```hcl\n(.*?)^```")
 
 // TestLanguageDocExamples loads every ```hcl example of docs/language.md
-// as a plan of its own, with providers that accept any argument. Examples
-// whose first line is a "# fragment" comment are only parsed.
+// as a plan of its own, with velin's real provider types, so that what the
+// document shows is what velin accepts. Examples whose first line is a
+// "# fragment" comment are only parsed.
 func TestLanguageDocExamples(t *testing.T) {
 	doc, err := os.ReadFile(languageDoc)
 	if err != nil {
@@ -38,7 +40,7 @@ func TestLanguageDocExamples(t *testing.T) {
 			}
 			dir := t.TempDir()
 			writeFile(t, filepath.Join(dir, MainFile), src)
-			_, files, diags := load(t, LoadOptions{Path: dir, Registry: permissiveRegistry()})
+			_, files, diags := load(t, LoadOptions{Path: dir, Registry: all.Registry()})
 			if len(diags) > 0 {
 				var b strings.Builder
 				_ = WriteDiagnostics(&b, files, diags, false)
