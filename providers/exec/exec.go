@@ -63,14 +63,9 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Step, hcl.Diagno
 		diags = append(diags, provider.AttrDiag(body, "command", "Invalid command",
 			"command must list the program and its arguments, e.g. [\"pg_dump\", \"-f\", \"out.sql\"]."))
 	}
-	if cfg.Timeout != "" {
-		d, err := time.ParseDuration(cfg.Timeout)
-		if err != nil || d <= 0 {
-			diags = append(diags, provider.AttrDiag(body, "timeout", "Invalid timeout",
-				fmt.Sprintf("%q is not a positive duration such as \"30s\" or \"5m\".", cfg.Timeout)))
-		}
-		s.Timeout = d
-	}
+	timeout, d := provider.TimeoutArg(body, "timeout", cfg.Timeout, DefaultTimeout)
+	diags = append(diags, d...)
+	s.Timeout = timeout
 	if cfg.WorkingDir != "" {
 		s.WorkingDir = cfg.WorkingDir
 		if !filepath.IsAbs(s.WorkingDir) {

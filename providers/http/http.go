@@ -81,14 +81,9 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Step, hcl.Diagno
 			diags = append(diags, provider.AttrDiag(body, "expect_status", "Invalid status", fmt.Sprintf("%d is not an HTTP status code (100-599).", code)))
 		}
 	}
-	if cfg.Timeout != "" {
-		d, err := time.ParseDuration(cfg.Timeout)
-		if err != nil || d <= 0 {
-			diags = append(diags, provider.AttrDiag(body, "timeout", "Invalid timeout",
-				fmt.Sprintf("%q is not a positive duration such as \"30s\" or \"5m\".", cfg.Timeout)))
-		}
-		s.Timeout = d
-	}
+	timeout, d := provider.TimeoutArg(body, "timeout", cfg.Timeout, DefaultTimeout)
+	diags = append(diags, d...)
+	s.Timeout = timeout
 	registerSecrets(s, u, dc.Secret)
 	if diags.HasErrors() {
 		return nil, diags
