@@ -62,10 +62,7 @@ func (r *runner) startSnapshot(ctx context.Context, br *backupRun) error {
 	if err != nil {
 		return err
 	}
-	strategy := br.b.Strategy
-	if r.opts.Strategy != "" {
-		strategy = r.opts.Strategy
-	}
+	strategy := r.strategy(br.b)
 	var parent *repo.Manifest
 	if strategy == "incremental" {
 		parent, err = plan.Latest(ctx, rp, br.b.Name, "")
