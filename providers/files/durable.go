@@ -34,7 +34,12 @@ type batch struct {
 	bytes   int64
 }
 
-type rename struct{ tmp, final string }
+// rename moves tmp to name inside dir; final is the path in the
+// destination, for errors.
+type rename struct {
+	dir              *os.Root
+	tmp, name, final string
+}
 
 func newBatch(root *os.Root, dest string) (*batch, error) {
 	b := &batch{root: root, maxBytes: batchBytes, maxFiles: batchFiles}
@@ -70,11 +75,18 @@ func (b *batch) sync(f *os.File) (deferred bool, err error) {
 	return false, f.Sync()
 }
 
-// add queues the rename of a deferred file of size bytes, flushing the
-// batch when it is full.
+// add queues the rename of a deferred file of size bytes (both paths
+// relative to the destination), flushing the batch when it is full.
 func (b *batch) add(tmp, final string, size int64) error {
+	return b.addIn(b.root, tmp, final, final, size)
+}
+
+// addIn is add for a rename from tmp to name inside dir (final is its path
+// in the destination, for errors). dir must stay open until the batch is
+// flushed or closed.
+func (b *batch) addIn(dir *os.Root, tmp, name, final string, size int64) error {
 	b.mu.Lock()
-	b.pending = append(b.pending, rename{tmp, final})
+	b.pending = append(b.pending, rename{dir, tmp, name, final})
 	b.bytes += size
 	full := b.bytes >= b.maxBytes || len(b.pending) >= b.maxFiles
 	b.mu.Unlock()
@@ -101,7 +113,7 @@ func (b *batch) flush() error {
 		return fmt.Errorf("sync restored files: %w", err)
 	}
 	for i, rn := range todo {
-		if err := b.root.Rename(rn.tmp, rn.final); err != nil {
+		if err := rn.dir.Rename(rn.tmp, rn.name); err != nil {
 			b.remove(todo[i:])
 			return fmt.Errorf("restore %s: %w", rn.final, err)
 		}
@@ -139,6 +151,6 @@ func (b *batch) remove(todo []rename) {
 	for _, rn := range todo {
 		// A file that cannot be removed stays behind as a crash leaves
 		// it: under its temporary name, never renamed into place.
-		_ = b.root.Remove(rn.tmp)
+		_ = rn.dir.Remove(rn.tmp)
 	}
 }

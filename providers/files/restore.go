@@ -38,6 +38,7 @@ func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.
 type restorer struct {
 	set   *restoreSet
 	root  *os.Root
+	dirs  *dirRoots // per-directory roots for the files' own operations
 	tree  provider.Tree
 	batch *batch
 	bufs  sync.Pool // *[]byte of copyBufSize
@@ -53,12 +54,14 @@ func (set *restoreSet) restore(ctx context.Context, tree provider.Tree) error {
 		return err
 	}
 	defer root.Close()
+	dirs := newDirRoots(root)
+	defer dirs.close() // after the batch's close, which removes through them
 	b, err := newBatch(root, set.dest)
 	if err != nil {
 		return err
 	}
 	defer b.close()
-	r := &restorer{set: set, root: root, tree: tree, batch: b, chown: os.Geteuid() == 0}
+	r := &restorer{set: set, root: root, dirs: dirs, tree: tree, batch: b, chown: os.Geteuid() == 0}
 	r.bufs.New = func() any { b := make([]byte, copyBufSize); return &b }
 	for _, d := range set.dirs {
 		if err := r.ensureDir(d); err != nil {
@@ -126,28 +129,33 @@ func tempName(p string) string {
 }
 
 // file writes e with the content and metadata of src (src is e, or the
-// target of a hard link whose target is not restored).
+// target of a hard link whose target is not restored). Every operation
+// goes through the root r.dirs gives for e.Path.
 func (r *restorer) file(ctx context.Context, e, src provider.Entry) error {
-	tmp := tempName(e.Path)
-	f, err := r.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	dir, base, err := r.dirs.of(e.Path)
+	if err != nil {
+		return fmt.Errorf("restore %s: %w", e.Path, err)
+	}
+	tmp := tempName(base)
+	f, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", e.Path, err)
 	}
 	deferred, err := r.fill(ctx, f, src)
+	if err == nil { // last: nothing writes to f after this
+		err = setTimes(dir, tmp, f, src.ModTime)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = r.root.Chtimes(tmp, src.ModTime, src.ModTime)
-	}
 	switch {
 	case err == nil && deferred:
-		return r.batch.add(tmp, e.Path, src.Size) // renamed once durable
+		return r.batch.addIn(dir, tmp, base, e.Path, src.Size) // renamed once durable
 	case err == nil:
-		err = r.root.Rename(tmp, e.Path)
+		err = dir.Rename(tmp, base)
 	}
 	if err != nil {
-		_ = r.root.Remove(tmp)
+		_ = dir.Remove(tmp)
 		return fmt.Errorf("restore %s: %w", e.Path, err)
 	}
 	return nil
