@@ -62,7 +62,7 @@ func (set *restoreSet) restore(ctx context.Context, tree provider.Tree) error {
 	}
 	defer b.close()
 	r := &restorer{set: set, root: root, dirs: dirs, tree: tree, batch: b, chown: os.Geteuid() == 0}
-	r.bufs.New = func() any { b := make([]byte, copyBufSize); return &b }
+	r.bufs.New = func() any { b := alignedBuf(copyBufSize); return &b }
 	for _, d := range set.dirs {
 		if err := r.ensureDir(d); err != nil {
 			return err
@@ -173,7 +173,7 @@ func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry) (de
 			preallocate(f, src.Size)
 		}
 		buf := r.bufs.Get().(*[]byte)
-		n, err := copyContent(f, rc, src.Sparse, *buf)
+		n, err := copyContent(f, rc, modeFor(src.Size, src.Sparse), *buf)
 		r.bufs.Put(buf)
 		rc.Close()
 		if err != nil {
