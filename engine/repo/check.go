@@ -101,7 +101,7 @@ func (c *checker) walkID(ctx context.Context, m *Manifest, s SourceManifest, id 
 	}
 	tr, ok := c.trees[id]
 	if !ok {
-		tr.nodes, tr.err = c.r.loadTree(ctx, id)
+		tr.nodes, _, tr.err = c.r.readTree(ctx, id) // verify reads storage, never the cache
 		if loc, ok := c.r.idx.Lookup(id); ok && tr.err == nil {
 			c.report.Bytes += int64(loc.Length)
 			c.progress(int64(loc.Length))

@@ -48,12 +48,29 @@ func (r *Repository) walkID(ctx context.Context, id pack.ID, prefix string, fn f
 	return nil
 }
 
+// loadTree returns the nodes of a tree, from the tree cache when they are
+// there. The nodes are shared: never modify them.
 func (r *Repository) loadTree(ctx context.Context, id pack.ID) ([]node, error) {
-	data, err := r.loadBlob(ctx, id, pack.KindTree)
+	if nodes, ok := r.trees.get(id); ok {
+		return nodes, nil
+	}
+	nodes, size, err := r.readTree(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return decodeTree(data)
+	r.trees.put(id, nodes, size)
+	return nodes, nil
+}
+
+// readTree reads and decodes a tree from storage, never from the cache,
+// and returns its plaintext size too.
+func (r *Repository) readTree(ctx context.Context, id pack.ID) ([]node, int, error) {
+	data, err := r.loadBlob(ctx, id, pack.KindTree)
+	if err != nil {
+		return nil, 0, err
+	}
+	nodes, err := decodeTree(data)
+	return nodes, len(data), err
 }
 
 // Tree returns one source of a snapshot for reading (sourceKey "files.site").

@@ -54,6 +54,7 @@ type Repository struct {
 	packSize int       // pack target size (packTarget; smaller in tests)
 	chunkers sync.Pool // of *chunkers.Chunker with their scan buffers
 	readBufs sync.Pool // of *[]byte for restores (getBuf, putBuf)
+	trees    *treeCache
 
 	mu        sync.Mutex
 	indexes   map[string]bool      // index object names loaded into idx
@@ -242,7 +243,8 @@ func unlock(ctx context.Context, st storage.Storage, passphrase, wantID string) 
 
 func newRepository(st storage.Storage, key *crypto.Key, cfg config, o Options) (*Repository, error) {
 	r := &Repository{st: st, key: key, cfg: cfg, opts: o, idx: index.NewMaster(),
-		indexes: map[string]bool{}, manifests: map[string]*Manifest{}, packSize: packTarget}
+		indexes: map[string]bool{}, manifests: map[string]*Manifest{}, packSize: packTarget,
+		trees: newTreeCache(treeCacheBytes)}
 	var err error
 	if o.Compression > 0 {
 		r.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(o.Compression)),

@@ -3,6 +3,7 @@ package files
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,4 +51,36 @@ func TestDirRootsBounded(t *testing.T) {
 	if len(d.open) != 1 {
 		t.Errorf("%d directory roots open, want 1 (the bound)", len(d.open))
 	}
+}
+
+// TestComparePaths checks comparePaths against its definition: paths
+// split into components, compared component by component.
+func TestComparePaths(t *testing.T) {
+	byComponents := func(a, b string) int {
+		ac, bc := strings.Split(a, "/"), strings.Split(b, "/")
+		for i := 0; i < len(ac) && i < len(bc); i++ {
+			if c := strings.Compare(ac[i], bc[i]); c != 0 {
+				return c
+			}
+		}
+		return len(ac) - len(bc)
+	}
+	paths := []string{"a", "a/b", "a-c", "a.b", "a/b/c", "ab", "a b", "a/b-c", "a/b/d", "b", "a/c", "A", "a/b c", "é", "a/é"}
+	for _, a := range paths {
+		for _, b := range paths {
+			if got, want := sign(comparePaths(a, b)), sign(byComponents(a, b)); got != want {
+				t.Errorf("comparePaths(%q, %q) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+}
+
+func sign(n int) int {
+	switch {
+	case n < 0:
+		return -1
+	case n > 0:
+		return 1
+	}
+	return 0
 }

@@ -1,0 +1,37 @@
+package repo
+
+import (
+	"testing"
+
+	"github.com/velinhq/velin/engine/repo/pack"
+)
+
+func TestTreeCacheBound(t *testing.T) {
+	c := newTreeCache(100)
+	id := func(b byte) pack.ID { var i pack.ID; i[0] = b; return i }
+	nodes := []node{{Name: "x"}}
+
+	c.put(id(1), nodes, 25)
+	c.put(id(2), nodes, 25)
+	c.put(id(3), nodes, 26) // over a quarter of the bound: not kept
+	if _, ok := c.get(id(3)); ok {
+		t.Error("a tree over a quarter of the bound was kept")
+	}
+	c.put(id(4), nodes, 25)
+	c.put(id(5), nodes, 25) // 100 bytes: all four fit
+	for _, b := range []byte{1, 2, 4, 5} {
+		if got, ok := c.get(id(b)); !ok || got[0].Name != "x" {
+			t.Errorf("tree %d missing at the bound", b)
+		}
+	}
+	c.put(id(6), nodes, 10) // the oldest (1) leaves
+	if _, ok := c.get(id(1)); ok {
+		t.Error("the oldest tree stayed past the bound")
+	}
+	if _, ok := c.get(id(2)); !ok {
+		t.Error("tree 2 left though the bound only needed one eviction")
+	}
+	if c.size != 85 {
+		t.Errorf("size %d, want 85", c.size)
+	}
+}
