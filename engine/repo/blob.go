@@ -86,29 +86,6 @@ func (r *Repository) readStored(ctx context.Context, id pack.ID, kind pack.Kind,
 	return loc, stored, nil
 }
 
-// loadData reads a data blob for a file reader into a buffer of the pool
-// (hand it back with putBuf once written), with pooled scratch buffers for
-// the stored and decrypted forms: a restore allocates almost nothing per
-// chunk.
-func (r *Repository) loadData(ctx context.Context, id pack.ID) (*[]byte, error) {
-	stored, scratch := r.getBuf(), r.getBuf()
-	defer r.putBuf(stored)
-	defer r.putBuf(scratch)
-	loc, data, err := r.readStored(ctx, id, pack.KindData, *stored)
-	if err != nil {
-		return nil, err
-	}
-	*stored = data
-	out := r.getBuf()
-	plain, err := r.decodeBlobTo(*out, *scratch, data, pack.KindData, id, loc.Flags, loc.RawLen)
-	if err != nil {
-		r.putBuf(out)
-		return nil, err
-	}
-	*out = plain
-	return out, nil
-}
-
 // getBuf returns an empty buffer of the read pool (chunkMax plus the
 // sealing overhead); putBuf gives it back (nil is ignored).
 func (r *Repository) getBuf() *[]byte {

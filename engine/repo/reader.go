@@ -138,19 +138,29 @@ type fileReader struct {
 	err    error
 }
 
+// fetch loads the chunks ids in order, each run of chunks stored back to
+// back with one read, and stops at the first error (after sending it).
 func (fr *fileReader) fetch(ctx context.Context, ids []pack.ID) {
 	defer close(fr.ch)
-	for _, id := range ids {
-		buf, err := fr.r.loadData(ctx, id)
+	emit := func(buf *[]byte, err error) bool {
 		select {
 		case fr.ch <- chunkResult{buf, err}:
+			return err == nil
 		case <-ctx.Done():
 			fr.r.putBuf(buf)
-			return
+			return false
 		}
+	}
+	for len(ids) > 0 {
+		run, err := fr.r.nextRun(ctx, ids)
 		if err != nil {
+			emit(nil, err)
 			return
 		}
+		if !fr.r.loadRun(ctx, run, emit) {
+			return // an error was sent, or the reader is gone
+		}
+		ids = ids[len(run.ids):]
 	}
 }
 

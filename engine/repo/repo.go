@@ -54,6 +54,7 @@ type Repository struct {
 	packSize int       // pack target size (packTarget; smaller in tests)
 	chunkers sync.Pool // of *chunkers.Chunker with their scan buffers
 	readBufs sync.Pool // of *[]byte for restores (getBuf, putBuf)
+	runBufs  sync.Pool // of *[]byte of runMax for coalesced reads
 	trees    *treeCache
 
 	mu        sync.Mutex
