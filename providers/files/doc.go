@@ -17,9 +17,12 @@
 // are written to a temporary name and renamed only once durable, so a
 // reader never sees a half-written file, even after a crash: on Linux the
 // renames of a group of files (up to 256 MiB or 4096 files) wait for one
-// syncfs of the destination, elsewhere each file is fsynced. Directory
-// modes and times are set last, and a final sync makes the whole restore
-// durable before Restore returns.
+// syncfs of the destination, elsewhere each file is fsynced. On Linux,
+// files of 128 KiB and more are written with direct I/O (O_DIRECT, the
+// last partial block through the page cache), which skips the copy into
+// the page cache; a filesystem that refuses it gets buffered writes.
+// Directory modes and times are set last, and a final sync makes the whole
+// restore durable before Restore returns.
 //
 // Exclude globs (doublestar syntax) match the path relative to each root
 // ("cache/**" is the cache directory right under a root); a glob without a
