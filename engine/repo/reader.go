@@ -138,8 +138,9 @@ type fileReader struct {
 	err    error
 }
 
-// fetch loads the chunks ids in order, each run of chunks stored back to
-// back with one read, and stops at the first error (after sending it).
+// fetch loads the chunks ids in order, each run of chunks that lie close
+// together in a pack with one read (see blobRun), and stops at the first
+// error, after sending it.
 func (fr *fileReader) fetch(ctx context.Context, ids []pack.ID) {
 	defer close(fr.ch)
 	emit := func(buf *[]byte, err error) bool {

@@ -75,10 +75,11 @@ func (r *Repository) nextRun(ctx context.Context, ids []pack.ID) (blobRun, error
 	return best, nil
 }
 
-// loadRun reads run with one range read and passes each decoded blob, in
-// a buffer of the read pool (hand it back with putBuf once written), to emit, in order. It stops at
-// the first error, which it passes to emit too, or when emit returns
-// false, and reports whether every blob of the run was emitted and taken.
+// loadRun reads run with one range read and passes each decoded blob to
+// emit, in order, in a buffer of the read pool (the receiver hands it
+// back with putBuf once written). It stops at the first error, which it
+// passes to emit too, or when emit returns false, and reports whether
+// every blob of the run was emitted and taken.
 func (r *Repository) loadRun(ctx context.Context, run blobRun, emit func(*[]byte, error) bool) bool {
 	off := run.off
 	stored := r.getRunBuf()
