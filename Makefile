@@ -14,8 +14,11 @@ build:
 ## test: vet, unit and end-to-end tests with the race detector, then a short fuzz pass.
 test: vet unit fuzz-short
 
+## vet also type-checks for macOS and FreeBSD (tests run on Linux only).
 vet:
 	$(GO) vet $(PKGS)
+	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
+	GOOS=freebsd GOARCH=amd64 $(GO) build $(PKGS)
 
 unit:
 	$(GO) test -race -count=1 -timeout 12m $(PKGS)

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"time"
 
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -149,5 +148,5 @@ func changedSince(e provider.Entry, fi fs.FileInfo) bool {
 	if uint64(st.Dev) != e.Device {
 		return false
 	}
-	return st.Ino != e.Inode || !time.Unix(st.Ctim.Sec, st.Ctim.Nsec).Equal(e.ChangeTime)
+	return st.Ino != e.Inode || !changeTime(st).Equal(e.ChangeTime)
 }

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -39,7 +38,7 @@ func (s *Source) walk(ctx context.Context, visit visitFunc) error {
 		if err != nil {
 			return fmt.Errorf("walk %s: %w", r.abs, err)
 		}
-		if err := w.node(ctx, r, r.abs, r.name, fi, statOf(fi).Dev); err != nil {
+		if err := w.node(ctx, r, r.abs, r.name, fi, uint64(statOf(fi).Dev)); err != nil {
 			return err
 		}
 	}
@@ -163,7 +162,7 @@ func (w *walker) entry(abs, rel string, fi fs.FileInfo) (provider.Entry, error) 
 		GID:        st.Gid,
 		Inode:      st.Ino,
 		Device:     uint64(st.Dev),
-		ChangeTime: time.Unix(st.Ctim.Sec, st.Ctim.Nsec),
+		ChangeTime: changeTime(st),
 	}
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
