@@ -16,8 +16,9 @@ import (
 	"github.com/velinhq/velin/engine/storage/faulty"
 )
 
-// coalesceFixture backs up one 6 MiB file (about 90 chunks, written back
-// to back) through a counting storage and returns its tree entry.
+// coalesceFixture backs up one 6 MiB file (about 85 chunks, written close
+// together in one or two packs) through a counting storage and returns
+// its tree entry.
 func coalesceFixture(t *testing.T) (*Repository, *repotest.Mem, *faulty.Storage, Entry, []byte) {
 	t.Helper()
 	mem := repotest.NewMem()
