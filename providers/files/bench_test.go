@@ -12,17 +12,32 @@ import (
 	"github.com/velinhq/velin/providers/sourcetest"
 )
 
+// benchSource writes n random files of size bytes under site/, spread over
+// dirs directories, and returns a files source over it.
+func benchSource(b *testing.B, n, size, dirs int) *Source {
+	b.Helper()
+	site := filepath.Join(b.TempDir(), "site")
+	data := make([]byte, size)
+	for i := range n {
+		rand.Read(data)
+		p := filepath.Join(site, fmt.Sprintf("d%02d/f%04d", i%dirs, i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s, err := New([]string{site}, nil, false, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
 // BenchmarkRestore restores 64 files of 1 MiB.
 func BenchmarkRestore(b *testing.B) {
-	dir := b.TempDir()
-	data := make([]byte, 1<<20)
-	for i := range 64 {
-		rand.Read(data)
-		p := filepath.Join(dir, "site", fmt.Sprintf("d%d/f%d", i%8, i))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, data, 0o644)
-	}
-	s, _ := New([]string{filepath.Join(dir, "site")}, nil, false, false)
+	s := benchSource(b, 64, 1<<20, 8)
 	snap := sourcetest.NewMemSnapshot(nil)
 	if _, err := s.Backup(context.Background(), snap, provider.BackupOptions{}); err != nil {
 		b.Fatal(err)
@@ -41,15 +56,7 @@ func BenchmarkRestore(b *testing.B) {
 // 2,000 small files none of which changed: the walk, the stat comparison
 // with the parent and Reuse, no content read.
 func BenchmarkBackupIncrementalUnchanged(b *testing.B) {
-	dir := b.TempDir()
-	data := make([]byte, 4096)
-	for i := range 2000 {
-		rand.Read(data)
-		p := filepath.Join(dir, "site", fmt.Sprintf("d%02d/f%04d", i%50, i))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, data, 0o644)
-	}
-	s, _ := New([]string{filepath.Join(dir, "site")}, nil, false, false)
+	s := benchSource(b, 2000, 4096, 50)
 	first := sourcetest.NewMemSnapshot(nil)
 	if _, err := s.Backup(context.Background(), first, provider.BackupOptions{}); err != nil {
 		b.Fatal(err)
