@@ -77,7 +77,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return ee.code
 	}
 	fmt.Fprintln(env.Stderr, "Error: "+g.redact(err.Error()))
-	return 1
+	return codeFor(err)
 }
 
 // normalizeArgs accepts Terraform-style single-dash long flags
