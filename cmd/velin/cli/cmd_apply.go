@@ -41,7 +41,9 @@ repository changed since the plan was made.
 Actions run in parallel (bounded by -parallelism); a failure skips what
 depends on it; finally steps always run, also after Ctrl-C.
 
-Exit codes: 0 everything succeeded, 1 something failed or was refused.`,
+Exit codes: 0 everything succeeded, 1 something failed or was refused,
+3 done with damage, 10 no repository, 11 locked, 12 wrong passphrase,
+130 interrupted (the summary then says so).`,
 		Example: `  velin apply
   velin apply -auto-approve -backup nightly
   velin plan -out nightly.plan && velin apply nightly.plan

@@ -22,7 +22,8 @@ func newBackupVerifyCommand(g *globalOptions) *cobra.Command {
 id and its authentication tag. With --test-restore it also restores each
 source into a temporary place and compares counts with the manifest.
 
-Exit codes: 0 intact, 1 damaged (the damaged source and file are named).`,
+Exit codes: 0 intact, 1 damaged (the damaged source and file are named),
+10 no repository, 11 locked, 12 wrong passphrase, 130 interrupted.`,
 		Example: `  velin backup verify latest
   velin backup verify all
   velin backup verify 20261121-0515 --test-restore`,

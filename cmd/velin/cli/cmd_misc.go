@@ -7,26 +7,14 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/velinhq/velin/engine/config"
 	"github.com/velinhq/velin/engine/graph"
+	"github.com/velinhq/velin/engine/redact"
 	"github.com/velinhq/velin/engine/workspace"
 )
-
-func newVersionCommand(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
-		Use: "version", Short: "Print velin's version", Args: cobra.NoArgs,
-		Example: "  velin version",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if g.JSON {
-				return g.printJSON(map[string]string{"version": Version})
-			}
-			g.out("velin %s\n", Version)
-			return nil
-		},
-	}
-}
 
 func newInitCommand(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
@@ -61,23 +49,57 @@ func newInitCommand(g *globalOptions) *cobra.Command {
 
 func newValidateCommand(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:     "validate",
-		Short:   "Check the configuration without touching any source or repository",
-		Example: "  velin validate\n  velin validate -f ./plans/site.velin.hcl",
+		Use:   "validate",
+		Short: "Check the configuration without touching any source or repository",
+		Long: `Validate reads the configuration and compiles its dependency graph; every
+mistake is printed as file:line:col with the source line. With --json it
+prints one document: {"valid", "error_count", "warning_count", "diagnostics"}.`,
+		Example: "  velin validate\n  velin validate -f ./plans/site.velin.hcl\n  velin validate --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if g.JSON {
+				return validateJSON(g)
+			}
 			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
 				if _, err := g.build(ws, graph.Selection{}); err != nil {
 					return err
-				}
-				if g.JSON {
-					return g.printJSON(map[string]any{"valid": true})
 				}
 				g.out("The configuration is valid.\n")
 				return nil
 			})(cmd.Context())
 		},
 	}
+}
+
+// validateJSON prints the outcome of validate, diagnostics included, as one
+// JSON document on stdout.
+func validateJSON(g *globalOptions) error {
+	ws, diags := g.loadDiags()
+	defer ws.Close()
+	if !diags.HasErrors() {
+		_, more := graph.Build(ws.Config, graph.Selection{})
+		diags = append(diags, more...)
+	}
+	out := struct {
+		Valid        bool             `json:"valid"`
+		ErrorCount   int              `json:"error_count"`
+		WarningCount int              `json:"warning_count"`
+		Diagnostics  []jsonDiagnostic `json:"diagnostics"`
+	}{Valid: !diags.HasErrors(), Diagnostics: toJSONDiagnostics(diags, redact.New(ws.Config.Secrets...))}
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			out.ErrorCount++
+		} else {
+			out.WarningCount++
+		}
+	}
+	if err := g.printJSON(out); err != nil {
+		return err
+	}
+	if !out.Valid {
+		return errReported
+	}
+	return nil
 }
 
 func newGraphCommand(g *globalOptions) *cobra.Command {

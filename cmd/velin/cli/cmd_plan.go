@@ -30,7 +30,8 @@ snapshots retention would forget) and lists the actions in order:
 With -restore NAME it shows what that restore block would overwrite.
 
 Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
-2 changes present (only with -detailed-exitcode).`,
+2 changes present (only with -detailed-exitcode); 10, 11, 12 and 130 as on
+every command (velin --help).`,
 		Example: `  velin plan
   velin plan -backup nightly -out nightly.plan
   velin plan -restore site -snapshot 20261121-0515
@@ -43,7 +44,7 @@ Exit codes: 0 success (with -detailed-exitcode: no changes), 1 error,
 		},
 	}
 	o.sel.AddFlags(cmd)
-	cmd.Flags().StringVar(&o.Out, "out", "", "save the plan to FILE for `velin apply FILE`")
+	cmd.Flags().StringVar(&o.Out, "out", "", "save the plan to `FILE`, to run later with: velin apply FILE")
 	cmd.Flags().BoolVar(&o.Detailed, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
 	cmd.Flags().StringVar(&o.Strategy, "strategy", "", "override every backup's strategy: full or incremental")
 	return cmd

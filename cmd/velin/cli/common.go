@@ -8,7 +8,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/velinhq/velin/engine/config"
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/velinhq/velin/engine/graph"
 	"github.com/velinhq/velin/engine/workspace"
 	"github.com/velinhq/velin/providers/all"
@@ -16,16 +17,9 @@ import (
 
 // load reads the configuration, printing diagnostics (warnings too) on stderr.
 func (g *globalOptions) load() (*workspace.Workspace, error) {
-	ws, diags := workspace.Load(workspace.Options{
-		Path: g.Path, Vars: g.Vars, VarFiles: g.VarFiles, Env: g.env.Environ,
-		Registry: all.Registry(), Clock: g.env.Clock, Version: Version,
-		Warn: func(msg string) { fmt.Fprintln(g.env.Stderr, "Warning: "+g.redact(msg)) },
-	})
-	g.redactor = ws.Redactor
-	if len(diags) > 0 {
-		if err := config.WriteDiagnostics(g.env.Stderr, ws.Files, diags, g.env.Terminal, ws.Config.Secrets...); err != nil {
-			return nil, err
-		}
+	ws, diags := g.loadDiags()
+	if err := g.writeDiagnostics(ws.Files, diags, ws.Config.Secrets); err != nil {
+		return nil, err
 	}
 	if diags.HasErrors() {
 		return nil, errReported
@@ -33,13 +27,22 @@ func (g *globalOptions) load() (*workspace.Workspace, error) {
 	return ws, nil
 }
 
+// loadDiags reads the configuration and returns its diagnostics unprinted.
+func (g *globalOptions) loadDiags() (*workspace.Workspace, hcl.Diagnostics) {
+	ws, diags := workspace.Load(workspace.Options{
+		Path: g.Path, Vars: g.Vars, VarFiles: g.VarFiles, Env: g.env.Environ,
+		Registry: all.Registry(), Clock: g.env.Clock, Version: Version,
+		Warn: g.warn,
+	})
+	g.redactor = ws.Redactor
+	return ws, diags
+}
+
 // build compiles the graph, printing diagnostics.
 func (g *globalOptions) build(ws *workspace.Workspace, sel graph.Selection) (*graph.Graph, error) {
 	gr, diags := graph.Build(ws.Config, sel)
-	if len(diags) > 0 {
-		if err := config.WriteDiagnostics(g.env.Stderr, ws.Files, diags, g.env.Terminal, ws.Config.Secrets...); err != nil {
-			return nil, err
-		}
+	if err := g.writeDiagnostics(ws.Files, diags, ws.Config.Secrets); err != nil {
+		return nil, err
 	}
 	if diags.HasErrors() {
 		return nil, errReported

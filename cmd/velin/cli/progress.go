@@ -13,7 +13,7 @@ import (
 // not a terminal or output is JSON (then only results are printed).
 // total < 0 means unknown: the bar shows bytes and rate without an ETA.
 func (g *globalOptions) progressBar(total int64, what string) *progressbar.ProgressBar {
-	if !g.env.Terminal || g.JSON {
+	if !g.env.Terminal || g.JSON || g.Quiet {
 		return nil
 	}
 	return newBar(g.env.Stderr, total, what)

@@ -14,9 +14,6 @@ import (
 	"golang.org/x/term"
 )
 
-// Version is velin's version, recorded in every snapshot manifest.
-const Version = "0.1.0"
-
 // Env is the world a command runs in.
 type Env struct {
 	Stdin    io.Reader
@@ -67,17 +64,18 @@ func Run(ctx context.Context, args []string, env Env) int {
 	root.SetErr(env.Stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return 0
+		return exitOK
 	}
+	code := codeFor(err)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if !ee.reported && ee.err != nil {
-			fmt.Fprintln(env.Stderr, "Error: "+g.redact(ee.err.Error()))
+			g.reportError(ee.err, code)
 		}
-		return ee.code
+		return code
 	}
-	fmt.Fprintln(env.Stderr, "Error: "+g.redact(err.Error()))
-	return codeFor(err)
+	g.reportError(err, code)
+	return code
 }
 
 // normalizeArgs accepts Terraform-style single-dash long flags
@@ -98,6 +96,7 @@ func normalizeArgs(args []string) []string {
 }
 
 func newRootCommand(g *globalOptions) *cobra.Command {
+	var showVersion bool
 	root := &cobra.Command{
 		Use:   "velin",
 		Short: "Declarative backup, restore and rollback",
@@ -106,15 +105,38 @@ into an encrypted, deduplicated repository, and restores it.
 
 velin plan shows what will happen; velin apply does it.
 
-Exit codes: 0 success, 1 error, 2 changes present (plan -detailed-exitcode).`,
+Exit codes (the same on every command):
+  0    success
+  1    error
+  2    changes present (plan -detailed-exitcode)
+  3    partial: done, but something was damaged or skipped
+  10   repository not found
+  11   repository locked
+  12   wrong passphrase
+  130  interrupted (Ctrl-C, SIGTERM)`,
 		Example: `  velin init
   velin plan
   velin apply -auto-approve
-  velin backup list`,
+  velin backup list
+  velin --version`,
+		Args: cobra.NoArgs,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if g.Quiet && g.Verbose {
+				return errors.New("-q/--quiet and -v/--verbose exclude each other")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if showVersion {
+				return g.printVersion()
+			}
+			return cmd.Help()
+		},
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	g.AddFlags(root.PersistentFlags())
+	root.Flags().BoolVar(&showVersion, "version", false, "print the version, commit, Go version and OS/arch")
 	root.AddCommand(
 		newInitCommand(g), newValidateCommand(g), newPlanCommand(g), newApplyCommand(g),
 		newGraphCommand(g), newVersionCommand(g), newBackupCommand(g),
@@ -129,6 +151,8 @@ type globalOptions struct {
 	Vars     []string
 	VarFiles []string
 	JSON     bool
+	Quiet    bool
+	Verbose  bool
 	redactor interface{ String(string) string }
 }
 
@@ -137,7 +161,9 @@ func (g *globalOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&g.Path, "file", "f", "", "configuration file or directory (default: velin.hcl and *.velin.hcl in the current directory)")
 	fs.StringArrayVar(&g.Vars, "var", nil, "set a variable: -var 'name=value' (repeatable)")
 	fs.StringArrayVar(&g.VarFiles, "var-file", nil, "read variables from an HCL file (repeatable)")
-	fs.BoolVar(&g.JSON, "json", false, "print machine-readable JSON")
+	fs.BoolVar(&g.JSON, "json", false, "print machine-readable JSON (errors and diagnostics too, on stderr)")
+	fs.BoolVarP(&g.Quiet, "quiet", "q", false, "print only results and errors: no progress, no per-action lines")
+	fs.BoolVarP(&g.Verbose, "verbose", "v", false, "also print each action as it starts and per-source details")
 }
 
 func (g *globalOptions) redact(s string) string {
