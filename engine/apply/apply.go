@@ -11,12 +11,13 @@ import (
 	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
+	"github.com/velinhq/velin/providers/provider"
 )
 
 // Event is a progress report, for a progress bar or `--json` output.
 type Event struct {
 	Time     time.Time `json:"time"`
-	Type     string    `json:"type"` // "start", "done", "progress"
+	Type     string    `json:"type"` // "start", "done", "progress", "warning"
 	Node     string    `json:"node,omitempty"`
 	Status   string    `json:"status,omitempty"`
 	Error    string    `json:"error,omitempty"`
@@ -43,6 +44,18 @@ type Report struct {
 	Snapshots []*repo.Manifest
 	Forgotten []string
 	Pruned    []*repo.PruneStats
+	// Partial lists sources that were backed up with entries missing or
+	// incomplete; their snapshots are committed and say so.
+	Partial []*provider.Partial
+}
+
+// PartialError is the first *provider.Partial of the run (exit code 3),
+// or nil.
+func (r *Report) PartialError() error {
+	if len(r.Partial) == 0 {
+		return nil
+	}
+	return r.Partial[0]
 }
 
 // Failed reports whether any node failed, was skipped or was cancelled.

@@ -94,13 +94,28 @@ func (r *runner) source(ctx context.Context, n *graph.Node) error {
 	sw := br.w.Source(src.Type, src.Name)
 	opts := provider.BackupOptions{Incremental: r.strategy(br.b) == "incremental"}
 	facts, err := src.Impl.Backup(ctx, sw, opts)
-	if err != nil {
+	var partial *provider.Partial
+	if errors.As(err, &partial) {
+		r.notePartial(n, partial) // the snapshot goes on, saying what is incomplete
+	} else if err != nil {
 		return fmt.Errorf("back up %s: %w", n.Addr, err)
 	}
 	if err := sw.Finish(ctx, facts); err != nil {
 		return fmt.Errorf("back up %s: %w", n.Addr, err)
 	}
 	return nil
+}
+
+// notePartial records entries a source could not back up fully and warns
+// about each.
+func (r *runner) notePartial(n *graph.Node, p *provider.Partial) {
+	p.Op = "back up " + n.Addr
+	r.mu.Lock()
+	r.report.Partial = append(r.report.Partial, p)
+	r.mu.Unlock()
+	for _, pr := range p.Problems {
+		r.emit(Event{Type: "warning", Node: n.ID, Message: fmt.Sprintf("%s %s: %s", pr.Op, pr.Path, pr.Err)})
+	}
 }
 
 func (r *runner) strategy(b *config.Backup) string {

@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/velinhq/velin/engine/config"
@@ -121,6 +122,7 @@ func (m *maker) source(ctx context.Context, a *Action) (*Action, error) {
 	}
 	a.Facts = &facts
 	a.Summary = "back up " + a.Addr + ": " + describeFacts(facts)
+	a.Details = append(a.Details, factNotes(facts)...)
 	m.p.Summary.Sources++
 	m.p.Summary.Files += facts.Files
 	m.p.Summary.Bytes += facts.Bytes
@@ -233,4 +235,28 @@ func plural(n int64, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// factNotes says what a source leaves out, cannot read, or follows.
+func factNotes(f provider.Facts) []string {
+	var out []string
+	names := make([]string, 0, len(f.Links))
+	for name := range f.Links {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		out = append(out, fmt.Sprintf("%s is a symlink to %s: followed", name, f.Links[name]))
+	}
+	for _, p := range f.Skipped {
+		what := "skipped"
+		if p.Err == "velin repository" {
+			what = "excluded"
+		}
+		out = append(out, fmt.Sprintf("%s: %s (%s)", what, p.Path, p.Err))
+	}
+	for _, p := range f.Incomplete {
+		out = append(out, fmt.Sprintf("cannot back up %s: %s", p.Path, p.Err))
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/engine/storage"
+	"github.com/velinhq/velin/providers/provider"
 )
 
 // Manifest describes one snapshot. It is stored sealed at snapshots/<ID>
@@ -43,6 +44,15 @@ type SourceManifest struct {
 	Root          string `json:"root"` // root tree id: a Merkle hash of the source
 	StoredBytes   int64  `json:"stored_bytes"`
 	Checksum      string `json:"checksum,omitempty"` // "sha256:<hex>" of the content of single-file sources
+
+	// Skipped lists what the source left out on purpose (named pipes,
+	// sockets, devices, a repository inside the tree).
+	Skipped []provider.Problem `json:"skipped,omitempty"`
+	// Incomplete lists entries stored as read or left out because they
+	// changed or could not be read: the backup exited with code 3.
+	Incomplete []provider.Problem `json:"incomplete,omitempty"`
+	// Links maps a configured path that is a symlink to its target.
+	Links map[string]string `json:"links,omitempty"`
 }
 
 // Verification records what was checked before the snapshot was committed.

@@ -258,7 +258,8 @@ func (sw *SourceWriter) Finish(ctx context.Context, facts provider.Facts) error 
 	sw.done = true
 	sw.result = SourceManifest{Key: sw.key, Type: sw.typ, Name: sw.name, Identity: facts.Identity,
 		ServerVersion: facts.ServerVersion, Files: sw.files.Load(), Bytes: sw.bytes.Load(),
-		Rows: facts.Rows, Tables: facts.Tables, Root: root.String()}
+		Rows: facts.Rows, Tables: facts.Tables, Root: root.String(),
+		Skipped: facts.Skipped, Incomplete: facts.Incomplete, Links: facts.Links}
 	if sw.files.Load() == 1 {
 		sw.result.Checksum = sw.sum
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync/atomic"
 
+	"github.com/hashicorp/hcl/v2"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/velinhq/velin/providers/provider"
@@ -19,16 +20,18 @@ const readers = 4
 
 // Sentinel errors.
 var (
-	ErrChanged = errors.New("file changed size while it was read")
+	ErrChanged = errors.New("file shrank while it was read")
 	ErrEscape  = errors.New("path escapes the restore destination")
 	ErrLayout  = errors.New("tree cannot be restored safely")
 )
 
 // Inspect implements provider.Source: it walks the roots without reading
-// any content.
+// any content. Facts list what the walk leaves out (Skipped) and what it
+// cannot read (Incomplete).
 func (s *Source) Inspect(ctx context.Context) (provider.Facts, error) {
 	facts := provider.Facts{Type: TypeName, Identity: s.identity()}
-	err := s.walk(ctx, func(e provider.Entry, _ string) error {
+	log := &tally{}
+	err := s.walk(ctx, log, func(e provider.Entry, _ at, _ fs.FileInfo) error {
 		if e.Kind == provider.KindFile {
 			facts.Files++
 			facts.Bytes += e.Size
@@ -36,41 +39,87 @@ func (s *Source) Inspect(ctx context.Context) (provider.Facts, error) {
 		return nil
 	})
 	if err != nil {
-		return provider.Facts{}, fmt.Errorf("inspect files: %w", err)
+		return provider.Facts{}, inspectError(err)
 	}
+	log.fill(&facts)
 	return facts, nil
 }
 
-// Backup implements provider.Source.
+// inspectError prefixes err, unless it is a diagnostic that says where.
+func inspectError(err error) error {
+	var diags hcl.Diagnostics
+	if errors.As(err, &diags) {
+		return err
+	}
+	return fmt.Errorf("inspect files: %w", err)
+}
+
+// Backup implements provider.Source. An entry that cannot be read, or
+// changes while it is read, does not stop the backup: it is stored as
+// read (a file that shrank) or left out, listed in Facts.Incomplete, and
+// Backup returns the facts with a *provider.Partial.
 func (s *Source) Backup(ctx context.Context, sink provider.Sink, opts provider.BackupOptions) (provider.Facts, error) {
+	b := &backup{sink: sink, opts: opts, log: &tally{}, failed: map[string]bool{}}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(readers + 1)
-	var files, bytes atomic.Int64
-	g.Go(func() error {
-		return s.walk(gctx, func(e provider.Entry, abs string) error {
-			if e.Kind != provider.KindFile {
-				return sink.Put(gctx, e, nil)
-			}
-			if opts.Incremental && unchanged(sink, e) {
-				files.Add(1)
-				bytes.Add(e.Size)
-				return sink.Reuse(gctx, e)
-			}
-			g.Go(func() error {
-				stored, err := putFile(gctx, sink, e, abs)
-				if stored {
-					files.Add(1)
-					bytes.Add(e.Size)
-				}
-				return err
-			})
-			return nil
-		})
-	})
+	b.g, b.ctx = g, gctx
+	g.Go(func() error { return s.walk(gctx, b.log, b.visit) })
 	if err := g.Wait(); err != nil {
-		return provider.Facts{}, fmt.Errorf("backup files: %w", err)
+		return provider.Facts{}, inspectError(fmt.Errorf("backup files: %w", err))
 	}
-	return provider.Facts{Type: TypeName, Identity: s.identity(), Files: files.Load(), Bytes: bytes.Load()}, nil
+	facts := provider.Facts{Type: TypeName, Identity: s.identity(), Files: b.files.Load(), Bytes: b.bytes.Load()}
+	b.log.fill(&facts)
+	return facts, b.log.partial("backup files")
+}
+
+// backup is one run of Backup.
+type backup struct {
+	sink   provider.Sink
+	opts   provider.BackupOptions
+	log    *tally
+	g      *errgroup.Group
+	ctx    context.Context
+	failed map[string]bool // files not stored (walk goroutine only): their hard links go too
+
+	files, bytes atomic.Int64
+}
+
+// visit stores one entry. A file is opened here, relative to its directory
+// and checked against the walk, and read by another goroutine.
+func (b *backup) visit(e provider.Entry, a at, fi fs.FileInfo) error {
+	switch {
+	case e.Kind == provider.KindHardlink && b.failed[e.Target]:
+		b.log.fail(e.Path, "skip", fmt.Errorf("hard link to %s, which was not backed up", e.Target))
+		return nil
+	case e.Kind != provider.KindFile:
+		return b.sink.Put(b.ctx, e, nil)
+	case b.opts.Incremental && unchanged(b.sink, e):
+		b.count(e.Size)
+		return b.sink.Reuse(b.ctx, e)
+	case e.Size == 0:
+		b.count(0)
+		return b.sink.Put(b.ctx, e, nil)
+	}
+	f, err := a.open(fi, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		b.failed[e.Path] = true // vanished: not an error
+		return nil
+	}
+	if err != nil {
+		b.failed[e.Path] = true
+		b.log.fail(e.Path, "open", err)
+		return nil
+	}
+	b.g.Go(func() error {
+		defer f.Close()
+		return b.putFile(e, f)
+	})
+	return nil
+}
+
+func (b *backup) count(size int64) {
+	b.files.Add(1)
+	b.bytes.Add(size)
 }
 
 // unchanged says whether the parent snapshot has e with the same size,
@@ -81,32 +130,42 @@ func unchanged(sink provider.Sink, e provider.Entry) bool {
 		p.Inode == e.Inode && p.ChangeTime.Equal(e.ChangeTime)
 }
 
-// putFile stores one file. A file that vanished is skipped (false, nil).
-func putFile(ctx context.Context, sink provider.Sink, e provider.Entry, abs string) (bool, error) {
-	if e.Size == 0 {
-		return true, sink.Put(ctx, e, nil)
-	}
-	f, err := os.Open(abs)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
+// putFile stores one open file. A read error leaves the file out, a file
+// that shrank is stored as read; both are noted. Other errors (the
+// repository's) stop the backup.
+func (b *backup) putFile(e provider.Entry, f *os.File) error {
+	r := &exactReader{r: f, left: e.Size, path: f.Name()}
+	err := b.sink.Put(b.ctx, e, r)
+	var rerr *readError
+	if errors.As(err, &rerr) {
+		b.log.fail(e.Path, "read", rerr.err)
+		return nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("read %s: %w", abs, err)
+		return fmt.Errorf("store %s: %w", e.Path, err)
 	}
-	defer f.Close()
-	r := &exactReader{r: f, left: e.Size, path: abs}
-	if err := sink.Put(ctx, e, r); err != nil {
-		return false, fmt.Errorf("store %s: %w", e.Path, err)
+	read := e.Size - r.left
+	if r.short {
+		b.log.fail(e.Path, "read", fmt.Errorf("%w: %d bytes when the walk saw it, %d when read; stored as read", ErrChanged, e.Size, read))
 	}
-	return true, nil
+	b.count(read)
+	return nil
 }
 
-// exactReader yields exactly left bytes: a file that grows is cut at the
-// size the entry recorded, one that shrinks is an error.
+// readError is an error reading a file (not storing it).
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
+
+// exactReader yields at most left bytes: a file that grows is cut at the
+// size the entry recorded, one that shrinks ends early (short is set).
+// Read errors are *readError.
 type exactReader struct {
-	r    io.Reader
-	left int64
-	path string
+	r     io.Reader
+	left  int64
+	path  string
+	short bool
 }
 
 func (x *exactReader) Read(p []byte) (int, error) {
@@ -119,10 +178,11 @@ func (x *exactReader) Read(p []byte) (int, error) {
 	n, err := x.r.Read(p)
 	x.left -= int64(n)
 	if errors.Is(err, io.EOF) && x.left > 0 {
-		return n, fmt.Errorf("read %s: %w", x.path, ErrChanged)
+		x.short = true
+		return n, io.EOF
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		return n, fmt.Errorf("read %s: %w", x.path, err)
+		return n, &readError{fmt.Errorf("read %s: %w", x.path, err)}
 	}
 	if x.left == 0 {
 		return n, io.EOF

@@ -29,8 +29,9 @@ type config struct {
 
 // root is one configured path.
 type root struct {
-	abs  string // absolute, cleaned
-	name string // base name: the top-level entry
+	abs  string     // absolute, cleaned
+	name string     // base name: the top-level entry
+	rng  *hcl.Range // where the plan names it, for diagnostics (nil from New)
 }
 
 // Source backs up and restores file trees. It is safe for concurrent use.
@@ -101,7 +102,21 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Source, hcl.Diag
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid paths",
 			Detail: err.Error(), Subject: cfg.Paths.Range().Ptr()})
 	}
+	s.setRanges(cfg.Paths)
 	return s, diags
+}
+
+// setRanges remembers where each path is written: its element of a list
+// literal, or the whole expression.
+func (s *Source) setRanges(expr hcl.Expression) {
+	elems, diags := hcl.ExprList(expr)
+	for i := range s.roots {
+		rng := expr.Range()
+		if !diags.HasErrors() && len(elems) == len(s.roots) {
+			rng = elems[i].Range()
+		}
+		s.roots[i].rng = &rng
+	}
 }
 
 func isNull(expr hcl.Expression, dc provider.DecodeContext) bool {

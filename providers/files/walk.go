@@ -17,121 +17,143 @@ import (
 	"github.com/velinhq/velin/providers/provider"
 )
 
-// visitFunc receives each entry of the walk with its absolute path.
-type visitFunc func(e provider.Entry, abs string) error
+// visitFunc receives each entry of the walk with its FileInfo and its
+// place in the open parent directory (valid only during the call).
+type visitFunc func(e provider.Entry, a at, fi fs.FileInfo) error
 
 // walker walks the roots of a source in path order (directories before
-// their children, names sorted), deciding hard links as it goes.
+// their children, names sorted), deciding hard links as it goes. Every
+// directory is opened relative to its parent's descriptor, so a path
+// swapped for a symlink during the walk never leads outside the tree.
 type walker struct {
 	src   *Source
 	visit visitFunc
+	log   *tally
 	links map[[2]uint64]string // dev+inode of multiply-linked files → first path
 	dirs  map[[2]uint64]bool   // directories on the current path (symlink loops)
 }
 
-func (s *Source) walk(ctx context.Context, visit visitFunc) error {
-	w := &walker{src: s, visit: visit, links: map[[2]uint64]string{}, dirs: map[[2]uint64]bool{}}
+func (s *Source) walk(ctx context.Context, log *tally, visit visitFunc) error {
+	w := &walker{src: s, visit: visit, log: log, links: map[[2]uint64]string{}, dirs: map[[2]uint64]bool{}}
 	roots := append([]root(nil), s.roots...)
 	sort.Slice(roots, func(i, j int) bool { return roots[i].name < roots[j].name })
 	for _, r := range roots {
-		fi, err := w.stat(r.abs)
-		if err != nil {
-			return fmt.Errorf("walk %s: %w", r.abs, err)
-		}
-		if err := w.node(ctx, r, r.abs, r.name, fi, uint64(statOf(fi).Dev)); err != nil {
+		if err := w.root(ctx, r); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (w *walker) stat(abs string) (fs.FileInfo, error) {
-	fi, err := os.Lstat(abs)
-	if err != nil || !w.src.followSymlinks || fi.Mode()&fs.ModeSymlink == 0 {
-		return fi, err
+// root walks one configured path. A path that is a symlink is followed.
+func (w *walker) root(ctx context.Context, r root) error {
+	fi, link, err := r.check()
+	if err != nil {
+		return err
 	}
-	if target, err := os.Stat(abs); err == nil {
-		return target, nil
+	if link != "" {
+		w.log.link(r.name, link)
 	}
-	return fi, nil // dangling: kept as a symlink
+	parent, err := os.Open(filepath.Dir(r.abs))
+	if err != nil {
+		return fmt.Errorf("walk %s: %w", r.abs, err)
+	}
+	defer parent.Close()
+	a := at{dir: parent, name: filepath.Base(r.abs), abs: r.abs, follow: link != "" || w.src.followSymlinks}
+	return w.node(ctx, r, a, r.name, fi, uint64(statOf(fi).Dev), true)
 }
 
 // node handles one path: its entry, then its children for a directory.
-func (w *walker) node(ctx context.Context, r root, abs, rel string, fi fs.FileInfo, rootDev uint64) error {
+func (w *walker) node(ctx context.Context, r root, a at, rel string, fi fs.FileInfo, rootDev uint64, isRoot bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e, err := w.entry(abs, rel, fi)
+	e, err := w.entry(a, rel, fi)
 	if err != nil {
-		return err
-	}
-	if e.Kind == "" {
+		w.log.fail(rel, "read", err)
 		return nil
 	}
-	if e.Kind != provider.KindDir {
-		return w.visit(e, abs)
+	switch e.Kind {
+	case "":
+		w.log.skip(rel, typeName(fi))
+		return nil
+	case provider.KindDir:
+		return w.dir(ctx, r, a, e, fi, rootDev, isRoot)
 	}
+	return w.visit(e, a, fi)
+}
+
+// dir visits a directory entry, then its children, unless it is a velin
+// repository (left out, with a note) or a mount point with
+// one_file_system (kept empty). One that cannot be read is kept empty.
+func (w *walker) dir(ctx context.Context, r root, a at, e provider.Entry, fi fs.FileInfo, rootDev uint64, isRoot bool) error {
 	st := statOf(fi)
 	key := [2]uint64{uint64(st.Dev), st.Ino}
 	if w.dirs[key] { // a followed symlink leads back to an ancestor
-		return w.visitAsSymlink(e, abs)
-	}
-	if err := w.visit(e, abs); err != nil {
-		return err
+		return w.visitAsSymlink(e, a, fi)
 	}
 	if w.src.oneFileSystem && uint64(st.Dev) != rootDev {
-		return nil // a mount point: kept as an empty directory
+		return w.visit(e, a, fi)
 	}
-	w.dirs[key] = true
-	defer delete(w.dirs, key)
-	return w.children(ctx, r, abs, rel, rootDev)
-}
-
-func (w *walker) visitAsSymlink(e provider.Entry, abs string) error {
-	target, err := os.Readlink(abs)
-	if err != nil {
-		return fmt.Errorf("walk %s: directory loop: %w", abs, err)
-	}
-	e.Kind, e.Target, e.Mode = provider.KindSymlink, target, 0o777
-	return w.visit(e, abs)
-}
-
-func (w *walker) children(ctx context.Context, r root, abs, rel string, rootDev uint64) error {
-	names, err := readNames(abs)
+	d, err := a.open(fi, true)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // vanished during the walk
 	}
-	if err != nil {
-		return fmt.Errorf("walk %s: %w", abs, err)
+	if errors.Is(err, ErrReplaced) {
+		w.log.fail(e.Path, "open", err)
+		return nil
 	}
+	if err != nil {
+		w.log.fail(e.Path, "open", err)
+		return w.visit(e, a, fi)
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		w.log.fail(e.Path, "list", err) // keeps the names read so far
+	}
+	sort.Strings(names)
+	if !isRoot && isRepository(d, names) {
+		w.log.skip(e.Path, "velin repository")
+		return nil
+	}
+	if err := w.visit(e, a, fi); err != nil {
+		return err
+	}
+	w.dirs[key] = true
+	defer delete(w.dirs, key)
+	return w.children(ctx, r, d, a.abs, e.Path, names, rootDev)
+}
+
+func (w *walker) visitAsSymlink(e provider.Entry, a at, fi fs.FileInfo) error {
+	target, err := a.readlink()
+	if err != nil {
+		return fmt.Errorf("walk %s: directory loop: %w", a.abs, err)
+	}
+	e.Kind, e.Target, e.Mode = provider.KindSymlink, target, 0o777
+	return w.visit(e, a, fi)
+}
+
+func (w *walker) children(ctx context.Context, r root, d *os.File, abs, rel string, names []string, rootDev uint64) error {
 	for _, name := range names {
-		childAbs, childRel := filepath.Join(abs, name), rel+"/"+name
+		childRel := rel + "/" + name
 		if w.excluded(r, childRel) {
 			continue
 		}
-		fi, err := w.stat(childAbs)
+		a := at{dir: d, name: name, abs: filepath.Join(abs, name), follow: w.src.followSymlinks}
+		fi, err := a.stat()
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("walk %s: %w", childAbs, err)
+			w.log.fail(childRel, "stat", err)
+			continue
 		}
-		if err := w.node(ctx, r, childAbs, childRel, fi, rootDev); err != nil {
+		if err := w.node(ctx, r, a, childRel, fi, rootDev, false); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func readNames(dir string) ([]string, error) {
-	f, err := os.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	sort.Strings(names)
-	return names, err
 }
 
 // excluded matches rel (which starts with the root name) against the
@@ -152,7 +174,8 @@ func (w *walker) excluded(r root, rel string) bool {
 }
 
 // entry describes one path; hard links after the first become KindHardlink.
-func (w *walker) entry(abs, rel string, fi fs.FileInfo) (provider.Entry, error) {
+// Named pipes, sockets and devices get an empty Kind: they are skipped.
+func (w *walker) entry(a at, rel string, fi fs.FileInfo) (provider.Entry, error) {
 	st := statOf(fi)
 	e := provider.Entry{
 		Path:       rel,
@@ -167,9 +190,9 @@ func (w *walker) entry(abs, rel string, fi fs.FileInfo) (provider.Entry, error) 
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
 		e.Kind = provider.KindSymlink
-		target, err := os.Readlink(abs)
+		target, err := a.readlink()
 		if err != nil {
-			return e, fmt.Errorf("read link %s: %w", abs, err)
+			return e, err
 		}
 		e.Target = target
 	case fi.IsDir():
@@ -185,8 +208,6 @@ func (w *walker) entry(abs, rel string, fi fs.FileInfo) (provider.Entry, error) 
 				w.links[key] = rel
 			}
 		}
-	default:
-		e.Kind = "" // devices, sockets, pipes: not backed up
 	}
 	return e, nil
 }

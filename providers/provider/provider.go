@@ -18,6 +18,17 @@ type Facts struct {
 	Rows          int64  // rows for databases; 0 otherwise
 	Tables        int64  // tables for databases
 	Details       map[string]string
+
+	// Skipped lists what a file tree leaves out on purpose (named pipes,
+	// sockets, devices, a velin repository inside the tree), Op "skip".
+	Skipped []Problem `json:"skipped,omitempty"`
+	// Incomplete lists entries a backup stored as read or left out because
+	// they changed or could not be read; Backup also returns them as a
+	// *Partial. Empty in Inspect.
+	Incomplete []Problem `json:"incomplete,omitempty"`
+	// Links maps a configured path that is a symbolic link (followed) to
+	// the link's target, by the path's top-level entry name.
+	Links map[string]string `json:"links,omitempty"`
 }
 
 // Sink receives a source's entries during a backup. The engine implements it

@@ -134,5 +134,8 @@ func execute(ctx context.Context, g *globalOptions, ws *workspace.Workspace, gr 
 	if report.Failed() {
 		return &exitError{code: 1, reported: true}
 	}
+	if report.PartialError() != nil {
+		return &exitError{code: exitPartial, reported: true}
+	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -63,6 +64,7 @@ func showManifest(g *globalOptions, loc *located) {
 		if s.Checksum != "" {
 			fmt.Fprintf(&b, "    checksum: %s\n", s.Checksum)
 		}
+		writeSourceNotes(&b, "    ", s)
 	}
 	if m.Verification != nil {
 		b.WriteString("  verification:\n")
@@ -149,7 +151,7 @@ func aggregate(ctx context.Context, tree provider.Tree, depth int) ([]*dirStat, 
 				stats[e.Path] = &dirStat{Path: e.Path}
 			}
 		}
-		if e.Kind != provider.KindFile && e.Kind != provider.KindHardlink {
+		if e.Kind != provider.KindFile { // a hard link's content is its first name's: counted once
 			return nil
 		}
 		for i := 0; i < len(parts) && i <= depth; i++ {
@@ -167,4 +169,23 @@ func aggregate(ctx context.Context, tree provider.Tree, depth int) ([]*dirStat, 
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Path < list[j].Path })
 	return list, err
+}
+
+// writeSourceNotes lists what a source's snapshot left out or holds
+// incomplete, and the configured paths that were symlinks.
+func writeSourceNotes(b *strings.Builder, indent string, s repo.SourceManifest) {
+	names := make([]string, 0, len(s.Links))
+	for name := range s.Links {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(b, "%slink:       %s is a symlink to %s (followed)\n", indent, name, s.Links[name])
+	}
+	for _, p := range s.Skipped {
+		fmt.Fprintf(b, "%sskipped:    %s (%s)\n", indent, p.Path, p.Err)
+	}
+	for _, p := range s.Incomplete {
+		fmt.Fprintf(b, "%sincomplete: %s: %s: %s\n", indent, p.Path, p.Op, p.Err)
+	}
 }

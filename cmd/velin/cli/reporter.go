@@ -54,6 +54,9 @@ func (r *reporter) event(e apply.Event) {
 		if r.bar != nil {
 			r.bar.Set64(min(e.Bytes, e.Total))
 		}
+	case "warning":
+		r.clearBar()
+		r.g.errf("  WARN  %s: %s\n", e.Node, e.Message)
 	case "done":
 		if e.Message != "" {
 			return // a note of a node already reported
@@ -110,6 +113,9 @@ func (r *reporter) summary(rep *apply.Report) error {
 	for _, m := range rep.Snapshots {
 		fmt.Fprintf(&b, "Snapshot %s of backup %q: %d source(s), %s, %s newly stored.\n",
 			m.ID, m.Backup, len(m.Sources), plan.HumanBytes(m.Size), plan.HumanBytes(m.StoredBytes))
+		for _, s := range m.Sources {
+			writeSourceNotes(&b, "  "+s.Key+": ", s)
+		}
 		writeVerification(&b, m.Verification)
 	}
 	if len(rep.Forgotten) > 0 {
