@@ -18,7 +18,12 @@ import (
 const (
 	lockRefresh = 5 * time.Minute  // a held lock is rewritten this often
 	lockStale   = 30 * time.Minute // an unrefreshed foreign lock is stale after this
+	lockPollMin = 200 * time.Millisecond
+	lockPollMax = 10 * time.Second // a waiting Lock polls at most this far apart
 )
+
+// errMalformedLock is a lock object that is not a lock's JSON.
+var errMalformedLock = errors.New("not a valid lock object")
 
 // lockInfo is the JSON of locks/<id>.
 type lockInfo struct {
@@ -41,11 +46,36 @@ type Lock struct {
 	name string
 }
 
-// Lock takes a shared (backups) or exclusive (prune, forget) lock. A
-// conflicting live lock is ErrLocked naming its holder; stale locks are
-// removed with a warning. The lock is refreshed in the background until
-// Unlock.
+// Lock takes a shared (backups, restores, verification) or exclusive
+// (prune, forget, key removal) lock. When a live lock conflicts, Lock waits
+// for it to go, polling with a growing pause, for up to Options.LockTimeout
+// (telling Options.Warn once that it waits); after that, or at once when
+// the timeout is zero, it fails with ErrLocked naming the holder. Stale
+// locks are removed with a warning. The lock is refreshed in the background
+// until Unlock.
 func (r *Repository) Lock(ctx context.Context, exclusive bool) (*Lock, error) {
+	deadline := time.Now().Add(r.opts.LockTimeout)
+	pause := lockPollMin
+	for waited := false; ; waited = true {
+		l, err := r.tryLock(ctx, exclusive)
+		if err == nil || !errors.Is(err, ErrLocked) || !time.Now().Add(pause).Before(deadline) {
+			return l, err
+		}
+		if !waited {
+			r.opts.Warn(fmt.Sprintf("%v; waiting up to %s for it (--lock-timeout)", err, r.opts.LockTimeout.Round(time.Second)))
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, lockPollMax)
+	}
+}
+
+// tryLock writes our lock object, then looks for conflicting ones; on a
+// conflict it removes ours again.
+func (r *Repository) tryLock(ctx context.Context, exclusive bool) (*Lock, error) {
 	now := r.opts.Clock().UTC()
 	info := lockInfo{Host: r.opts.Host, PID: os.Getpid(), Start: processStart(os.Getpid()),
 		Exclusive: exclusive, Created: now, Refreshed: now}
@@ -87,6 +117,12 @@ func (r *Repository) checkLocks(ctx context.Context, own string, exclusive bool)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue // released meanwhile
 		}
+		if errors.Is(err, errMalformedLock) {
+			// Lock objects are written whole (temp + rename), so this one
+			// was damaged or written by something else: it protects nothing.
+			r.opts.Warn(fmt.Sprintf("ignoring malformed lock %s: %v", shortName(name), err))
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -116,8 +152,8 @@ func (r *Repository) readLock(ctx context.Context, name string) (lockInfo, error
 	if err != nil {
 		return info, err
 	}
-	if err := json.Unmarshal(data, &info); err != nil {
-		return info, fmt.Errorf("read lock %s: %w", name, err)
+	if err := json.Unmarshal(data, &info); err != nil || info.Created.IsZero() {
+		return info, fmt.Errorf("read lock %s: %w", shortName(name), errMalformedLock)
 	}
 	return info, nil
 }

@@ -156,3 +156,67 @@ func TestConcurrentBackups(t *testing.T) {
 		checkItems(t, openTestRepo(t, st), mans[i], "files.x", sets[i])
 	}
 }
+
+func TestLockWaitsForHolder(t *testing.T) {
+	ctx := context.Background()
+	r, st := newTestRepo(t)
+	var warnings []string
+	var mu sync.Mutex
+	o := testOptions()
+	o.LockTimeout = 30 * time.Second
+	o.Warn = func(m string) { mu.Lock(); warnings = append(warnings, m); mu.Unlock() }
+	r2, err := Open(ctx, st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	ex, err := r.Lock(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{})
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		close(released)
+		_ = ex.Unlock(ctx)
+	}()
+	l, err := r2.Lock(ctx, false)
+	if err != nil {
+		t.Fatalf("waiting lock: %v", err)
+	}
+	defer l.Unlock(ctx)
+	select {
+	case <-released:
+	default:
+		t.Fatal("lock taken while the exclusive lock was held")
+	}
+	mu.Lock()
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "waiting up to 30s") {
+		t.Errorf("warnings %q", warnings)
+	}
+	mu.Unlock()
+
+	// With a short timeout the wait ends in ErrLocked.
+	o.LockTimeout = 300 * time.Millisecond
+	r3, err := Open(ctx, st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r3.Close()
+	if _, err := r3.Lock(ctx, true); !errors.Is(err, ErrLocked) {
+		t.Fatalf("exclusive beside a shared lock after timeout: %v", err)
+	}
+}
+
+func TestMalformedLockIgnored(t *testing.T) {
+	ctx := context.Background()
+	r, st := newTestRepo(t)
+	if err := putBytes(ctx, st, "locks/garbage", []byte("{not json"), true); err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.Lock(ctx, true)
+	if err != nil {
+		t.Fatalf("a malformed lock blocks the repository: %v", err)
+	}
+	_ = l.Unlock(ctx)
+}

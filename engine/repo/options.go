@@ -18,10 +18,12 @@ var (
 	ErrEncryptionMismatch = errors.New("encryption setting does not match the repository")
 )
 
-// Encryption modes.
+// Encryption modes. EncryptionAny opens a repository whatever its mode
+// (recovery with `-r PATH`, where no plan says which); Init refuses it.
 const (
 	EncryptionAES  = "aes-256-gcm"
 	EncryptionNone = "none"
+	EncryptionAny  = "any"
 )
 
 // Options configure Init and Open.
@@ -33,6 +35,9 @@ type Options struct {
 	Warn        func(msg string) // nil = discard; stale-lock messages etc.
 	Host        string           // "" = os.Hostname()
 	Version     string           // velin version recorded in manifests
+	// LockTimeout is how long Lock waits for a conflicting lock to go
+	// before it fails with ErrLocked; 0 fails at once.
+	LockTimeout time.Duration
 
 	// kdf overrides the scrypt cost (tests only; zero = crypto.DefaultKDF).
 	kdfN int
@@ -67,7 +72,7 @@ func (o Options) validate() error {
 		if o.Passphrase == "" {
 			return ErrNoPassphrase
 		}
-	case EncryptionNone:
+	case EncryptionNone, EncryptionAny:
 	default:
 		return errors.New("unknown encryption " + o.Encryption + ` (want "aes-256-gcm" or "none")`)
 	}

@@ -47,6 +47,8 @@ type Repository struct {
 	key  *crypto.Key
 	cfg  config
 	opts Options
+	// keyName is the key file that opened the repository ("" unencrypted).
+	keyName string
 	idx  *index.Master
 	enc  *zstd.Encoder // nil when compression is off
 	dec  *zstd.Decoder
@@ -80,6 +82,9 @@ func Init(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 	o = o.withDefaults()
 	if err := o.validate(); err != nil {
 		return nil, err
+	}
+	if o.Encryption == EncryptionAny {
+		return nil, fmt.Errorf("init %s: say which encryption a new repository gets", st.Location())
 	}
 	if ok, err := Exists(ctx, st); err != nil || ok {
 		if err == nil {
@@ -115,7 +120,11 @@ func Init(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 		}
 		return nil, fmt.Errorf("init %s: %w", st.Location(), err)
 	}
-	return newRepository(st, key, cfg, o)
+	r, err := newRepository(st, key, cfg, o)
+	if r != nil {
+		r.keyName = keyName
+	}
+	return r, err
 }
 
 func newKey(o Options) (*crypto.Key, error) {
@@ -157,13 +166,16 @@ func Open(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Encryption != o.Encryption {
+	if o.Encryption != EncryptionAny && cfg.Encryption != o.Encryption {
 		return nil, fmt.Errorf("open %s: repository encryption is %q, configured %q: %w",
 			st.Location(), cfg.Encryption, o.Encryption, ErrEncryptionMismatch)
 	}
-	key := crypto.None()
+	key, keyName := crypto.None(), ""
 	if cfg.Encryption == EncryptionAES {
-		if key, err = unlock(ctx, st, o.Passphrase, cfg.ChunkerKeyID); err != nil {
+		if o.Passphrase == "" {
+			return nil, fmt.Errorf("open %s: %w", st.Location(), ErrNoPassphrase)
+		}
+		if key, keyName, err = unlock(ctx, st, o.Passphrase, cfg.ChunkerKeyID); err != nil {
 			return nil, fmt.Errorf("open %s: %w", st.Location(), err)
 		}
 	}
@@ -171,6 +183,7 @@ func Open(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 	if err != nil {
 		return nil, err
 	}
+	r.keyName = keyName
 	if err := r.loadIndexes(ctx); err != nil {
 		return nil, err
 	}
@@ -216,19 +229,22 @@ func readConfig(ctx context.Context, st storage.Storage) (config, error) {
 // unlock finds the key file that opens with passphrase and belongs to the
 // repository (its key id is wantID); key files of a lost init race or of
 // another repository are passed over.
-func unlock(ctx context.Context, st storage.Storage, passphrase, wantID string) (*crypto.Key, error) {
+func unlock(ctx context.Context, st storage.Storage, passphrase, wantID string) (*crypto.Key, string, error) {
 	var names []string
 	err := st.List(ctx, "keys/", func(oi storage.ObjectInfo) error {
 		names = append(names, oi.Name)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list keys: %w", err)
+		return nil, "", fmt.Errorf("list keys: %w", err)
 	}
 	for _, name := range names {
 		data, err := getBytes(ctx, st, name)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // removed meanwhile (velin key remove)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+			return nil, "", fmt.Errorf("read %s: %w", name, err)
 		}
 		var kf crypto.KeyFile
 		if err := json.Unmarshal(data, &kf); err != nil {
@@ -236,10 +252,10 @@ func unlock(ctx context.Context, st storage.Storage, passphrase, wantID string) 
 		}
 		key, err := kf.Unlock(passphrase)
 		if err == nil && key.KeyID() == wantID {
-			return key, nil
+			return key, name, nil
 		}
 	}
-	return nil, ErrWrongPassphrase
+	return nil, "", ErrWrongPassphrase
 }
 
 func newRepository(st storage.Storage, key *crypto.Key, cfg config, o Options) (*Repository, error) {
