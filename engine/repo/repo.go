@@ -49,9 +49,9 @@ type Repository struct {
 	opts Options
 	// keyName is the key file that opened the repository ("" unencrypted).
 	keyName string
-	idx  *index.Master
-	enc  *zstd.Encoder // nil when compression is off
-	dec  *zstd.Decoder
+	idx     *index.Master
+	enc     *zstd.Encoder // nil when compression is off
+	dec     *zstd.Decoder
 
 	packSize int       // pack target size (packTarget; smaller in tests)
 	chunkers sync.Pool // of *chunkers.Chunker with their scan buffers
