@@ -22,6 +22,8 @@
 // context handed to providers holds unmarked values, because gohcl panics
 // on marked ones. Load masks secrets in the diagnostics' texts; the caller
 // passes Config.Secrets to WriteDiagnostics, which masks the quoted source
-// lines too. Every non-empty secret is masked wherever it appears, however
-// short (a warning flags sensitive variables under 4 characters).
+// lines too. Only secrets of redact.MinSearchLen characters or more are
+// searched for in text; shorter ones are tracked as values (exec steps refuse
+// them on a command line, Describe never shows them) and reported in
+// Config.Advice, which `velin validate` prints.
 package config

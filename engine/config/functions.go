@@ -95,9 +95,29 @@ func envFunc(env map[string]string) function.Function {
 			if len(args) == 2 {
 				return args[1], nil
 			}
-			return cty.NilVal, fmt.Errorf("environment variable %s is not set; export it (export %s=…) or give a default: env(%q, \"…\")", name, name, name)
+			return cty.NilVal, envUnsetError(name)
 		},
 	})
+}
+
+// envUnsetError says how to set an environment variable. A secret gets no
+// advice to write a default into the plan.
+func envUnsetError(name string) error {
+	if secretEnvName(name) {
+		return fmt.Errorf("environment variable %s is not set; export it before running velin (export %s=…), or read the secret from a file outside the plan", name, name)
+	}
+	return fmt.Errorf("environment variable %s is not set; export it (export %s=…) or give a default: env(%q, \"…\")", name, name, name)
+}
+
+// secretEnvName says whether an environment variable name suggests a secret.
+func secretEnvName(name string) bool {
+	up := strings.ToUpper(name)
+	for _, w := range []string{"PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL"} {
+		if strings.Contains(up, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // fileFunc is file(path): a UTF-8 file's content, relative to dir.

@@ -77,11 +77,9 @@ func writeField(h hash.Hash, b []byte) {
 	h.Write(b)
 }
 
-// Redact returns s with every secret of the configuration replaced by
-// "(sensitive)", longest secret first. Every non-empty secret is masked
-// wherever it appears, however short: showing a secret is worse than
-// masking unrelated text. Load warns about sensitive variables shorter
-// than 4 characters for that reason.
+// Redact returns s with every secret of the configuration of at least
+// redact.MinSearchLen characters replaced by "(sensitive)", longest first.
+// Shorter secrets are not searched for (Config.Advice warns about them).
 func (c *Config) Redact(s string) string {
 	if c == nil {
 		return s

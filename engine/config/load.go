@@ -55,6 +55,9 @@ type loader struct {
 	failed map[string]bool
 	// ctx evaluates engine arguments and provider bodies: values unmarked.
 	ctx *hcl.EvalContext
+	// marked is the same context with sensitive values marked, built on
+	// first use once locals are known.
+	marked *hcl.EvalContext
 }
 
 // Load reads, decodes and validates a configuration. The files map (file

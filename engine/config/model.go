@@ -26,6 +26,11 @@ type Config struct {
 	// variables, passphrases, passwords): output must redact them.
 	Secrets []string
 
+	// Advice holds warnings about the configuration's secrets (too short
+	// for the output search, written literally in the plan). Only `velin
+	// validate` shows them: they would repeat on every run otherwise.
+	Advice hcl.Diagnostics
+
 	// Hash is a digest of the configuration's source files and variable
 	// values; a saved plan records it to detect a stale plan.
 	Hash string

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/velinhq/velin/engine/redact"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -57,7 +58,7 @@ func decodeProvider[T comparable](l *loader, blk *hcl.Block, known bool,
 	if !ok {
 		return diags
 	}
-	impl, d := decode(blk.Body, l.decodeContext())
+	impl, d := decode(blk.Body, l.decodeContext(blk))
 	diags = append(diags, dropFollowOns(d)...)
 	var zero T
 	if !d.HasErrors() && impl != zero {
@@ -98,15 +99,47 @@ func (l *loader) unknownType(blk *hcl.Block) *hcl.Diagnostic {
 }
 
 // decodeContext is what a provider gets: the unmarked evaluation context,
-// the plan directory and a way to register secrets.
-func (l *loader) decodeContext() provider.DecodeContext {
+// the plan directory, a way to register secrets and to give advice, and a
+// way to ask whether an expression is sensitive.
+func (l *loader) decodeContext(blk *hcl.Block) provider.DecodeContext {
+	addr := blk.Type + "." + strings.Join(blk.Labels, ".")
+	short := false
 	return provider.DecodeContext{
 		Eval: l.ctx,
 		Dir:  l.cfg.Dir,
 		Secret: func(value string) {
 			l.cfg.Secrets = append(l.cfg.Secrets, value)
+			if value != "" && !redact.Searchable(value) && !short {
+				short = true
+				l.cfg.Advice = append(l.cfg.Advice, shortSecretDiag(addr, blk.DefRange))
+			}
 		},
+		Advise: func(d *hcl.Diagnostic) {
+			if d.Subject == nil {
+				d.Subject = blk.DefRange.Ptr()
+			}
+			l.cfg.Advice = append(l.cfg.Advice, d)
+		},
+		Sensitive: l.sensitive,
 	}
+}
+
+// sensitive says whether expr's value is (or contains) a sensitive value.
+func (l *loader) sensitive(expr hcl.Expression) bool {
+	if l.marked == nil {
+		l.marked = l.markedContext()
+	}
+	val, diags := expr.Value(l.marked)
+	if diags.HasErrors() {
+		return false
+	}
+	_, pvms := val.UnmarkDeepWithPaths()
+	for _, pvm := range pvms {
+		if _, ok := pvm.Marks[sensitiveMark]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // dropFollowOns removes the "value must be known" errors gohcl adds after

@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/velinhq/velin/engine/redact"
 )
 
 // sensitiveMark marks the values of sensitive variables (and whatever is
@@ -148,7 +150,7 @@ func (l *loader) assign(v *Variable, src *valueSource) hcl.Diagnostics {
 	if v.Sensitive {
 		secrets := leafStrings(val)
 		l.cfg.Secrets = append(l.cfg.Secrets, secrets...)
-		diags = append(diags, shortSecretWarning(v, secrets)...)
+		l.cfg.Advice = append(l.cfg.Advice, shortSecretWarning(v, secrets)...)
 		val = val.Mark(sensitiveMark)
 	}
 	v.Value = val
@@ -165,25 +167,27 @@ func missingValue(v *Variable) *hcl.Diagnostic {
 	}
 }
 
-// shortSecretWarning warns that a very short secret will be masked
-// wherever its characters happen to appear in output.
+// shortSecretWarning advises against a sensitive value too short for the
+// output search (redact.MinSearchLen).
 func shortSecretWarning(v *Variable, secrets []string) hcl.Diagnostics {
 	for _, s := range secrets {
-		if len(s) < minSecretLen {
-			return hcl.Diagnostics{{
-				Severity: hcl.DiagWarning,
-				Summary:  "Very short sensitive value",
-				Detail: fmt.Sprintf("Variable %q is sensitive, and its value (or part of it) is shorter than %d characters. velin masks every occurrence of it in output, so unrelated text may show as (sensitive).",
-					v.Name, minSecretLen),
-				Subject: v.DeclRange.Ptr(),
-			}}
+		if !redact.Searchable(s) {
+			return hcl.Diagnostics{shortSecretDiag(fmt.Sprintf("variable %q", v.Name), v.DeclRange)}
 		}
 	}
 	return nil
 }
 
-// minSecretLen is the length below which a secret draws a warning.
-const minSecretLen = 4
+// shortSecretDiag is the advice about a short secret of what, declared at rng.
+func shortSecretDiag(what string, rng hcl.Range) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Sensitive value too short to be found in output",
+		Detail: fmt.Sprintf("A sensitive value of %s is shorter than %d characters. velin never prints it where it knows it is a secret, but it does not search the text that steps and errors print for values this short (they look like ordinary words), so a step that echoes it would show it. Use a longer value.",
+			what, redact.MinSearchLen),
+		Subject: rng.Ptr(),
+	}
+}
 
 // sortedKeys returns m's keys in order, for deterministic diagnostics.
 func sortedKeys[V any](m map[string]V) []string {

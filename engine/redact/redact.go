@@ -1,7 +1,6 @@
 package redact
 
 import (
-	"bytes"
 	"io"
 	"sort"
 	"strings"
@@ -11,11 +10,20 @@ import (
 // Mask is what a secret is replaced with.
 const Mask = "(sensitive)"
 
+// MinSearchLen is the shortest secret the text search masks. A shorter
+// secret ("x", "abc") cannot be told apart from ordinary words and paths:
+// searching for it would turn every "x" of the output into Mask. Such a
+// secret is still never printed where velin knows it is one (it is tracked
+// as a value), but text a step prints is not searched for it; `velin
+// validate` warns about it.
+const MinSearchLen = 8
+
 // Redactor replaces known secret values. The zero value redacts nothing.
 // It is safe for concurrent use.
 type Redactor struct {
 	mu      sync.RWMutex
-	secrets []string // longest first, so a secret containing another is masked whole
+	all     []string // every secret registered
+	secrets []string // those searched for (MinSearchLen or longer), longest first
 }
 
 // New returns a Redactor for the given secrets; empty values are ignored.
@@ -30,11 +38,34 @@ func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if s != "" && !contains(r.secrets, s) {
+		if s == "" || contains(r.all, s) {
+			continue
+		}
+		r.all = append(r.all, s)
+		if Searchable(s) {
 			r.secrets = append(r.secrets, s)
 		}
 	}
-	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+	sort.SliceStable(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+}
+
+// Searchable says whether s is long enough for the text search.
+func Searchable(s string) bool { return len(s) >= MinSearchLen }
+
+// Short lists the registered secrets too short for the text search.
+func (r *Redactor) Short() []string {
+	if r == nil {
+		return nil
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []string
+	for _, s := range r.all {
+		if !Searchable(s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {
@@ -46,19 +77,15 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// String returns s with every secret masked.
+// String returns s with every searchable secret masked.
 func (r *Redactor) String(s string) string {
 	if r == nil {
 		return s
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	for _, sec := range r.secrets {
-		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, Mask)
-		}
-	}
-	return s
+	out, _ := mask(r.secrets, s, true)
+	return out
 }
 
 // Error returns err's message with every secret masked ("" for nil).
@@ -69,48 +96,93 @@ func (r *Redactor) Error(err error) string {
 	return r.String(err.Error())
 }
 
-// Writer returns a writer that masks secrets in what it passes to w. It
-// buffers up to a line so a secret split across two writes is still caught
-// when both halves arrive before a newline; call Flush (or Close) at the end.
+// mask replaces every secret in s in one left-to-right pass, longest match
+// first. Unless final, it stops where the rest of s could be the start of a
+// secret still being written, and returns that rest.
+func mask(secrets []string, s string, final bool) (string, string) {
+	if len(secrets) == 0 {
+		return s, ""
+	}
+	var b strings.Builder
+	i := 0
+	for i < len(s) {
+		if sec := matchAt(secrets, s[i:]); sec != "" {
+			b.WriteString(Mask)
+			i += len(sec)
+			continue
+		}
+		if !final && prefixOfSecret(secrets, s[i:]) {
+			return b.String(), s[i:]
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String(), ""
+}
+
+func matchAt(secrets []string, s string) string {
+	for _, sec := range secrets {
+		if strings.HasPrefix(s, sec) {
+			return sec
+		}
+	}
+	return ""
+}
+
+// prefixOfSecret says whether s (shorter than a secret) starts one.
+func prefixOfSecret(secrets []string, s string) bool {
+	for _, sec := range secrets {
+		if len(s) < len(sec) && strings.HasPrefix(sec, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Writer returns a writer that masks secrets in the stream it passes to w.
+// It holds back only what could be the beginning of a secret, so a secret
+// split across writes (or across lines of any length) is still masked; call
+// Flush (or Close) at the end.
 func (r *Redactor) Writer(w io.Writer) *Writer {
 	return &Writer{r: r, w: w}
 }
 
-// Writer is a line-buffered redacting writer. Safe for concurrent use.
+// Writer is a streaming redacting writer. Safe for concurrent use.
 type Writer struct {
-	mu  sync.Mutex
-	r   *Redactor
-	w   io.Writer
-	buf []byte
+	mu   sync.Mutex
+	r    *Redactor
+	w    io.Writer
+	held string
 }
 
-// Write buffers p and writes every complete line, redacted.
+// Write masks what it can of the stream so far and writes it.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.buf = append(w.buf, p...)
-	i := bytes.LastIndexByte(w.buf, '\n')
-	if i < 0 && len(w.buf) < 64<<10 {
+	if w.r == nil {
+		_, err := w.w.Write(p)
+		return len(p), err
+	}
+	w.r.mu.RLock()
+	out, rest := mask(w.r.secrets, w.held+string(p), false)
+	w.r.mu.RUnlock()
+	w.held = rest
+	if out == "" {
 		return len(p), nil
 	}
-	cut := len(w.buf)
-	if i >= 0 {
-		cut = i + 1
-	}
-	_, err := io.WriteString(w.w, w.r.String(string(w.buf[:cut])))
-	w.buf = append(w.buf[:0], w.buf[cut:]...)
+	_, err := io.WriteString(w.w, out)
 	return len(p), err
 }
 
-// Flush writes what is buffered.
+// Flush writes what is held back.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.buf) == 0 {
+	if w.held == "" {
 		return nil
 	}
-	_, err := io.WriteString(w.w, w.r.String(string(w.buf)))
-	w.buf = w.buf[:0]
+	_, err := io.WriteString(w.w, w.r.String(w.held))
+	w.held = ""
 	return err
 }
 

@@ -113,7 +113,20 @@ func passphrase(expr hcl.Expression, dc provider.DecodeContext) (string, hcl.Dia
 	if s.AsString() != "" && dc.Secret != nil {
 		dc.Secret(s.AsString())
 	}
+	if s.AsString() != "" && dc.Advise != nil && literal(expr) {
+		rng := expr.Range()
+		dc.Advise(&hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Passphrase written in the plan",
+			Detail: fmt.Sprintf("The passphrase is written literally in %s (line %d): anyone who can read the plan can decrypt the repository. Read it from the environment instead: passphrase = env(\"VELIN_PASSPHRASE\"), or use key_file.",
+				rng.Filename, rng.Start.Line)})
+	}
 	return s.AsString(), nil
+}
+
+// literal says whether expr is a constant written in the plan (no
+// variable, no function call).
+func literal(expr hcl.Expression) bool {
+	_, diags := expr.Value(nil)
+	return !diags.HasErrors()
 }
 
 // compression converts a level 1..22 or "none"; null means 0 (default).

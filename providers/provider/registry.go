@@ -16,6 +16,13 @@ type DecodeContext struct {
 	// Secret registers a value that must never be shown (a password, a
 	// passphrase); the engine redacts it from all output.
 	Secret func(value string)
+	// Advise records a warning that only `velin validate` shows (a weak or
+	// literal passphrase); nil means no advice is collected.
+	Advise func(*hcl.Diagnostic)
+	// Sensitive says whether an expression of the body uses a sensitive
+	// value (Eval holds unmarked values, so a provider cannot tell); nil
+	// means nothing is sensitive.
+	Sensitive func(hcl.Expression) bool
 }
 
 // SourceType decodes `source "<Name>" "…" { … }` bodies.

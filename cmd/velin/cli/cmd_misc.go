@@ -64,6 +64,10 @@ prints one document: {"valid", "error_count", "warning_count", "diagnostics"}.`,
 				if _, err := g.build(ws, graph.Selection{}); err != nil {
 					return err
 				}
+				// Advice about secrets names no secret: printed unmasked.
+				if err := config.WriteDiagnostics(g.env.Stderr, ws.Files, ws.Config.Advice, g.env.Terminal); err != nil {
+					return err
+				}
 				g.out("The configuration is valid.\n")
 				return nil
 			})(cmd.Context())
@@ -79,6 +83,9 @@ func validateJSON(g *globalOptions) error {
 	if !diags.HasErrors() {
 		_, more := graph.Build(ws.Config, graph.Selection{})
 		diags = append(diags, more...)
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, ws.Config.Advice...)
 	}
 	out := struct {
 		Valid        bool             `json:"valid"`
