@@ -84,8 +84,8 @@ func TestRestoreBlockPlanAndApply(t *testing.T) {
 	}
 
 	r = p.must("plan", "-restore", "db")
-	if !strings.Contains(r.stdout, "drop") {
-		t.Errorf("plan -restore db must say the current contents are dropped:\n%s", r.stdout)
+	if !strings.Contains(r.stdout, "table t (snapshot: 2 rows; now: 3 rows)") {
+		t.Errorf("plan -restore db must show the table's rows in the snapshot and now:\n%s", r.stdout)
 	}
 	p.must("apply", "-restore", "db", "-auto-approve")
 	if n := sqliteCount(t, p.path("app.db"), "t"); n != 2 {

@@ -8,6 +8,7 @@ import (
 	"github.com/velinhq/velin/engine/graph"
 	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/engine/restore"
 )
 
 // restoreRun is the state a restore block's nodes share.
@@ -45,18 +46,26 @@ func (r *runner) restoreFor(ctx context.Context, owner string) (*restoreRun, err
 	return rr, nil
 }
 
+// restore runs one source of a restore block through engine/restore, the
+// code path `velin backup restore` uses too.
 func (r *runner) restore(ctx context.Context, n *graph.Node) error {
 	rr, err := r.restoreFor(ctx, n.Owner)
 	if err != nil {
 		return err
 	}
-	tree, err := rr.rt.Repo.Tree(ctx, rr.rt.Snapshot, plan.SourceKey(n.Addr))
+	src := r.ws.Config.Sources[n.Addr]
+	p, err := restore.Prepare(ctx, restore.Request{Repo: rr.rt.Repo, Snapshot: rr.rt.Snapshot, Named: true,
+		Sources: []restore.Source{{Key: plan.SourceKey(n.Addr), Impl: src.Impl}},
+		To:      rr.rt.Options.To, Include: rr.rt.Options.Include})
 	if err != nil {
 		return err
 	}
-	src := r.ws.Config.Sources[n.Addr]
-	if err := src.Impl.Restore(ctx, tree, rr.rt.Options); err != nil {
-		return fmt.Errorf("restore %s from %s: %w", n.Addr, rr.rt.Snapshot.ID, err)
+	res, err := restore.Execute(ctx, p, restore.Options{Locked: true})
+	if err != nil {
+		return err
+	}
+	if err := res.Err(); err != nil {
+		return fmt.Errorf("from snapshot %s: %w", rr.rt.Snapshot.ID, err)
 	}
 	return nil
 }

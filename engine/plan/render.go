@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/velinhq/velin/engine/workspace"
+	"github.com/velinhq/velin/providers/provider"
 )
 
 // MaxListed is how many changes of one action are shown in text output;
@@ -39,7 +40,7 @@ func (p *Plan) Render(w io.Writer) error {
 				fmt.Fprintf(&b, "      … and %d more (--json lists them all)\n", len(a.Changes)-MaxListed)
 				break
 			}
-			fmt.Fprintf(&b, "      %s %s %s%s\n", changeMarker(c.Action), c.Action, c.What, suffix(c.Detail))
+			fmt.Fprintf(&b, "      %s %s %s%s\n", changeMarker(c.Action), c.Action, c.What, suffix(changeText(c)))
 		}
 		if a.Error != "" {
 			fmt.Fprintf(&b, "      error: %s\n", a.Error)
@@ -58,6 +59,21 @@ func changeMarker(action string) string {
 		return "-"
 	}
 	return "~"
+}
+
+// changeText puts what the snapshot holds next to what exists now.
+func changeText(c provider.Change) string {
+	var parts []string
+	if c.Snapshot != "" {
+		parts = append(parts, "snapshot: "+c.Snapshot)
+	}
+	if c.Current != "" {
+		parts = append(parts, "now: "+c.Current)
+	}
+	if c.Detail != "" {
+		parts = append(parts, c.Detail)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func suffix(s string) string {

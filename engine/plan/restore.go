@@ -7,6 +7,7 @@ import (
 
 	"github.com/velinhq/velin/engine/config"
 	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/engine/restore"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -84,25 +85,31 @@ func (m *maker) restore(ctx context.Context, a *Action) (*Action, error) {
 	m.p.Snapshot = rt.Snapshot.ID
 	a.Parent = rt.Snapshot.ID
 	a.Summary = fmt.Sprintf("restore %s from snapshot %s", a.Addr, rt.Snapshot.ID)
-	tree, err := rt.Repo.Tree(ctx, rt.Snapshot, SourceKey(a.Addr))
+	key := SourceKey(a.Addr)
+	rp, err := restore.Prepare(ctx, restore.Request{Repo: rt.Repo, Snapshot: rt.Snapshot, Named: true,
+		Sources: []restore.Source{{Key: key, Impl: m.ws.Config.Sources[a.Addr].Impl}},
+		To:      rt.Options.To, Include: rt.Options.Include})
 	if err != nil {
 		a.Error = err.Error()
 		return a, nil
 	}
-	changes, err := m.ws.Config.Sources[a.Addr].Impl.PlanRestore(ctx, tree, rt.Options)
-	if err != nil {
-		a.Error = err.Error()
+	sp := rp.Sources[0]
+	if sp.Error != "" || sp.Skipped != "" {
+		a.Error = sp.Error + sp.Skipped
 		return a, nil
 	}
-	a.Changes = changes
-	for _, c := range changes {
-		if c.Action == "delete" || c.Action == "drop" {
-			a.Marker = "-"
+	a.Details = append(a.Details, fmt.Sprintf("%d to create, %d to replace, %d unchanged", sp.Create, sp.Replace, sp.Unchanged))
+	for _, c := range sp.Changes {
+		if !c.Part && (c.Action == "create" || c.Action == "unchanged") {
+			continue
 		}
-		if c.Action != "create" {
-			m.p.Summary.Overwrite++
-		}
+		a.Changes = append(a.Changes, provider.Change{Action: c.Action, What: c.What,
+			Snapshot: c.Snapshot, Current: c.Current, Detail: c.Detail, Part: c.Part})
 	}
+	if sp.Drop > 0 {
+		a.Marker = "-"
+	}
+	m.p.Summary.Overwrite += sp.Replace + sp.Drop
 	m.p.Summary.Restores++
 	return a, nil
 }

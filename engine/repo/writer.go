@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -148,6 +150,8 @@ func (w *SnapshotWriter) manifest(ctx context.Context) (*Manifest, error) {
 		m.Size += sw.result.Bytes
 		m.StoredBytes += sw.result.StoredBytes
 	}
+	// Sources finish in any order; the manifest lists them by key.
+	slices.SortFunc(m.Sources, func(a, b SourceManifest) int { return strings.Compare(a.Key, b.Key) })
 	return m, nil
 }
 

@@ -24,17 +24,20 @@
 // Directory modes and times are set last, and a final sync makes the whole
 // restore durable before Restore returns.
 //
-// Exclude globs (doublestar syntax) match the path relative to each root
-// ("cache/**" is the cache directory right under a root); a glob without a
-// slash also matches the base name at any depth ("*.tmp").
+// Exclude and include globs (doublestar syntax) share one rule (see
+// match): a glob without a slash matches a name at any depth ("*.tmp"); one
+// with a slash matches the path from inside a root ("cache/**") or from the
+// root's base name ("site/cache/**"). A matching directory brings its whole
+// subtree; the parents of selected entries are created too.
 //
 // A restore does not delete files at the destination that the snapshot
-// does not have, so PlanRestore lists only "create" (the topmost missing
-// paths) and "replace" changes, never "delete". An existing file is listed
-// as replaced when its size or mtime differ, or, on the device it was
-// backed up from, when its inode or ctime differ (it was rewritten since,
-// perhaps keeping size and mtime). Interrupted restores may leave
-// ".velin-*.tmp" files behind; they are never renamed into place. Include globs select entries; a matching directory
-// brings its whole subtree, and the parents of selected entries are
-// created too.
+// does not have, so PlanRestore lists one "create", "replace" or
+// "unchanged" change per file, never "delete". A file is unchanged when
+// size, mtime and permissions match and it either is the very file backed
+// up (same device, inode and ctime) or has the snapshot's content; Restore
+// leaves such files alone, so an interrupted restore can be run again.
+// Interrupted restores may leave ".velin-*.tmp" files behind; they are
+// never renamed into place, and the next restore removes them from the
+// directories it writes. A file whose snapshot data is damaged is left out
+// and reported in a *provider.Partial; the rest is restored.
 package files

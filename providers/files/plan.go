@@ -7,15 +7,16 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"time"
 
 	"github.com/velinhq/velin/providers/provider"
 )
 
-// PlanRestore implements provider.Source. It lists "create" for the
-// topmost missing paths (with how many entries come with them) and
-// "replace" for existing files whose size or mtime differ, symlinks whose
-// target differs, and anything of another kind. A restore never deletes,
-// so there are no "delete" changes.
+// PlanRestore implements provider.Source. It lists one change per file,
+// symlink and hard link selected (directories are not counted): "create"
+// when nothing is at its path, "unchanged" when what is there is identical
+// (see identical), "replace" otherwise. A restore never deletes, so there
+// are no "delete" changes.
 func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) ([]provider.Change, error) {
 	sets, err := s.prepare(ctx, tree, opts)
 	if err != nil {
@@ -23,7 +24,7 @@ func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provi
 	}
 	var out []provider.Change
 	for _, set := range sets {
-		changes, err := set.plan()
+		changes, err := set.plan(ctx, tree)
 		if err != nil {
 			return nil, fmt.Errorf("plan files restore to %s: %w", set.dest, err)
 		}
@@ -32,121 +33,102 @@ func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provi
 	return out, nil
 }
 
-func (set *restoreSet) plan() ([]provider.Change, error) {
-	var out []provider.Change
-	created := map[string]int{} // missing path → index of its change
-	dirs := map[string]bool{}
-	for _, d := range set.dirs {
-		dirs[d] = true
-	}
-	var root *os.Root
-	if r, err := os.OpenRoot(set.dest); err == nil {
-		root = r
-		defer r.Close()
-	} else if !errors.Is(err, fs.ErrNotExist) {
+func (set *restoreSet) plan(ctx context.Context, tree provider.Tree) ([]provider.Change, error) {
+	root, err := os.OpenRoot(set.dest)
+	if errors.Is(err, fs.ErrNotExist) {
+		root = nil
+	} else if err != nil {
 		return nil, err
+	} else {
+		defer root.Close()
 	}
-	for _, p := range set.planPaths(dirs) {
-		if i, ok := created[path.Dir(p)]; ok {
-			created[p] = i
-			out[i].Detail = countDetail(out[i].Detail)
-			continue
-		}
-		c, missing, err := set.change(root, p, dirs[p])
-		if err != nil {
+	for _, d := range set.dirs {
+		if err := checkDir(root, d); err != nil {
 			return nil, err
 		}
-		if missing {
-			created[p] = len(out)
+	}
+	out := []provider.Change{}
+	for _, e := range set.selected {
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		if c.Action != "" {
-			out = append(out, c)
+		if e.Kind != provider.KindDir {
+			out = append(out, set.change(ctx, root, tree, e))
 		}
 	}
 	return out, nil
 }
 
-// planPaths lists the directories and selected entries in path order.
-func (set *restoreSet) planPaths(dirs map[string]bool) []string {
-	paths := append([]string(nil), set.dirs...)
-	for _, e := range set.selected {
-		if !dirs[e.Path] {
-			paths = append(paths, e.Path)
-		}
+// checkDir refuses a directory of the selection that exists as something
+// else at the destination.
+func checkDir(root *os.Root, p string) error {
+	if root == nil {
+		return nil
 	}
-	sortPaths(paths)
-	return paths
+	fi, err := root.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s exists and is a %v, not a directory: %w", p, fi.Mode().Type(), ErrLayout)
+	}
+	return nil
 }
 
-func countDetail(detail string) string {
-	var n int
-	if _, err := fmt.Sscanf(detail, "with %d entries", &n); err != nil {
-		n = 0
-	}
-	return fmt.Sprintf("with %d entries", n+1)
-}
-
-// change compares one path with what is at the destination.
-func (set *restoreSet) change(root *os.Root, p string, isDir bool) (provider.Change, bool, error) {
-	what := path.Join(set.dest, p)
+// change compares one entry with what is at the destination.
+func (set *restoreSet) change(ctx context.Context, root *os.Root, tree provider.Tree, e provider.Entry) provider.Change {
+	c := provider.Change{What: path.Join(set.dest, e.Path), Snapshot: describeEntry(set.source(e))}
 	var fi fs.FileInfo
 	err := fs.ErrNotExist
 	if root != nil {
-		fi, err = root.Lstat(p)
-	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return provider.Change{Action: "create", What: what}, true, nil
+		fi, err = root.Lstat(e.Path)
 	}
 	if err != nil {
-		return provider.Change{}, false, err
+		c.Action = "create"
+		return c
 	}
-	if isDir {
-		if !fi.IsDir() {
-			return provider.Change{}, false, fmt.Errorf("%s exists and is a %v, not a directory: %w", p, fi.Mode().Type(), ErrLayout)
-		}
-		return provider.Change{}, false, nil
+	c.Current = describeInfo(root, e.Path, fi)
+	if set.identical(ctx, root, tree, e, fi) {
+		c.Action = "unchanged"
+	} else {
+		c.Action = "replace"
 	}
-	return set.compare(root, set.all[p], fi, what), false, nil
+	return c
 }
 
-func (set *restoreSet) compare(root *os.Root, e provider.Entry, fi fs.FileInfo, what string) provider.Change {
-	replace := provider.Change{Action: "replace", What: what}
+// source is the entry whose content and metadata e is restored with: its
+// target for a hard link whose target is not selected.
+func (set *restoreSet) source(e provider.Entry) provider.Entry {
+	if e.Kind == provider.KindHardlink && !set.chosen[e.Target] {
+		return set.all[e.Target]
+	}
+	return e
+}
+
+func describeEntry(e provider.Entry) string {
 	switch e.Kind {
 	case provider.KindSymlink:
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			return replace
-		}
-		if t, err := root.Readlink(e.Path); err != nil || t != e.Target {
-			replace.Detail = fmt.Sprintf("symlink to %s → %s", t, e.Target)
-			return replace
-		}
+		return "symlink to " + e.Target
 	case provider.KindHardlink:
-		if !same(root, e.Path, e.Target) {
-			replace.Detail = "hard link to " + e.Target
-			return replace
-		}
-	case provider.KindFile:
-		if !fi.Mode().IsRegular() || fi.Size() != e.Size || !fi.ModTime().Equal(e.ModTime) {
-			replace.Detail = fmt.Sprintf("%d bytes, modified %s → %d bytes, modified %s",
-				fi.Size(), fi.ModTime().Format("2006-01-02 15:04:05"), e.Size, e.ModTime.Format("2006-01-02 15:04:05"))
-			return replace
-		}
-		if changedSince(e, fi) {
-			replace.Detail = "same size and mtime, but rewritten since the backup (inode or ctime differ)"
-			return replace
-		}
+		return "hard link to " + e.Target
 	}
-	return provider.Change{}
+	return describeFile(e.Size, e.Mode.Perm(), e.ModTime)
 }
 
-// changedSince says whether a file with the entry's size and mtime is still
-// not the very file that was backed up: on the same device, its inode or
-// ctime differ. A file restored earlier has a new inode and shows up too;
-// a restore rewrites every file anyway, so erring this way hides nothing.
-func changedSince(e provider.Entry, fi fs.FileInfo) bool {
-	st := statOf(fi)
-	if uint64(st.Dev) != e.Device {
-		return false
+func describeInfo(root *os.Root, p string, fi fs.FileInfo) string {
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		t, _ := root.Readlink(p)
+		return "symlink to " + t
+	case fi.Mode().IsRegular():
+		return describeFile(fi.Size(), fi.Mode().Perm(), fi.ModTime())
 	}
-	return st.Ino != e.Inode || !changeTime(st).Equal(e.ChangeTime)
+	return fi.Mode().Type().String()
+}
+
+func describeFile(size int64, perm fs.FileMode, mtime time.Time) string {
+	return fmt.Sprintf("%d bytes, %v, modified %s", size, perm, mtime.Format("2006-01-02 15:04:05 MST"))
 }

@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
-
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -61,6 +59,9 @@ func (s *Source) prepare(ctx context.Context, tree provider.Tree, opts provider.
 		set.selected = append(set.selected, e)
 		set.chosen[e.Path] = true
 	}
+	if len(sets) == 0 && len(opts.Include) > 0 {
+		return nil, &provider.NoMatchError{Include: opts.Include, Top: topLevel(order)}
+	}
 	var out []*restoreSet
 	for _, set := range sets {
 		set.dirs = set.directories()
@@ -69,6 +70,21 @@ func (s *Source) prepare(ctx context.Context, tree provider.Tree, opts provider.
 	sort.Slice(out, func(i, j int) bool { return out[i].dest < out[j].dest })
 	return out, nil
 }
+
+// topLevel lists the names of the tree's top-level entries.
+func topLevel(entries []provider.Entry) []string {
+	var out []string
+	for _, e := range entries {
+		if !strings.Contains(e.Path, "/") {
+			out = append(out, e.Path)
+		}
+	}
+	return out
+}
+
+// CanFilter implements provider.Filterable: a file-tree restore honours
+// RestoreOptions.Include.
+func (s *Source) CanFilter() bool { return true }
 
 // validPath refuses absolute paths, "..", "." and empty components.
 func validPath(p string) error {
@@ -104,19 +120,10 @@ func checkEntry(e provider.Entry, all map[string]provider.Entry) error {
 	return nil
 }
 
-// included says whether p or one of its parents matches a glob.
+// included says whether p or one of its parents matches a glob (see
+// match); no globs include everything.
 func included(globs []string, p string) bool {
-	if len(globs) == 0 {
-		return true
-	}
-	for q := p; q != "."; q = path.Dir(q) {
-		for _, g := range globs {
-			if ok, _ := doublestar.Match(g, q); ok {
-				return true
-			}
-		}
-	}
-	return false
+	return len(globs) == 0 || matchAny(globs, p)
 }
 
 // destination is the directory an entry is restored into: To, or the

@@ -25,10 +25,16 @@ func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.
 	if err != nil {
 		return fmt.Errorf("restore files: %w", err)
 	}
+	var problems []provider.Problem
 	for _, set := range sets {
-		if err := set.restore(ctx, tree); err != nil {
+		damaged, err := set.restore(ctx, tree)
+		if err != nil {
 			return fmt.Errorf("restore files to %s: %w", set.dest, err)
 		}
+		problems = append(problems, damaged...)
+	}
+	if len(problems) > 0 {
+		return &provider.Partial{Op: "restore files", Problems: problems}
 	}
 	return nil
 }
@@ -43,38 +49,62 @@ type restorer struct {
 	batch *batch
 	bufs  sync.Pool // *[]byte of copyBufSize
 	chown bool
+
+	mu      sync.Mutex
+	damaged []provider.Problem // files whose snapshot data is damaged
 }
 
-func (set *restoreSet) restore(ctx context.Context, tree provider.Tree) error {
+// restore writes the set and returns the files it could not restore
+// because their snapshot data is damaged; every other file is restored.
+func (set *restoreSet) restore(ctx context.Context, tree provider.Tree) ([]provider.Problem, error) {
+	r, err := set.restorer(tree)
+	if err != nil {
+		return nil, err
+	}
+	defer r.root.Close()
+	defer r.dirs.close() // after the batch's close, which removes through them
+	defer r.batch.close()
+	if err := r.run(ctx); err != nil {
+		return nil, err
+	}
+	return r.damaged, nil
+}
+
+func (set *restoreSet) restorer(tree provider.Tree) (*restorer, error) {
 	if err := os.MkdirAll(set.dest, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	root, err := os.OpenRoot(set.dest)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer root.Close()
-	dirs := newDirRoots(root)
-	defer dirs.close() // after the batch's close, which removes through them
 	b, err := newBatch(root, set.dest)
 	if err != nil {
-		return err
+		root.Close()
+		return nil, err
 	}
-	defer b.close()
-	r := &restorer{set: set, root: root, dirs: dirs, tree: tree, batch: b, chown: os.Geteuid() == 0}
+	r := &restorer{set: set, root: root, dirs: newDirRoots(root), tree: tree, batch: b, chown: os.Geteuid() == 0}
 	r.bufs.New = func() any { b := alignedBuf(copyBufSize); return &b }
-	for _, d := range set.dirs {
+	return r, nil
+}
+
+func (r *restorer) run(ctx context.Context) error {
+	for _, d := range r.set.dirs {
 		if err := r.ensureDir(d); err != nil {
 			return err
 		}
 	}
+	if err := r.removeStale(); err != nil {
+		return err
+	}
 	if err := r.leaves(ctx); err != nil {
 		return err
 	}
+	b := r.batch
 	if err := b.flush(); err != nil { // hard links need their targets in place
 		return err
 	}
-	for _, e := range set.selected {
+	for _, e := range r.set.selected {
 		if e.Kind == provider.KindHardlink {
 			if err := r.hardlink(ctx, e); err != nil {
 				return err
@@ -132,6 +162,9 @@ func tempName(p string) string {
 // target of a hard link whose target is not restored). Every operation
 // goes through the root r.dirs gives for e.Path.
 func (r *restorer) file(ctx context.Context, e, src provider.Entry) error {
+	if fi, err := r.root.Lstat(e.Path); err == nil && r.set.identical(ctx, r.root, r.tree, e, fi) {
+		return nil // already restored, by an earlier run perhaps
+	}
 	dir, base, err := r.dirs.of(e.Path)
 	if err != nil {
 		return fmt.Errorf("restore %s: %w", e.Path, err)
@@ -156,16 +189,38 @@ func (r *restorer) file(ctx context.Context, e, src provider.Entry) error {
 	}
 	if err != nil {
 		_ = dir.Remove(tmp)
+		if ctx.Err() == nil && isDamage(err) {
+			r.damage(e.Path, err)
+			return nil
+		}
 		return fmt.Errorf("restore %s: %w", e.Path, err)
 	}
 	return nil
+}
+
+func (r *restorer) isDamaged(p string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range r.damaged {
+		if d.Path == p {
+			return true
+		}
+	}
+	return false
+}
+
+// damage records a file left out because its snapshot data is damaged.
+func (r *restorer) damage(p string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.damaged = append(r.damaged, provider.Problem{Path: p, Op: "restore", Err: err.Error()})
 }
 
 // fill copies the content of src into f and sets owner and mode. It syncs
 // f, or reports that the batch's sync will (deferred).
 func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry) (deferred bool, err error) {
 	if src.Size > 0 {
-		rc, err := r.tree.Open(ctx, src)
+		rc, err := openSnapshot(ctx, r.tree, src)
 		if err != nil {
 			return false, err
 		}
@@ -180,7 +235,7 @@ func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry) (de
 			return false, err
 		}
 		if n != src.Size {
-			return false, fmt.Errorf("content is %d bytes, entry says %d", n, src.Size)
+			return false, damaged{fmt.Errorf("content is %d bytes, entry says %d", n, src.Size)}
 		}
 	}
 	if r.chown {
@@ -195,6 +250,9 @@ func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry) (de
 }
 
 func (r *restorer) symlink(e provider.Entry) error {
+	if t, err := r.root.Readlink(e.Path); err == nil && t == e.Target {
+		return nil
+	}
 	tmp := tempName(e.Path)
 	err := r.root.Symlink(e.Target, tmp)
 	if err == nil && r.chown {
@@ -216,6 +274,10 @@ func (r *restorer) hardlink(ctx context.Context, e provider.Entry) error {
 	target := r.set.all[e.Target]
 	if !r.set.chosen[e.Target] {
 		return r.file(ctx, e, target)
+	}
+	if r.isDamaged(e.Target) {
+		r.damage(e.Path, fmt.Errorf("hard link to %s, whose data is damaged", e.Target))
+		return nil
 	}
 	if same(r.root, e.Path, e.Target) {
 		return nil

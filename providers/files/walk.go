@@ -6,13 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
-
-	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -157,16 +153,10 @@ func (w *walker) children(ctx context.Context, r root, d *os.File, abs, rel stri
 }
 
 // excluded matches rel (which starts with the root name) against the
-// exclude globs: relative to the root, and, for globs without a slash, by
-// base name at any depth ("*.tmp").
-func (w *walker) excluded(r root, rel string) bool {
-	inRoot := rel[len(r.name)+1:]
-	base := path.Base(rel)
+// exclude globs, by the rule --include shares (see match).
+func (w *walker) excluded(_ root, rel string) bool {
 	for _, g := range w.src.exclude {
-		if ok, _ := doublestar.Match(g, inRoot); ok {
-			return true
-		}
-		if ok, _ := doublestar.Match(g, base); ok && !strings.Contains(g, "/") {
+		if match(g, rel) {
 			return true
 		}
 	}

@@ -82,12 +82,19 @@ type RestoreOptions struct {
 	Include []string
 }
 
-// Change is one thing a restore will do to existing data, shown before the
-// user confirms.
+// Change is one thing a restore will do at the destination, shown before
+// the user confirms: one per file of a file tree (directories are not
+// counted), one per table of a database. Items already identical to the
+// snapshot are "unchanged"; a restore does not rewrite them.
 type Change struct {
-	Action string // "replace", "delete", "create", "drop"
-	What   string // a path, a table
-	Detail string // sizes, row counts
+	Action   string // "create", "replace", "unchanged", "drop" ("delete" is never planned)
+	What     string // a path, a table
+	Snapshot string // what the snapshot holds: "12 B, modified 2026-11-20 05:15:00", "3 rows"
+	Current  string // what exists now, "" when nothing does
+	Detail   string // anything else worth saying
+	// Part marks a detail of the change before it (a table of the database
+	// file above), shown but not counted as an item of its own.
+	Part bool
 }
 
 // Counts is what a test restore found, compared with the manifest.

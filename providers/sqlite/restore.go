@@ -56,6 +56,13 @@ func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return fmt.Errorf("restore sqlite: %w", err)
 	}
+	e, err := entry(ctx, tree)
+	if err != nil {
+		return fmt.Errorf("restore sqlite: %w", err)
+	}
+	if identical(ctx, tree, e, dest) {
+		return nil
+	}
 	if _, err := s.restoreTo(ctx, tree, dest); err != nil {
 		return fmt.Errorf("restore sqlite to %s: %w", dest, err)
 	}
@@ -166,39 +173,6 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
-}
-
-// PlanRestore implements provider.Source: "create" when nothing is at the
-// destination, otherwise "replace" and one "drop" per existing table with
-// its current row count.
-func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) ([]provider.Change, error) {
-	dest, err := s.dest(opts.To)
-	if err != nil {
-		return nil, fmt.Errorf("plan sqlite restore: %w", err)
-	}
-	e, err := entry(ctx, tree)
-	if err != nil {
-		return nil, fmt.Errorf("plan sqlite restore: %w", err)
-	}
-	snap := fmt.Sprintf("%d bytes from the snapshot", e.Size)
-	fi, err := os.Stat(dest)
-	if errors.Is(err, fs.ErrNotExist) {
-		return []provider.Change{{Action: "create", What: dest, Detail: snap}}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("plan sqlite restore: %w", err)
-	}
-	st, err := readStats(ctx, dsn(dest, true, false))
-	if err != nil {
-		detail := fmt.Sprintf("existing %d-byte file is not a readable database (%v); %s", fi.Size(), err, snap)
-		return []provider.Change{{Action: "replace", What: dest, Detail: detail}}, nil
-	}
-	out := []provider.Change{{Action: "replace", What: dest,
-		Detail: fmt.Sprintf("current: %d tables, %d rows; %s", st.tables, st.rows, snap)}}
-	for _, name := range sortedKeys(st.names) {
-		out = append(out, provider.Change{Action: "drop", What: "table " + name, Detail: fmt.Sprintf("%d rows", st.names[name])})
-	}
-	return out, nil
 }
 
 // TestRestore implements provider.Source.

@@ -147,24 +147,47 @@ func TestRestoreRefusesCorruptCopy(t *testing.T) {
 	}
 }
 
-func TestPlanRestoreListsDrops(t *testing.T) {
+func TestPlanRestoreComparesTables(t *testing.T) {
 	fx := setup(t)
 	snap := sourcetest.NewMemSnapshot(nil)
 	if _, err := fx.Source.Backup(context.Background(), snap, provider.BackupOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	changes, err := fx.Source.PlanRestore(context.Background(), snap.Finish(), provider.RestoreOptions{})
-	if err != nil {
+	tree := snap.Finish()
+	plan := func() map[string]string {
+		changes, err := fx.Source.PlanRestore(context.Background(), tree, provider.RestoreOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, c := range changes {
+			if c.Part {
+				out[c.What] = c.Action + " " + c.Snapshot + " / " + c.Current
+			} else {
+				out["file"] = c.Action
+			}
+		}
+		return out
+	}
+	if got := plan(); got["file"] != "replace" || got["table users"] != "replace 200 rows / 200 rows" {
+		t.Errorf("plan over the live database (a backup is a VACUUM copy, other bytes) = %v", got)
+	}
+	if err := fx.Source.Restore(context.Background(), tree, provider.RestoreOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	var drops []string
-	for _, c := range changes {
-		if c.Action == "drop" {
-			drops = append(drops, c.What+" "+c.Detail)
-		}
+	if got := plan(); got["file"] != "unchanged" || got["table users"] != "unchanged 200 rows / 200 rows" {
+		t.Errorf("plan over the database just restored = %v, want all unchanged", got)
 	}
-	if len(drops) != 2 || drops[1] != "table users 200 rows" {
-		t.Errorf("drops %q, want both tables with their rows", drops)
+	db := openDB(t, fx.Live)
+	exec(t, db, "INSERT INTO users (name) VALUES ('late')")
+	exec(t, db, "CREATE TABLE extra (x)")
+	db.Close()
+	got := plan()
+	want := map[string]string{"file": "replace", "table users": "replace 200 rows / 201 rows", "table extra": "drop  / 0 rows"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q (all: %v)", k, got[k], v, got)
+		}
 	}
 }
 

@@ -3,14 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/velinhq/velin/engine/config"
 	"github.com/velinhq/velin/engine/plan"
-	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/engine/restore"
 	"github.com/velinhq/velin/engine/workspace"
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -21,6 +19,18 @@ type restoreOptions struct {
 	To      string
 	Include []string
 	Yes     bool
+	DryRun  bool
+}
+
+// AddFlags registers the restore flags.
+func (o *restoreOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.Target, "target", "", "only look in this target, as TYPE.NAME")
+	f.StringArrayVar(&o.Sources, "source", nil, "restore only this source, as TYPE.NAME (repeatable)")
+	f.StringVar(&o.To, "to", "", "restore under this directory instead of in place")
+	f.StringArrayVar(&o.Include, "include", nil, "restore only paths of file trees matching this glob (repeatable)")
+	f.BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
+	f.BoolVar(&o.DryRun, "dry-run", false, "only show the plan; change nothing")
 }
 
 func newBackupRestoreCommand(g *globalOptions) *cobra.Command {
@@ -29,13 +39,23 @@ func newBackupRestoreCommand(g *globalOptions) *cobra.Command {
 		Use:   "restore ID",
 		Short: "Restore a snapshot (ID, a unique prefix, or latest)",
 		Long: `Restore writes a snapshot's sources back: in place by default, or under --to.
-It first lists what will be overwritten and asks for 'yes' (skip with --yes).
-Files are written to a temporary name and renamed; a restore never writes
-outside its destination. A file-tree restore does not delete files that are
-not in the snapshot.`,
+It first shows, source by source, what the snapshot holds next to what
+exists now (files; tables with their rows), and asks for 'yes' before
+overwriting anything (skip with --yes; --dry-run only shows it).
+
+--source restores exactly the sources named. --include restores only the
+matching paths of file-tree sources and never touches a source it cannot
+filter (a database). Items already identical to the snapshot are left
+alone, so an interrupted restore can simply be run again. Files are written
+to a temporary name and renamed; a restore never writes outside its
+destination and never deletes files the snapshot does not have.
+
+Exit codes: 0 restored, 1 error, 3 partial (damaged data: every intact file
+and source was restored, the rest is named).`,
 		Example: `  velin backup restore latest --to /tmp/restored
   velin backup restore 20261121-0515 --source files.site --include 'site/uploads/**'
-  velin backup restore latest --source sqlite.app --yes`,
+  velin backup restore latest --source sqlite.app --dry-run
+  velin backup restore latest --source sqlite.app --yes --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
@@ -43,20 +63,15 @@ not in the snapshot.`,
 			})(cmd.Context())
 		},
 	}
-	cmd.Flags().StringVar(&o.Target, "target", "", "only look in this target, as TYPE.NAME")
-	cmd.Flags().StringArrayVar(&o.Sources, "source", nil, "restore only this source, as TYPE.NAME (repeatable)")
-	cmd.Flags().StringVar(&o.To, "to", "", "restore under this directory instead of in place")
-	cmd.Flags().StringArrayVar(&o.Include, "include", nil, "restore only paths matching this glob (repeatable)")
-	cmd.Flags().BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
+	o.AddFlags(cmd)
 	return cmd
 }
 
-type restoreItem struct {
-	sm      repo.SourceManifest
-	src     *config.Source
-	tree    provider.Tree
-	opts    provider.RestoreOptions
-	changes []provider.Change
+// restoreOutput is the --json shape of a restore.
+type restoreOutput struct {
+	DryRun bool            `json:"dry_run"`
+	Plan   *restore.Plan   `json:"plan"`
+	Result *restore.Result `json:"result"`
 }
 
 func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, id string, o *restoreOptions) error {
@@ -64,122 +79,161 @@ func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 	if err != nil {
 		return err
 	}
-	items, err := restoreItems(ctx, ws, loc, o)
+	sources, err := restore.Select(loc.Snapshot, o.Sources, func(key string) (provider.Source, error) {
+		src, ok := ws.Config.Sources["source."+key]
+		if !ok {
+			return nil, fmt.Errorf("restore: source.%s is not in the configuration; add its block so velin knows how to restore it", key)
+		}
+		return src.Impl, nil
+	})
 	if err != nil {
 		return err
 	}
-	overwrites := showRestorePlan(g, loc, items)
-	if overwrites > 0 && !o.Yes && !g.confirm(fmt.Sprintf("Restore will overwrite %d existing item(s). Continue?", overwrites)) {
-		return &exitError{code: 1, err: fmt.Errorf("restore cancelled: nothing was changed")}
-	}
-	lock, err := loc.Repo.Lock(ctx, false)
+	p, err := restore.Prepare(ctx, restore.Request{Repo: loc.Repo, Snapshot: loc.Snapshot, Sources: sources,
+		Named: len(o.Sources) > 0, To: o.To, Include: o.Include})
 	if err != nil {
 		return err
 	}
-	defer lock.Unlock(context.WithoutCancel(ctx))
+	if !g.JSON {
+		g.out("%s", renderRestorePlan(loc.Target, p))
+	}
+	if o.DryRun {
+		if g.JSON {
+			return g.printJSON(restoreOutput{DryRun: true, Plan: p})
+		}
+		return nil
+	}
+	if n := p.Overwrites(); n > 0 && !o.Yes && !g.confirm(fmt.Sprintf("Restore will overwrite %d existing item(s). Continue?", n)) {
+		return &exitError{code: exitFailure, err: fmt.Errorf("restore cancelled: nothing was changed")}
+	}
+	res, err := executeRestore(ctx, g, p)
+	if err != nil {
+		return err
+	}
+	if g.JSON {
+		if err := g.printJSON(restoreOutput{Plan: p, Result: res}); err != nil {
+			return err
+		}
+	} else {
+		g.out("%s", renderRestoreResult(res))
+	}
+	return res.Err()
+}
+
+func executeRestore(ctx context.Context, g *globalOptions, p *restore.Plan) (*restore.Result, error) {
 	var total int64
-	for _, it := range items {
-		total += it.sm.Bytes
+	for _, s := range p.Sources {
+		if s.Skipped == "" {
+			total += s.Bytes
+		}
 	}
 	bar := g.progressBar(total, "restoring")
-	for _, it := range items {
-		tree := countingTree{Tree: it.tree, add: addFunc(bar)}
-		if err := it.src.Impl.Restore(ctx, tree, it.opts); err != nil {
-			finishBar(bar)
-			return fmt.Errorf("restore %s: %w", it.sm.Key, err)
-		}
-	}
-	finishBar(bar)
-	for _, it := range items {
-		g.errf("  ok    restored %s\n", it.sm.Key)
-	}
-	g.out("Restored %d source(s) from snapshot %s.\n", len(items), loc.Snapshot.ID)
-	return nil
+	defer finishBar(bar)
+	return restore.Execute(ctx, p, restore.Options{WrapTree: func(t provider.Tree) provider.Tree {
+		return countingTree{Tree: t, add: addFunc(bar)}
+	}})
 }
 
-func restoreItems(ctx context.Context, ws *workspace.Workspace, loc *located, o *restoreOptions) ([]*restoreItem, error) {
-	want := map[string]bool{}
-	for _, s := range o.Sources {
-		want[strings.TrimPrefix(s, "source.")] = true
-	}
-	var items []*restoreItem
-	for _, sm := range loc.Snapshot.Sources {
-		if len(want) > 0 && !want[sm.Key] {
+// renderRestorePlan shows, source by source, the counts by action and the
+// items that differ; unchanged items are only counted.
+func renderRestorePlan(target string, p *restore.Plan) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Restore from snapshot %s (%s):\n", p.Snapshot, target)
+	for _, s := range p.Sources {
+		fmt.Fprintf(&b, "  %s -> %s\n", s.Key, s.Destination)
+		switch {
+		case s.Skipped != "":
+			fmt.Fprintf(&b, "      skipped: %s\n", s.Skipped)
+			continue
+		case s.Error != "":
+			fmt.Fprintf(&b, "      ! cannot restore: %s\n", s.Error)
 			continue
 		}
-		delete(want, sm.Key)
-		src, ok := ws.Config.Sources["source."+sm.Key]
-		if !ok {
-			return nil, fmt.Errorf("restore: source.%s is not in the configuration; add its block so velin knows how to restore it", sm.Key)
-		}
-		tree, err := loc.Repo.Tree(ctx, loc.Snapshot, sm.Key)
-		if err != nil {
-			return nil, err
-		}
-		opts := provider.RestoreOptions{Include: o.Include}
-		if o.To != "" {
-			abs, err := filepath.Abs(o.To)
-			if err != nil {
-				return nil, err
-			}
-			opts.To = abs
-		}
-		changes, err := src.Impl.PlanRestore(ctx, tree, opts)
-		if err != nil {
-			return nil, fmt.Errorf("restore %s: %w", sm.Key, err)
-		}
-		items = append(items, &restoreItem{sm: sm, src: src, tree: tree, opts: opts, changes: changes})
+		fmt.Fprintf(&b, "      %s\n", restoreCounts(s))
+		renderChanges(&b, s)
 	}
-	for k := range want {
-		return nil, fmt.Errorf("restore: snapshot %s has no source %q", loc.Snapshot.ID, k)
-	}
-	return items, nil
+	return b.String()
 }
 
-// showRestorePlan prints what the restore will change and returns how many
-// existing items it overwrites or deletes.
-func showRestorePlan(g *globalOptions, loc *located, items []*restoreItem) int {
+func restoreCounts(s *restore.SourcePlan) string {
+	unit := "file(s)"
+	if s.Type == "sqlite" {
+		unit = "database file"
+	}
+	parts := []string{fmt.Sprintf("snapshot: %d %s, %s", s.Files, unit, plan.HumanBytes(s.Bytes))}
+	if s.Tables > 0 {
+		parts = append(parts, fmt.Sprintf("%d tables, %d rows", s.Tables, s.Rows))
+	}
+	return fmt.Sprintf("%s; %d to create, %d to replace, %d unchanged", strings.Join(parts, ", "), s.Create, s.Replace, s.Unchanged)
+}
+
+// renderChanges lists replaced and dropped items (up to plan.MaxListed),
+// and every table of a database.
+func renderChanges(b *strings.Builder, s *restore.SourcePlan) {
+	shown := 0
+	for _, c := range s.Changes {
+		if !c.Part && (c.Action == "create" || c.Action == "unchanged") {
+			continue
+		}
+		if shown++; shown > plan.MaxListed && !c.Part {
+			continue
+		}
+		fmt.Fprintf(b, "      %s %-9s %s%s\n", changeSign(c.Action), c.Action, c.What, snapshotVsCurrent(c))
+	}
+	if shown > plan.MaxListed {
+		fmt.Fprintf(b, "      … and more (--json lists them all)\n")
+	}
+}
+
+func snapshotVsCurrent(c restore.Change) string {
+	var parts []string
+	if c.Snapshot != "" {
+		parts = append(parts, "snapshot: "+c.Snapshot)
+	}
+	if c.Current != "" {
+		parts = append(parts, "now: "+c.Current)
+	}
+	if c.Detail != "" {
+		parts = append(parts, c.Detail)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+func renderRestoreResult(res *restore.Result) string {
 	var b strings.Builder
-	n := 0
-	fmt.Fprintf(&b, "Restore from snapshot %s (%s):\n", loc.Snapshot.ID, loc.Target)
-	for _, it := range items {
-		dest := it.opts.To
-		if dest == "" {
-			dest = "in place (" + it.sm.Identity + ")"
-		}
-		fmt.Fprintf(&b, "  %s -> %s\n", it.sm.Key, dest)
-		created, shown := 0, 0
-		for _, c := range it.changes {
-			if c.Action == "create" {
-				created++
-				continue
+	restored := 0
+	for _, s := range res.Sources {
+		switch s.Status {
+		case restore.StatusRestored:
+			restored++
+			fmt.Fprintf(&b, "  ok      restored %s\n", s.Key)
+		case restore.StatusPartial:
+			restored++
+			fmt.Fprintf(&b, "  partial restored %s except %d damaged item(s):\n", s.Key, len(s.Problems))
+			for _, pr := range s.Problems {
+				fmt.Fprintf(&b, "            %s: %s\n", pr.Path, pr.Err)
 			}
-			n++
-			if shown++; shown <= plan.MaxListed {
-				fmt.Fprintf(&b, "      %s %s %s%s\n", changeSign(c.Action), c.Action, c.What, parens(c.Detail))
-			}
-		}
-		if shown > plan.MaxListed {
-			fmt.Fprintf(&b, "      … and %d more existing item(s)\n", shown-plan.MaxListed)
-		}
-		if created > 0 {
-			fmt.Fprintf(&b, "      + %d new item(s)\n", created)
+		case restore.StatusFailed:
+			fmt.Fprintf(&b, "  failed  %s: %s\n", s.Key, s.Error)
+		case restore.StatusSkipped:
+			fmt.Fprintf(&b, "  skipped %s\n", s.Key)
 		}
 	}
-	g.out("%s", b.String())
-	return n
+	fmt.Fprintf(&b, "Restored %d source(s) from snapshot %s.\n", restored, res.Snapshot)
+	return b.String()
 }
 
 func changeSign(action string) string {
-	if action == "delete" || action == "drop" {
+	switch action {
+	case "delete", "drop":
 		return "-"
+	case "create":
+		return "+"
+	case "unchanged":
+		return "="
 	}
 	return "~"
-}
-
-func parens(s string) string {
-	if s == "" {
-		return ""
-	}
-	return " (" + s + ")"
 }

@@ -1,0 +1,191 @@
+package restore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// Request is what to restore.
+type Request struct {
+	Repo     *repo.Repository
+	Snapshot *repo.Manifest
+	// Sources are restored in this order (see Select).
+	Sources []Source
+	// Named says the user named the sources (--source): a source that
+	// cannot apply Include is then an error instead of being left out.
+	Named bool
+	// To is a directory to restore under; "" restores in place.
+	To string
+	// Include limits file-tree sources to matching paths (see
+	// provider.RestoreOptions). Sources that cannot filter are never
+	// touched by a restore with Include.
+	Include []string
+}
+
+// Plan is what a restore will do, source by source. It is JSON-friendly;
+// Execute carries it out.
+type Plan struct {
+	Snapshot   string        `json:"snapshot"`
+	Repository string        `json:"repository"`
+	Sources    []*SourcePlan `json:"sources"`
+	req        Request
+}
+
+// SourcePlan is one source's part of a Plan.
+type SourcePlan struct {
+	Key         string `json:"key"`
+	Type        string `json:"type"`
+	Destination string `json:"destination"`
+	// Skipped says why nothing of this source is restored ("" = restored).
+	Skipped string `json:"skipped,omitempty"`
+	// Error is why this source cannot be restored; the others still are.
+	Error string `json:"error,omitempty"`
+	// What the snapshot holds.
+	Files  int64 `json:"files"`
+	Bytes  int64 `json:"bytes"`
+	Rows   int64 `json:"rows"`
+	Tables int64 `json:"tables"`
+	// What the restore does, counted by action (files or tables).
+	Create    int      `json:"create"`
+	Replace   int      `json:"replace"`
+	Unchanged int      `json:"unchanged"`
+	Drop      int      `json:"drop"`
+	Changes   []Change `json:"changes"`
+
+	src  provider.Source
+	tree provider.Tree
+	opts provider.RestoreOptions
+	err  error
+}
+
+// Change is one item of a SourcePlan: snapshot next to current.
+type Change struct {
+	Action   string `json:"action"` // "create", "replace", "unchanged", "drop"
+	What     string `json:"what"`
+	Snapshot string `json:"snapshot"` // what the snapshot holds, e.g. "3 rows"
+	Current  string `json:"current"`  // what exists now, "" when nothing
+	Detail   string `json:"detail,omitempty"`
+	Part     bool   `json:"part,omitempty"` // a table of the database above, not counted
+}
+
+// Overwrites counts the existing items the plan replaces or drops.
+func (p *Plan) Overwrites() int {
+	n := 0
+	for _, s := range p.Sources {
+		if s.Skipped == "" && s.Error == "" {
+			n += s.Replace + s.Drop
+		}
+	}
+	return n
+}
+
+// Prepare looks at the snapshot and the destinations and returns the plan,
+// changing nothing. An --include that matches nothing in any file-tree
+// source is an error listing their top-level entries.
+func Prepare(ctx context.Context, req Request) (*Plan, error) {
+	if req.Repo == nil || req.Snapshot == nil {
+		return nil, fmt.Errorf("restore: no repository or snapshot")
+	}
+	if req.To != "" {
+		abs, err := filepath.Abs(req.To)
+		if err != nil {
+			return nil, fmt.Errorf("restore: %w", err)
+		}
+		req.To = abs
+	}
+	p := &Plan{Snapshot: req.Snapshot.ID, Repository: req.Repo.Location(), req: req}
+	var noMatch []string
+	filtered := 0
+	for _, s := range req.Sources {
+		sp, err := prepareSource(ctx, req, s)
+		if err != nil {
+			return nil, err
+		}
+		var nm *provider.NoMatchError
+		if errors.As(sp.err, &nm) {
+			sp.Skipped, sp.Error, sp.err = "nothing matches --include", "", nil
+			noMatch = append(noMatch, fmt.Sprintf("%s has %s", s.Key, strings.Join(nm.Top, ", ")))
+		}
+		if len(req.Include) > 0 && filterable(s.Impl) {
+			filtered++
+		}
+		p.Sources = append(p.Sources, sp)
+	}
+	if filtered > 0 && len(noMatch) == filtered {
+		return nil, fmt.Errorf("restore: --include %s matches nothing in snapshot %s (%s)",
+			strings.Join(req.Include, " "), req.Snapshot.ID, strings.Join(noMatch, "; "))
+	}
+	return p, nil
+}
+
+func filterable(s provider.Source) bool {
+	f, ok := s.(provider.Filterable)
+	return ok && f.CanFilter()
+}
+
+// prepareSource plans one source. Its own failures go into the SourcePlan;
+// the error is for mistakes in the request.
+func prepareSource(ctx context.Context, req Request, s Source) (*SourcePlan, error) {
+	sm := req.Snapshot.Source(s.Key)
+	if sm == nil {
+		return nil, fmt.Errorf("restore: snapshot %s has no source %s", req.Snapshot.ID, s.Key)
+	}
+	sp := &SourcePlan{Key: s.Key, Type: sm.Type, Files: sm.Files, Bytes: sm.Bytes, Rows: sm.Rows,
+		Tables: sm.Tables, Changes: []Change{}, src: s.Impl,
+		opts: provider.RestoreOptions{To: req.To, Include: req.Include}}
+	sp.Destination = req.To
+	if sp.Destination == "" {
+		sp.Destination = "in place (" + sm.Identity + ")"
+	}
+	if len(req.Include) > 0 && !filterable(s.Impl) {
+		if req.Named {
+			return nil, fmt.Errorf("restore: --include applies to file trees only; %s is a %s source and cannot be filtered", s.Key, sm.Type)
+		}
+		sp.Skipped = "--include applies to file trees only"
+		return sp, nil
+	}
+	tree, err := req.Repo.Tree(ctx, req.Snapshot, s.Key)
+	if err != nil {
+		sp.fail(err)
+		return sp, nil
+	}
+	sp.tree = tree
+	changes, err := s.Impl.PlanRestore(ctx, tree, sp.opts)
+	if err != nil {
+		sp.fail(err)
+		return sp, nil
+	}
+	for _, c := range changes {
+		sp.add(c)
+	}
+	return sp, nil
+}
+
+func (sp *SourcePlan) fail(err error) {
+	sp.err = err
+	sp.Error = err.Error()
+}
+
+func (sp *SourcePlan) add(c provider.Change) {
+	sp.Changes = append(sp.Changes, Change{Action: c.Action, What: c.What,
+		Snapshot: c.Snapshot, Current: c.Current, Detail: c.Detail, Part: c.Part})
+	if c.Part {
+		return
+	}
+	switch c.Action {
+	case "create":
+		sp.Create++
+	case "replace", "delete":
+		sp.Replace++
+	case "unchanged":
+		sp.Unchanged++
+	case "drop":
+		sp.Drop++
+	}
+}
