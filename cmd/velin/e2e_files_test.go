@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"io/fs"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -199,5 +202,93 @@ func TestE2EFilesCountsAgree(t *testing.T) {
 	text := p.must("backup", "inspect", "latest").stdout
 	if !regexp.MustCompile(`files\.data\s+2 files`).MatchString(text) {
 		t.Errorf("inspect text disagrees:\n%s", text)
+	}
+}
+
+// asUser runs velin in p as an unprivileged user when the tests run as
+// root (root reads files whatever their mode), or as the current user.
+func asUser(t *testing.T, p *project, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(velinBin, args...)
+	cmd.Dir, cmd.Env = p.dir, p.env
+	if os.Geteuid() == 0 {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	}
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run velin %v: %v", args, err)
+	}
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+const nobody = 65534
+
+// giveToNobody lets the unprivileged user of asUser reach the binary and
+// own the project (when the tests run as root).
+func giveToNobody(t *testing.T, p *project) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return
+	}
+	for _, d := range []string{filepath.Dir(velinBin), filepath.Dir(p.dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := filepath.WalkDir(p.dir, func(path string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(path, nobody, nobody)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A file or directory that cannot be read does not abort the backup: the
+// snapshot is committed, names them as incomplete, and the run exits 3.
+func TestE2EFilesUnreadableIsPartial(t *testing.T) {
+	p := newProject(t, filesPlanPaths(`["./data"]`))
+	p.write("data/ok.txt", "fine")
+	p.write("data/secret.txt", "hidden")
+	p.write("data/locked/inner.txt", "hidden too")
+	giveToNobody(t, p)
+	for _, q := range []string{"data/secret.txt", "data/locked"} {
+		if err := os.Chmod(p.path(q), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer os.Chmod(p.path("data/locked"), 0o755) // so that TempDir can remove it
+	r := asUser(t, p, "backup", "create")
+	if r.code != 3 {
+		t.Fatalf("backup with unreadable entries: want exit 3, got %s", r)
+	}
+	wantIn(t, "backup warnings", r.stderr, "data/secret.txt", "data/locked", "permission denied")
+	wantIn(t, "backup summary", r.stdout, "incomplete: data/locked: open:", "incomplete: data/secret.txt: open:")
+	show := asUser(t, p, "backup", "show", "latest", "--json")
+	if show.code != 0 {
+		t.Fatalf("backup show: %s", show)
+	}
+	got := sourceJSON(t, show.stdout)
+	if len(got.Incomplete) != 2 || got.Incomplete[0].Path != "data/locked" || got.Incomplete[1].Path != "data/secret.txt" {
+		t.Errorf("manifest incomplete = %+v", got.Incomplete)
+	}
+	text := asUser(t, p, "backup", "show", "latest").stdout
+	wantIn(t, "backup show", text, "incomplete: data/secret.txt: open:")
+	res := asUser(t, p, "backup", "restore", "latest", "--to", p.path("out"), "--yes")
+	if res.code != 0 {
+		t.Fatalf("restore: %s", res)
+	}
+	if b, err := os.ReadFile(p.path("out/data/ok.txt")); err != nil || string(b) != "fine" {
+		t.Errorf("ok.txt restored as %q, %v", b, err)
+	}
+	if _, err := os.Stat(p.path("out/data/secret.txt")); err == nil {
+		t.Error("an unreadable file was restored")
 	}
 }

@@ -59,7 +59,8 @@ func (a at) open(want fs.FileInfo, dir bool) (*os.File, error) {
 		}
 	})
 	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EMLINK) || errors.Is(err, unix.ENOTDIR) {
-		return nil, fmt.Errorf("open %s: now a symlink or not a directory: %w", a.abs, ErrReplaced)
+		return nil, &fs.PathError{Op: "open", Path: a.abs,
+			Err: fmt.Errorf("was a %s, now a symlink or another type: %w", typeName(want), ErrReplaced)}
 	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: a.abs, Err: err}
@@ -76,7 +77,8 @@ func (a at) open(want fs.FileInfo, dir bool) (*os.File, error) {
 		if typeName(got) == typeName(want) {
 			now = "another " + typeName(got)
 		}
-		return nil, fmt.Errorf("open %s: was a %s, now %s: %w", a.abs, typeName(want), now, ErrReplaced)
+		return nil, &fs.PathError{Op: "open", Path: a.abs,
+			Err: fmt.Errorf("was a %s, now %s: %w", typeName(want), now, ErrReplaced)}
 	}
 	return f, nil
 }

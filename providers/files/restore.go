@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -326,35 +325,4 @@ func (r *restorer) dirMetadata() error {
 		}
 	}
 	return nil
-}
-
-// TestRestore implements provider.Source: it restores into scratch and
-// counts what is on disk (regular files, each inode once).
-func (s *Source) TestRestore(ctx context.Context, tree provider.Tree, scratch string) (provider.Counts, error) {
-	if err := s.Restore(ctx, tree, provider.RestoreOptions{To: scratch}); err != nil {
-		return provider.Counts{}, err
-	}
-	var c provider.Counts
-	seen := map[[2]uint64]bool{}
-	err := filepath.WalkDir(scratch, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		st := statOf(fi)
-		key := [2]uint64{uint64(st.Dev), st.Ino}
-		if !seen[key] {
-			seen[key] = true
-			c.Files++
-			c.Bytes += fi.Size()
-		}
-		return nil
-	})
-	if err != nil {
-		return provider.Counts{}, fmt.Errorf("test restore files: count: %w", err)
-	}
-	return c, nil
 }

@@ -32,7 +32,13 @@ func (t *tally) skip(path, why string) {
 	t.skipped = append(t.skipped, provider.Problem{Path: path, Op: "skip", Err: why})
 }
 
+// fail notes an entry not backed up fully. The path is the entry's, so a
+// *fs.PathError is reduced to its cause.
 func (t *tally) fail(path, op string, err error) {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.incomplete = append(t.incomplete, provider.Problem{Path: path, Op: op, Err: err.Error()})
