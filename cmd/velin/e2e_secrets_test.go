@@ -1,6 +1,10 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -115,5 +119,135 @@ func TestE2ESecretsMissingPassphraseHint(t *testing.T) {
 	}
 	if strings.Contains(r.stderr, "default") {
 		t.Fatalf("the hint suggests a default passphrase in the plan:\n%s", r.stderr)
+	}
+}
+
+// stepPlan is a plan whose backup runs the given steps; files holds "data/".
+func stepPlan(steps, before, after string) string {
+	return `variable "token" {
+  type      = string
+  sensitive = true
+}
+
+target "local" "disk" {
+  path       = "./backups"
+  passphrase = env("VELIN_PASSPHRASE")
+}
+
+source "files" "data" {
+  paths = ["./data"]
+}
+` + steps + `
+backup "b" {
+  sources = [source.files.data]
+  target  = target.local.disk
+  before  = [` + before + `]
+  after   = [` + after + `]
+}
+`
+}
+
+// TestE2ESecretsStepEnvironment: an exec step does not inherit velin's
+// secrets (VELIN_PASSPHRASE, VELIN_VAR_*), gets the documented base and what
+// it declares, and a sensitive value on a command line is refused.
+func TestE2ESecretsStepEnvironment(t *testing.T) {
+	const token = "tok-0123456789-secret"
+	p := newProject(t, stepPlan(`
+step "exec" "dump_env" {
+  command = ["sh", "-c", "env > env.txt"]
+  env     = { API_CREDENTIAL = var.token, PLAIN = "visible" }
+}
+`, "step.exec.dump_env", ""))
+	p.write("data/a.txt", "a\n")
+	p.env = append(p.env, "VELIN_VAR_token="+token, "UNRELATED_SETTING=1")
+	p.must("apply", "-auto-approve")
+	b, err := os.ReadFile(p.path("env.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := string(b)
+	for _, banned := range []string{"VELIN_PASSPHRASE", testPassphrase, "VELIN_VAR_token", "UNRELATED_SETTING"} {
+		if strings.Contains(env, banned) {
+			t.Errorf("the step's environment holds %q:\n%s", banned, env)
+		}
+	}
+	for _, want := range []string{"PATH=", "API_CREDENTIAL=" + token + "\n", "PLAIN=visible\n"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("the step's environment lacks %q:\n%s", want, env)
+		}
+	}
+
+	p.write("velin.hcl", stepPlan(`
+step "exec" "leaky" {
+  command = ["curl", "-u", "admin:${var.token}", "http://localhost/"]
+}
+`, "step.exec.leaky", ""))
+	r := p.run("validate")
+	if r.code != 1 || !strings.Contains(r.stderr, "Sensitive value on a command line") || !strings.Contains(r.stderr, "velin.hcl:16") {
+		t.Fatalf("a sensitive value in command must be refused with its line: %s", r)
+	}
+	if strings.Contains(r.stderr+r.stdout, token) {
+		t.Fatalf("the refusal shows the secret: %s", r)
+	}
+}
+
+// TestE2ESecretsLongLineRedacted: a secret that a step prints across the
+// 64 KiB point of a very long line is still masked (redaction works on the
+// stream, not on pieces of lines).
+func TestE2ESecretsLongLineRedacted(t *testing.T) {
+	const token = "tok-0123456789-secret"
+	p := newProject(t, stepPlan(`
+step "exec" "echo" {
+  command = ["sh", "-c", "head -c 65526 /dev/zero | tr '\\0' y; printf '%s' \"$T\"; head -c 70000 /dev/zero | tr '\\0' z; echo"]
+  env     = { T = var.token }
+}
+`, "step.exec.echo", ""))
+	p.write("data/a.txt", "a\n")
+	p.env = append(p.env, "VELIN_VAR_token="+token)
+	r := p.must("apply", "-auto-approve")
+	all := r.stdout + r.stderr
+	if strings.Contains(all, token[:9]) || strings.Contains(all, token[len(token)-9:]) {
+		t.Fatal("a piece of the secret appeared in the output")
+	}
+	if !strings.Contains(all, "yyyy(sensitive)zzzz") {
+		t.Fatalf("the long line is not printed whole with the secret masked (%d bytes of output)", len(all))
+	}
+}
+
+// TestE2ESecretsHTTPStepBody: an after step whose server answers with an
+// error page quotes a short, redacted text, not the whole HTML page.
+func TestE2ESecretsHTTPStepBody(t *testing.T) {
+	const token = "tok-0123456789-secret"
+	page := "<!DOCTYPE html><html><head><title>502 Bad Gateway</title><style>body{color:red}</style></head><body><h1>Bad   Gateway</h1>\n<p>upstream said " +
+		token + "</p>" + strings.Repeat("<div class=\"pad\">filler text</div>\n", 400) + "</body></html>"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, page)
+	}))
+	defer srv.Close()
+	p := newProject(t, stepPlan(`
+step "http" "notify" {
+  url     = "`+srv.URL+`/hook"
+  headers = { Authorization = "Bearer ${var.token}" }
+}
+`, "", "step.http.notify"))
+	p.write("data/a.txt", "a\n")
+	p.env = append(p.env, "VELIN_VAR_token="+token)
+	r := p.run("apply", "-auto-approve")
+	all := r.stdout + r.stderr
+	if r.code == 0 || !strings.Contains(all, "502 Bad Gateway") || !strings.Contains(all, "Bad Gateway upstream said (sensitive)") {
+		t.Fatalf("the failed step's error does not quote the page's text: %s", r)
+	}
+	if strings.Contains(all, "<html") || strings.Contains(all, "<h1>") || strings.Contains(all, "color:red") || !strings.Contains(all, "… (cut)") {
+		t.Fatalf("the error quotes the HTML page: %s", r)
+	}
+	for _, line := range strings.Split(all, "\n") {
+		if len(line) > 600 {
+			t.Fatalf("a %d-byte line quotes too much of the body: %s", len(line), r)
+		}
+	}
+	if strings.Contains(all, token) {
+		t.Fatal("the secret appeared")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	osexec "os/exec"
 	"path/filepath"
 	"sort"
@@ -63,6 +62,10 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Step, hcl.Diagno
 		diags = append(diags, provider.AttrDiag(body, "command", "Invalid command",
 			"command must list the program and its arguments, e.g. [\"pg_dump\", \"-f\", \"out.sql\"]."))
 	}
+	if sensitiveAttr(body, dc, "command") {
+		diags = append(diags, provider.AttrDiag(body, "command", "Sensitive value on a command line",
+			"command uses a sensitive value. Every local user can read a command line (ps), and the plan shows it. Pass the secret in the environment instead, e.g. env = { PGPASSWORD = var.db_password }, where the program reads it."))
+	}
 	timeout, d := provider.TimeoutArg(body, "timeout", cfg.Timeout, DefaultTimeout)
 	diags = append(diags, d...)
 	s.Timeout = timeout
@@ -72,8 +75,9 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Step, hcl.Diagno
 			s.WorkingDir = filepath.Join(dc.Dir, s.WorkingDir)
 		}
 	}
+	sensitiveEnv := sensitiveAttr(body, dc, "env")
 	for name, value := range cfg.Env {
-		if dc.Secret != nil && secretName(name) {
+		if dc.Secret != nil && (sensitiveEnv || secretName(name)) {
 			dc.Secret(value)
 		}
 	}
@@ -81,6 +85,19 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Step, hcl.Diagno
 		return nil, diags
 	}
 	return s, diags
+}
+
+// sensitiveAttr says whether the argument name of body uses a sensitive value.
+func sensitiveAttr(body hcl.Body, dc provider.DecodeContext, name string) bool {
+	if dc.Sensitive == nil {
+		return false
+	}
+	attrs, diags := body.JustAttributes()
+	if diags.HasErrors() {
+		return false
+	}
+	a, ok := attrs[name]
+	return ok && dc.Sensitive(a.Expr)
 }
 
 // secretName says whether an environment variable name suggests a secret.
@@ -130,10 +147,7 @@ func (s *Step) Run(ctx context.Context, env provider.StepEnv) error {
 	if cmd.Dir == "" {
 		cmd.Dir = env.Dir
 	}
-	cmd.Env = os.Environ()
-	for k, v := range s.Env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = stepEnv(processEnv(), s.Env)
 	out := newLineWriter(env.Log, name+": ", tailLines)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -141,7 +155,7 @@ func (s *Step) Run(ctx context.Context, env provider.StepEnv) error {
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
 	out.Flush()
-	return s.result(ctx, name, err, out.Tail())
+	return s.result(ctx, name, err, out.Tail(env.Redact))
 }
 
 func (s *Step) result(ctx context.Context, name string, err error, tail string) error {

@@ -24,8 +24,13 @@ const TypeName = "http"
 // DefaultTimeout applies when timeout is not set.
 const DefaultTimeout = 30 * time.Second
 
-// bodyQuote is how much of an unexpected response an error quotes.
-const bodyQuote = 512
+// bodyRead is how much of an unexpected response is read; bodyQuote is how
+// much of it (secrets masked, HTML tags and runs of spaces removed) an error
+// quotes.
+const (
+	bodyRead  = 8 << 10
+	bodyQuote = 300
+)
 
 // Sentinel errors.
 var (
@@ -166,12 +171,12 @@ func (s *Step) Run(ctx context.Context, env provider.StepEnv) error {
 		return fmt.Errorf("http %s: %w", what, scrub(err, s.URL))
 	}
 	defer resp.Body.Close()
-	quote, _ := io.ReadAll(io.LimitReader(resp.Body, bodyQuote))
 	if env.Log != nil {
 		fmt.Fprintf(env.Log, "%s: %s\n", what, resp.Status)
 	}
 	if !s.expected(resp.StatusCode) {
-		return fmt.Errorf("http %s: %w %s: %s", what, ErrStatus, resp.Status, printable(quote))
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, bodyRead))
+		return fmt.Errorf("http %s: %w %s%s", what, ErrStatus, resp.Status, quoteBody(b, env.Redact))
 	}
 	return nil
 }
@@ -192,9 +197,63 @@ func (s *Step) expected(code int) bool {
 	return slices.Contains(s.ExpectStatus, code)
 }
 
-func printable(b []byte) string {
+// quoteBody is what an error shows of a response body: ": " and the text,
+// secrets masked first, then HTML tags dropped, spaces collapsed and the
+// whole cut to bodyQuote bytes; "" for an empty body.
+func quoteBody(b []byte, redact func(string) string) string {
 	if !utf8.Valid(b) {
-		return fmt.Sprintf("(%d bytes of binary body)", len(b))
+		return fmt.Sprintf(": (%d bytes of binary body)", len(b))
 	}
-	return strings.TrimSpace(string(b))
+	text := string(b)
+	if redact != nil {
+		text = redact(text)
+	}
+	text = strings.Join(strings.Fields(stripTags(text)), " ")
+	if text == "" {
+		return ""
+	}
+	if len(text) > bodyQuote {
+		n := bodyQuote
+		for n > 0 && !utf8.RuneStart(text[n]) {
+			n--
+		}
+		text = text[:n] + " … (cut)"
+	}
+	return ": " + text
+}
+
+// stripTags removes <…> tags and the content of <script> and <style>, so an
+// HTML error page reads as its text.
+func stripTags(s string) string {
+	if !strings.Contains(s, "<") {
+		return s
+	}
+	for _, el := range []string{"script", "style"} {
+		for {
+			i := strings.Index(strings.ToLower(s), "<"+el)
+			if i < 0 {
+				break
+			}
+			j := strings.Index(strings.ToLower(s[i:]), "</"+el+">")
+			if j < 0 {
+				s = s[:i]
+				break
+			}
+			s = s[:i] + " " + s[i+j+len(el)+3:]
+		}
+	}
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>' && in:
+			in = false
+			b.WriteByte(' ')
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

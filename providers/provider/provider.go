@@ -154,6 +154,10 @@ type Target interface {
 type StepEnv struct {
 	Dir string    // the plan file's directory: the default working directory
 	Log io.Writer // output goes here; the engine redacts secrets from it
+	// Redact masks the run's secrets in text a step quotes in an error (a
+	// response body, the last lines of output) before the step cuts it, so
+	// a cut never leaves half a secret. nil means nothing to mask.
+	Redact func(string) string
 }
 
 // Step is a `step "<type>" "<name>"` block: a hook run before, after or
