@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/velinhq/velin/engine/repo/pack"
 	"github.com/velinhq/velin/providers/provider"
@@ -14,21 +15,28 @@ import (
 
 // node is one entry of a tree blob. Field order is the encoding order, so
 // equal directories encode to equal bytes.
+//
+// Names and targets are bytes: one that is not valid UTF-8 is stored in
+// NameRaw / TargetRaw (base64 in JSON) instead of Name / Target, which
+// JSON could not carry exactly. Decoded nodes always have Name and Target
+// set, and the raw fields empty.
 type node struct {
-	Name    string        `json:"name"`
-	Kind    provider.Kind `json:"kind"`
-	Mode    fs.FileMode   `json:"mode"`
-	MTime   int64         `json:"mtime"`
-	Size    int64         `json:"size,omitempty"`
-	UID     uint32        `json:"uid,omitempty"`
-	GID     uint32        `json:"gid,omitempty"`
-	Target  string        `json:"target,omitempty"`
-	Inode   uint64        `json:"inode,omitempty"`
-	Device  uint64        `json:"dev,omitempty"`
-	CTime   int64         `json:"ctime,omitempty"`
-	Sparse  bool          `json:"sparse,omitempty"`
-	Content []pack.ID     `json:"content,omitempty"`
-	Subtree *pack.ID      `json:"subtree,omitempty"`
+	Name      string        `json:"name,omitempty"`
+	NameRaw   []byte        `json:"name_raw,omitempty"`
+	Kind      provider.Kind `json:"kind"`
+	Mode      fs.FileMode   `json:"mode"`
+	MTime     int64         `json:"mtime"`
+	Size      int64         `json:"size,omitempty"`
+	UID       uint32        `json:"uid,omitempty"`
+	GID       uint32        `json:"gid,omitempty"`
+	Target    string        `json:"target,omitempty"`
+	TargetRaw []byte        `json:"target_raw,omitempty"`
+	Inode     uint64        `json:"inode,omitempty"`
+	Device    uint64        `json:"dev,omitempty"`
+	CTime     int64         `json:"ctime,omitempty"`
+	Sparse    bool          `json:"sparse,omitempty"`
+	Content   []pack.ID     `json:"content,omitempty"`
+	Subtree   *pack.ID      `json:"subtree,omitempty"`
 }
 
 type treeDoc struct {
@@ -64,13 +72,44 @@ func (n node) entry(path string) provider.Entry {
 		ChangeTime: fromUnixNano(n.CTime), Sparse: n.Sparse}
 }
 
-// encodeTree sorts nodes by name and encodes them.
+// encodeTree sorts nodes by name (bytes) and encodes them.
 func encodeTree(nodes []node) ([]byte, error) {
 	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
-	if nodes == nil {
-		nodes = []node{}
+	wire := make([]node, len(nodes))
+	for i, n := range nodes {
+		wire[i] = n.toWire()
 	}
-	return json.Marshal(treeDoc{Nodes: nodes})
+	return json.Marshal(treeDoc{Nodes: wire})
+}
+
+// toWire moves a name or target that is not valid UTF-8 to its raw field.
+func (n node) toWire() node {
+	if !utf8.ValidString(n.Name) {
+		n.NameRaw, n.Name = []byte(n.Name), ""
+	}
+	if !utf8.ValidString(n.Target) {
+		n.TargetRaw, n.Target = []byte(n.Target), ""
+	}
+	return n
+}
+
+// fromWire is the inverse of toWire. A raw field holding valid UTF-8, or
+// set next to its plain field, is refused: each name has one encoding, so
+// equal directories encode to equal bytes.
+func (n node) fromWire() (node, error) {
+	if n.NameRaw != nil {
+		if n.Name != "" || utf8.Valid(n.NameRaw) {
+			return n, fmt.Errorf("bad raw name %q", n.NameRaw)
+		}
+		n.Name, n.NameRaw = string(n.NameRaw), nil
+	}
+	if n.TargetRaw != nil {
+		if n.Target != "" || utf8.Valid(n.TargetRaw) {
+			return n, fmt.Errorf("%q: bad raw target", n.Name)
+		}
+		n.Target, n.TargetRaw = string(n.TargetRaw), nil
+	}
+	return n, nil
 }
 
 // decodeTree parses and validates a tree blob. It never panics; anything
@@ -83,7 +122,15 @@ func decodeTree(data []byte) ([]node, error) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("decode tree: %w", err)
 	}
+	if doc.Nodes == nil {
+		doc.Nodes = []node{}
+	}
 	for i, n := range doc.Nodes {
+		n, err := n.fromWire()
+		if err != nil {
+			return nil, fmt.Errorf("decode tree: %w", err)
+		}
+		doc.Nodes[i] = n
 		if err := n.validate(); err != nil {
 			return nil, fmt.Errorf("decode tree: %w", err)
 		}
