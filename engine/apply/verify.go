@@ -79,9 +79,9 @@ func TestRestore(ctx context.Context, ws *workspace.Workspace, rp *repo.Reposito
 }
 
 func testRestoreOne(ctx context.Context, ws *workspace.Workspace, rp *repo.Repository, m *repo.Manifest, sm repo.SourceManifest) (string, error) {
-	src, ok := ws.Config.Sources["source."+sm.Key]
-	if !ok {
-		return "", fmt.Errorf("source.%s is not in the configuration, so velin does not know how to restore it", sm.Key)
+	src, err := ws.Source(&sm)
+	if err != nil {
+		return "", err
 	}
 	tree, err := rp.Tree(ctx, m, sm.Key)
 	if err != nil {
@@ -92,7 +92,7 @@ func testRestoreOne(ctx context.Context, ws *workspace.Workspace, rp *repo.Repos
 		return "", err
 	}
 	defer os.RemoveAll(scratch)
-	c, err := src.Impl.TestRestore(ctx, tree, scratch)
+	c, err := src.TestRestore(ctx, tree, scratch)
 	if err != nil {
 		return "", err
 	}

@@ -29,6 +29,8 @@ type Options struct {
 	Clock    func() time.Time
 	Version  string           // velin version, recorded in manifests
 	Warn     func(msg string) // stale locks and similar notices
+	// LockTimeout is how long a command waits for a locked repository.
+	LockTimeout time.Duration
 }
 
 // Workspace is a loaded configuration and its repositories. Safe for
@@ -41,6 +43,10 @@ type Workspace struct {
 
 	mu    sync.Mutex
 	repos map[string]*repo.Repository // by target address, or "dir:"+path
+
+	// mustExist makes a missing repository an error (OpenRepository)
+	// instead of "no snapshots yet".
+	mustExist bool
 }
 
 // Load reads the configuration. The Workspace is never nil: on error its
@@ -110,6 +116,7 @@ func (w *Workspace) repoOptions(t provider.Target) (repo.Options, error) {
 		Clock:       w.opts.Clock,
 		Warn:        w.opts.Warn,
 		Version:     w.opts.Version,
+		LockTimeout: w.opts.LockTimeout,
 	}, nil
 }
 
@@ -152,6 +159,9 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 		loc = t.Location()
 	}
 	if !create && isMissingDir(loc) {
+		if w.mustExist {
+			return nil, missingRepository(loc)
+		}
 		return nil, nil
 	}
 	st, err := w.storage(ctx, t, dir)
@@ -167,7 +177,7 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 		r, _, err = repo.OpenOrInit(ctx, st, o)
 	} else {
 		r, err = repo.Open(ctx, st, o)
-		if errors.Is(err, repo.ErrNoRepository) {
+		if errors.Is(err, repo.ErrNoRepository) && !w.mustExist {
 			return nil, nil
 		}
 	}

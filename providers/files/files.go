@@ -17,7 +17,8 @@ const TypeName = "files"
 
 // Type is the registry entry of `source "files"`.
 func Type() provider.SourceType {
-	return provider.SourceType{Name: TypeName, Decode: Decode}
+	return provider.SourceType{Name: TypeName, Decode: Decode,
+		Recover: func(id string) (provider.Source, error) { return Recover(id) }}
 }
 
 type config struct {

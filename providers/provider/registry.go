@@ -29,6 +29,10 @@ type DecodeContext struct {
 type SourceType struct {
 	Name   string
 	Decode func(body hcl.Body, dc DecodeContext) (Source, hcl.Diagnostics)
+	// Recover makes a source from the identity a snapshot manifest
+	// recorded (Facts.Identity), to restore or verify a snapshot whose plan
+	// is gone. nil when the type cannot be recovered that way.
+	Recover func(identity string) (Source, error)
 }
 
 // TargetType decodes `target "<Name>" "…" { … }` bodies.

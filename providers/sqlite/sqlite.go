@@ -30,7 +30,8 @@ var (
 
 // Type is the registry entry of `source "sqlite"`.
 func Type() provider.SourceType {
-	return provider.SourceType{Name: TypeName, Decode: Decode}
+	return provider.SourceType{Name: TypeName, Decode: Decode,
+		Recover: func(id string) (provider.Source, error) { return Recover(id) }}
 }
 
 type config struct {

@@ -98,12 +98,13 @@ func newBackupListCommand(g *globalOptions) *cobra.Command {
   velin backup list --target local.disk --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
+			return withRepoWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
 				return listSnapshots(ctx, g, ws, target)
 			})(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&target, "target", "", "only this target, as TYPE.NAME")
+	g.addRepoFlags(cmd)
 	return cmd
 }
 

@@ -58,12 +58,13 @@ and source was restored, the rest is named).`,
   velin backup restore latest --source sqlite.app --yes --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
+			return withRepoWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
 				return runRestore(ctx, g, ws, args[0], o)
 			})(cmd.Context())
 		},
 	}
 	o.AddFlags(cmd)
+	g.addRepoFlags(cmd)
 	return cmd
 }
 
@@ -80,11 +81,7 @@ func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 		return err
 	}
 	sources, err := restore.Select(loc.Snapshot, o.Sources, func(key string) (provider.Source, error) {
-		src, ok := ws.Config.Sources["source."+key]
-		if !ok {
-			return nil, fmt.Errorf("restore: source.%s is not in the configuration; add its block so velin knows how to restore it", key)
-		}
-		return src.Impl, nil
+		return ws.Source(loc.Snapshot.Source(key)) // the plan's block, or rebuilt from the manifest
 	})
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ func newBackupShowCommand(g *globalOptions) *cobra.Command {
   velin backup show latest --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
+			return withRepoWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
 				loc, err := findSnapshot(ctx, ws, args[0], target)
 				if err != nil {
 					return err
@@ -38,6 +38,7 @@ func newBackupShowCommand(g *globalOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&target, "target", "", "only look in this target, as TYPE.NAME")
+	g.addRepoFlags(cmd)
 	return cmd
 }
 
@@ -83,7 +84,7 @@ func newBackupInspectCommand(g *globalOptions) *cobra.Command {
   velin backup inspect 20261121 --depth 3`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
+			return withRepoWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
 				loc, err := findSnapshot(ctx, ws, args[0], target)
 				if err != nil {
 					return err
@@ -94,6 +95,7 @@ func newBackupInspectCommand(g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&target, "target", "", "only look in this target, as TYPE.NAME")
 	cmd.Flags().IntVar(&depth, "depth", 2, "how many directory levels to show")
+	g.addRepoFlags(cmd)
 	return cmd
 }
 

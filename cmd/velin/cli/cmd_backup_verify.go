@@ -29,7 +29,7 @@ Exit codes: 0 intact, 1 damaged (the damaged source and file are named),
   velin backup verify 20261121-0515 --test-restore`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
+			return withRepoWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
 				locs, err := snapshotsToVerify(ctx, ws, args[0], target)
 				if err != nil {
 					return err
@@ -49,6 +49,7 @@ Exit codes: 0 intact, 1 damaged (the damaged source and file are named),
 	}
 	cmd.Flags().StringVar(&target, "target", "", "only look in this target, as TYPE.NAME")
 	cmd.Flags().BoolVar(&testRestore, "test-restore", false, "also restore each source into a temporary place and compare")
+	g.addRepoFlags(cmd)
 	return cmd
 }
 
@@ -65,6 +66,7 @@ func snapshotsToVerify(ctx context.Context, ws *workspace.Workspace, id, target 
 		return nil, err
 	}
 	var out []*located
+	opened := 0
 	for _, addr := range addrs {
 		r, err := ws.Repo(ctx, addr, false)
 		if err != nil || r == nil {
@@ -73,6 +75,7 @@ func snapshotsToVerify(ctx context.Context, ws *workspace.Workspace, id, target 
 			}
 			continue
 		}
+		opened++
 		snaps, err := r.Snapshots(ctx)
 		if err != nil {
 			return nil, err
@@ -80,6 +83,11 @@ func snapshotsToVerify(ctx context.Context, ws *workspace.Workspace, id, target 
 		for _, m := range snaps {
 			out = append(out, &located{Target: addr, Repo: r, Snapshot: m})
 		}
+	}
+	if opened == 0 {
+		// "All of nothing" must not pass: a wrong path or a lost
+		// repository is exactly what verification is for.
+		return nil, fmt.Errorf("verify all: %w in %s", repo.ErrNoRepository, strings.Join(addrs, ", "))
 	}
 	return out, nil
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/velinhq/velin/engine/graph"
 	"github.com/velinhq/velin/engine/workspace"
-	"github.com/velinhq/velin/providers/all"
 )
 
 // load reads the configuration, printing diagnostics (warnings too) on stderr.
@@ -29,11 +28,7 @@ func (g *globalOptions) load() (*workspace.Workspace, error) {
 
 // loadDiags reads the configuration and returns its diagnostics unprinted.
 func (g *globalOptions) loadDiags() (*workspace.Workspace, hcl.Diagnostics) {
-	ws, diags := workspace.Load(workspace.Options{
-		Path: g.Path, Vars: g.Vars, VarFiles: g.VarFiles, Env: g.env.Environ,
-		Registry: all.Registry(), Clock: g.env.Clock, Version: Version,
-		Warn: g.warn,
-	})
+	ws, diags := workspace.Load(g.workspaceOptions())
 	g.redactor = ws.Redactor
 	return ws, diags
 }

@@ -139,7 +139,7 @@ Exit codes (the same on every command):
 	root.Flags().BoolVar(&showVersion, "version", false, "print the version, commit, Go version and OS/arch")
 	root.AddCommand(
 		newInitCommand(g), newValidateCommand(g), newPlanCommand(g), newApplyCommand(g),
-		newGraphCommand(g), newVersionCommand(g), newBackupCommand(g),
+		newGraphCommand(g), newVersionCommand(g), newBackupCommand(g), newKeyCommand(g),
 	)
 	return root
 }
@@ -153,7 +153,10 @@ type globalOptions struct {
 	JSON     bool
 	Quiet    bool
 	Verbose  bool
-	redactor interface{ String(string) string }
+	// LockTimeout is how long a command waits for a locked repository.
+	LockTimeout time.Duration
+	repo        repoOptions // -r PATH, on the commands that take it
+	redactor    interface{ String(string) string }
 }
 
 // AddFlags registers the global flags.
@@ -164,6 +167,7 @@ func (g *globalOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&g.JSON, "json", false, "print machine-readable JSON (errors and diagnostics too, on stderr)")
 	fs.BoolVarP(&g.Quiet, "quiet", "q", false, "print only results and errors: no progress, no per-action lines")
 	fs.BoolVarP(&g.Verbose, "verbose", "v", false, "also print each action as it starts and per-source details")
+	fs.DurationVar(&g.LockTimeout, "lock-timeout", 5*time.Minute, "how long to wait for a locked repository before failing (0: fail at once)")
 }
 
 func (g *globalOptions) redact(s string) string {

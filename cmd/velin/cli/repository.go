@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/velinhq/velin/engine/workspace"
+	"github.com/velinhq/velin/providers/all"
+)
+
+// repoOptions are the flags of commands that work on a repository alone,
+// without a plan file (disaster recovery): -r PATH and where the
+// passphrase comes from.
+type repoOptions struct {
+	Path           string
+	PassphraseFile string
+}
+
+// addRepoFlags registers -r/--repo and --passphrase-file on cmd.
+func (g *globalOptions) addRepoFlags(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVarP(&g.repo.Path, "repo", "r", "", "use the repository at PATH, without a plan file (default $VELIN_REPOSITORY)")
+	fs.StringVar(&g.repo.PassphraseFile, "passphrase-file", "", "with -r: read the passphrase from FILE (default $VELIN_PASSPHRASE_FILE, else $VELIN_PASSPHRASE)")
+}
+
+// getenv looks name up in the command's environment.
+func (g *globalOptions) getenv(name string) string {
+	for _, kv := range g.env.Environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// repoPath is the repository named by -r or VELIN_REPOSITORY, or "".
+func (g *globalOptions) repoPath() string {
+	if g.repo.Path != "" {
+		return g.repo.Path
+	}
+	return g.getenv("VELIN_REPOSITORY")
+}
+
+// repoPassphrase reads the passphrase for -r: --passphrase-file,
+// VELIN_PASSPHRASE_FILE, then VELIN_PASSPHRASE. Empty is allowed here (an
+// unencrypted repository needs none; an encrypted one says so on open).
+func (g *globalOptions) repoPassphrase() (string, error) {
+	file := g.repo.PassphraseFile
+	if file == "" {
+		file = g.getenv("VELIN_PASSPHRASE_FILE")
+	}
+	if file == "" {
+		return g.getenv("VELIN_PASSPHRASE"), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("read passphrase file: %w", err)
+	}
+	pass := strings.TrimRight(string(b), "\r\n")
+	if pass == "" {
+		return "", fmt.Errorf("read passphrase file %s: it is empty", file)
+	}
+	return pass, nil
+}
+
+// withRepoWorkspace runs fn on the repository named by -r/VELIN_REPOSITORY
+// when there is one, else on the plan's workspace.
+func withRepoWorkspace(g *globalOptions, fn func(ctx context.Context, ws *workspace.Workspace) error) func(ctx context.Context) error {
+	path := g.repoPath()
+	if path == "" {
+		return withWorkspace(g, fn)
+	}
+	return func(ctx context.Context) error {
+		if g.Path != "" {
+			return errors.New("-r/--repo and -f/--file exclude each other: -r works without a plan")
+		}
+		pass, err := g.repoPassphrase()
+		if err != nil {
+			return err
+		}
+		ws, err := workspace.OpenRepository(path, pass, g.workspaceOptions())
+		if err != nil {
+			return err
+		}
+		g.redactor = ws.Redactor
+		defer ws.Close()
+		return fn(ctx, ws)
+	}
+}
+
+// workspaceOptions are the settings every workspace gets from the flags.
+func (g *globalOptions) workspaceOptions() workspace.Options {
+	return workspace.Options{
+		Path: g.Path, Vars: g.Vars, VarFiles: g.VarFiles, Env: g.env.Environ,
+		Registry: all.Registry(), Clock: g.env.Clock, Version: Version,
+		Warn: g.warn, LockTimeout: g.LockTimeout,
+	}
+}
