@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/velinhq/velin/engine/config"
+	"github.com/velinhq/velin/engine/forget"
 	"github.com/velinhq/velin/engine/graph"
 	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
@@ -171,30 +172,21 @@ func (r *runner) commit(ctx context.Context, n *graph.Node) error {
 	return err
 }
 
+// retention applies the backup block's retention through engine/forget,
+// the code path `velin backup prune` uses too; it takes an exclusive lock
+// only when something is forgotten.
 func (r *runner) retention(ctx context.Context, n *graph.Node) error {
 	br, err := r.existing(n.Owner)
 	if err != nil {
 		return err
 	}
-	lock, err := br.repo.Lock(ctx, true)
-	if err != nil {
+	res, err := forget.Retain(ctx, br.repo, br.b, r.ws.Now())
+	if err != nil || res == nil {
 		return err
-	}
-	defer lock.Unlock(context.WithoutCancel(ctx))
-	forget, err := plan.Forgettable(ctx, br.repo, br.b, r.ws.Now(), false)
-	if err != nil || len(forget) == 0 {
-		return err
-	}
-	if err := br.repo.Forget(ctx, forget...); err != nil {
-		return fmt.Errorf("forget: %w", err)
-	}
-	stats, err := br.repo.Prune(ctx, false)
-	if err != nil {
-		return fmt.Errorf("prune: %w", err)
 	}
 	r.mu.Lock()
-	r.report.Forgotten = append(r.report.Forgotten, forget...)
-	r.report.Pruned = append(r.report.Pruned, stats)
+	r.report.Forgotten = append(r.report.Forgotten, res.Forgotten...)
+	r.report.Pruned = append(r.report.Pruned, res.Pruned)
 	r.mu.Unlock()
 	return nil
 }

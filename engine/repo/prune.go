@@ -62,14 +62,14 @@ type pruneState struct {
 // durable before any old index or pack is deleted, and old indexes are
 // deleted before old packs, so a crash at any point loses nothing in use.
 func (r *Repository) Prune(ctx context.Context, dryRun bool) (*PruneStats, error) {
-	st, err := r.pruneScan(ctx)
+	if dryRun {
+		return r.PruneDryRun(ctx, nil)
+	}
+	st, err := r.pruneScan(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
 	stats, keep, rewrite, drop := st.plan()
-	if dryRun {
-		return stats, nil
-	}
 	newPacks, err := r.rewritePacks(ctx, rewrite, st.placedIn)
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
@@ -89,7 +89,25 @@ func (r *Repository) Prune(ctx context.Context, dryRun bool) (*PruneStats, error
 	return stats, nil
 }
 
-func (r *Repository) pruneScan(ctx context.Context) (*pruneState, error) {
+// PruneDryRun says what Prune would reclaim after the snapshots forget
+// were forgotten (their data counts as unused), changing nothing. The
+// caller holds at least a shared lock.
+func (r *Repository) PruneDryRun(ctx context.Context, forget []string) (*PruneStats, error) {
+	skip := map[string]bool{}
+	for _, id := range forget {
+		skip[id] = true
+	}
+	st, err := r.pruneScan(ctx, skip)
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	stats, _, _, _ := st.plan()
+	return stats, nil
+}
+
+// pruneScan reads the indexes, lists the packs and marks what the
+// snapshots, except those in skip, use.
+func (r *Repository) pruneScan(ctx context.Context, skip map[string]bool) (*pruneState, error) {
 	st := &pruneState{packs: map[pack.ID][]pack.Blob{}, sizes: map[pack.ID]int64{}, used: map[pack.ID]bool{}}
 	var err error
 	if st.indexNames, err = r.listNames(ctx, "index/"); err != nil {
@@ -115,17 +133,20 @@ func (r *Repository) pruneScan(ctx context.Context) (*pruneState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list packs: %w", err)
 	}
-	return st, r.markUsed(ctx, st.used)
+	return st, r.markUsed(ctx, st.used, skip)
 }
 
-// markUsed marks every blob reachable from every snapshot. Any unreadable
+// markUsed marks every blob reachable from every snapshot not in skip. Any unreadable
 // tree is an error: Prune never deletes on an uncertain mark.
-func (r *Repository) markUsed(ctx context.Context, used map[pack.ID]bool) error {
+func (r *Repository) markUsed(ctx context.Context, used map[pack.ID]bool, skip map[string]bool) error {
 	snaps, err := r.Snapshots(ctx)
 	if err != nil {
 		return err
 	}
 	for _, m := range snaps {
+		if skip[m.ID] {
+			continue
+		}
 		for _, s := range m.Sources {
 			root, err := pack.ParseID(s.Root)
 			if err != nil {

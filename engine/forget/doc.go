@@ -1,0 +1,7 @@
+// Package forget is the one place that removes snapshots and reclaims
+// their data: it applies a backup block's retention (which snapshot each
+// rule keeps), forgets snapshots and prunes, for apply's retention step
+// and for `velin backup delete` and `velin backup prune`. A dry run
+// changes nothing and reports what the real run would reclaim, the data
+// of the snapshots it would forget included.
+package forget

@@ -1,0 +1,62 @@
+package forget
+
+import (
+	"context"
+	"time"
+
+	"github.com/velinhq/velin/engine/config"
+	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/engine/retention"
+)
+
+// Decision is one snapshot of a backup block: kept, and by which rules,
+// or forgotten.
+type Decision struct {
+	ID      string    `json:"id"`
+	Time    time.Time `json:"time"`
+	Keep    bool      `json:"keep"`
+	Reasons []string  `json:"reasons"` // the rules that keep it: "last", "daily 2026-11-20", "newest", …
+}
+
+// Retention is a backup block's policy applied to its snapshots.
+type Retention struct {
+	Backup    string     `json:"backup"`
+	Policy    string     `json:"policy"`
+	Decisions []Decision `json:"snapshots"` // newest first
+}
+
+// Forget lists the ids the policy forgets, oldest first.
+func (rt *Retention) Forget() []string {
+	out := []string{}
+	for i := len(rt.Decisions) - 1; i >= 0; i-- {
+		if !rt.Decisions[i].Keep {
+			out = append(out, rt.Decisions[i].ID)
+		}
+	}
+	return out
+}
+
+// Decide applies b's retention policy at time now to b's snapshots in r.
+// A block without a policy keeps everything.
+func Decide(ctx context.Context, r *repo.Repository, b *config.Backup, now time.Time) (*Retention, error) {
+	rt := &Retention{Backup: b.Name, Policy: plan.PolicyString(b.Retention), Decisions: []Decision{}}
+	snaps, err := r.Snapshots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var list []retention.Snapshot
+	for _, m := range snaps {
+		if m.Backup == b.Name {
+			list = append(list, retention.Snapshot{ID: m.ID, Time: m.Time})
+		}
+	}
+	for _, d := range retention.Apply(list, plan.Policy(b.Retention), now) {
+		reasons := d.Reasons
+		if reasons == nil {
+			reasons = []string{}
+		}
+		rt.Decisions = append(rt.Decisions, Decision{ID: d.Snapshot.ID, Time: d.Snapshot.Time, Keep: d.Keep, Reasons: reasons})
+	}
+	return rt, nil
+}
