@@ -254,13 +254,23 @@ func TestE2ERestorePlanShowsSnapshotAndCurrent(t *testing.T) {
 		t.Errorf("sqlite plan does not show table t with 2 rows in the snapshot and 3 now: %+v", db.Changes)
 	}
 
+	p.write(".app.db.velin-123456.tmp", "left by a killed restore")
 	p.must("backup", "restore", "latest", "--yes")
+	if _, err := os.Lstat(p.path(".app.db.velin-123456.tmp")); err == nil {
+		t.Error("the database restore left a stale temporary file")
+	}
 	out = restoreDryRun(t, p)
 	for _, s := range out.Plan.Sources {
 		if s.Create+s.Replace != 0 || s.Unchanged == 0 {
 			t.Errorf("right after a restore, %s must be all unchanged: %+v", s.Key, s)
 		}
 	}
+	again := statesOf(t, p.dir)
+	r = p.runInput("", "backup", "restore", "latest")
+	if r.code != 0 || strings.Contains(r.stderr, "Enter a value") {
+		t.Errorf("a restore with nothing to overwrite must not ask: %s", r)
+	}
+	mustBeUntouched(t, "restore over identical data", again, statesOf(t, p.dir))
 }
 
 // TestE2ERestoreRerunSkipsIdenticalAndCleansTemp: running a restore again

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -60,6 +61,7 @@ func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.
 	if err != nil {
 		return fmt.Errorf("restore sqlite: %w", err)
 	}
+	removeStale(dest)
 	if identical(ctx, tree, e, dest) {
 		return nil
 	}
@@ -89,6 +91,32 @@ func (s *Source) restoreTo(ctx context.Context, tree provider.Tree, dest string)
 		return e, err
 	}
 	return e, replace(tmp, dest)
+}
+
+// removeStale deletes the temporary files (writeTemp's names) an
+// interrupted restore of dest left next to it; they are never the live
+// database. (Sidecars moved aside are left alone: after a crash before the
+// rename they belong to the live database.)
+func removeStale(dest string) {
+	dir, base := filepath.Dir(dest), filepath.Base(dest)
+	stale, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".velin-*.tmp"))
+	for _, p := range stale {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			os.Remove(p)
+		}
+	}
+}
+
+// globEscape quotes the glob metacharacters of a file name.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if strings.ContainsRune(`*?[\`, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // writeTemp copies the entry into a new temporary file in dir, synced,

@@ -164,21 +164,26 @@ func restoreCounts(s *restore.SourcePlan) string {
 	return fmt.Sprintf("%s; %d to create, %d to replace, %d unchanged", strings.Join(parts, ", "), s.Create, s.Replace, s.Unchanged)
 }
 
-// renderChanges lists replaced and dropped items (up to plan.MaxListed),
-// and every table of a database.
+// renderChanges lists the items replaced or dropped (up to plan.MaxListed)
+// and every table of a database; created and unchanged files are counted
+// only.
 func renderChanges(b *strings.Builder, s *restore.SourcePlan) {
-	shown := 0
+	shown, hidden := 0, 0
 	for _, c := range s.Changes {
 		if !c.Part && (c.Action == "create" || c.Action == "unchanged") {
 			continue
 		}
-		if shown++; shown > plan.MaxListed && !c.Part {
+		if !c.Part && shown == plan.MaxListed {
+			hidden++
 			continue
+		}
+		if !c.Part {
+			shown++
 		}
 		fmt.Fprintf(b, "      %s %-9s %s%s\n", changeSign(c.Action), c.Action, c.What, snapshotVsCurrent(c))
 	}
-	if shown > plan.MaxListed {
-		fmt.Fprintf(b, "      … and more (--json lists them all)\n")
+	if hidden > 0 {
+		fmt.Fprintf(b, "      … and %d more (--json lists them all)\n", hidden)
 	}
 }
 
