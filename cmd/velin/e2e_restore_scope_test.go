@@ -32,6 +32,11 @@ backup "b" {
   target   = target.local.disk
   strategy = "full"
 }
+restore "files" {
+  from    = backup.b
+  sources = [source.files.data]
+  to      = "./out2"
+}
 `
 
 // fileState is what "untouched" means: same bytes, same mtime, same inode.
@@ -394,6 +399,14 @@ func TestE2ERestoreDamageIsPartial(t *testing.T) {
 	}
 	if n := sqliteCount(t, p.path("out/app.db"), "t"); n != 2 {
 		t.Errorf("the intact database was not restored: %d rows", n)
+	}
+	// A restore block takes the same path.
+	r = p.run("apply", "-restore", "files", "-auto-approve")
+	if r.code != 3 || !strings.Contains(r.stdout+r.stderr, "big.bin") {
+		t.Errorf("apply -restore with one damaged file must exit 3 and name it: %s", r)
+	}
+	if _, err := os.Stat(p.path("out2/data/index.html")); err != nil {
+		t.Errorf("apply -restore did not restore the intact files: %v", err)
 	}
 
 	// Now the database is what is damaged: it alone fails.

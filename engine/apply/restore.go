@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/restore"
+	"github.com/velinhq/velin/providers/provider"
 )
 
 // restoreRun is the state a restore block's nodes share.
@@ -64,7 +66,14 @@ func (r *runner) restore(ctx context.Context, n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	if err := res.Err(); err != nil {
+	err = res.Err()
+	var partial *provider.Partial
+	if errors.As(err, &partial) {
+		r.notePartial(n, partial) // every intact file was restored (exit code 3)
+		partial.Op = "restore " + n.Addr
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("from snapshot %s: %w", rr.rt.Snapshot.ID, err)
 	}
 	return nil
