@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
 	"regexp"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // decodeLines decodes every line of s as one JSON object; a line that is
@@ -179,5 +186,261 @@ func checkDiag(t *testing.T, d map[string]any) {
 	}
 	if _, ok := d["detail"].(string); !ok {
 		t.Errorf("diagnostic without detail: %v", d)
+	}
+}
+
+// writeRandom writes n files of size bytes of incompressible data under dir.
+func writeRandom(t *testing.T, p *project, dir string, n, size int) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(uint64(n), uint64(size)))
+	buf := make([]byte, size)
+	for i := range n {
+		for j := range buf {
+			buf[j] = byte(rng.Uint32())
+		}
+		p.write(fmt.Sprintf("%s/f%03d.bin", dir, i), string(buf))
+	}
+}
+
+var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// checkSnake fails the test for any object key that is not snake_case.
+func checkSnake(t *testing.T, what string, v any) {
+	t.Helper()
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if !snakeKey.MatchString(k) {
+				t.Errorf("%s: key %q is not snake_case", what, k)
+			}
+			if k == "repos" || k == "details" {
+				continue // maps keyed by data (target addresses, provider facts)
+			}
+			checkSnake(t, what, e)
+		}
+	case []any:
+		for _, e := range x {
+			checkSnake(t, what, e)
+		}
+	}
+}
+
+// TestE2EOutputApplyJSONStream: apply --json is one JSON object per line,
+// each node starts and ends once, progress events carry bytes and files
+// done and total, and the summary's verification results are objects.
+func TestE2EOutputApplyJSONStream(t *testing.T) {
+	p := seedIssueProject(t)
+	writeRandom(t, p, "site/big", 8, 2<<20)
+	r := p.must("apply", "-auto-approve", "--json")
+	events := decodeLines(t, "apply --json", r.stdout)
+	seen := map[string]int{}
+	var progress, snapshot, summary map[string]any
+	for _, e := range events {
+		checkSnake(t, "apply --json", e)
+		switch e["type"] {
+		case "start", "done":
+			seen[fmt.Sprint(e["type"], " ", e["node"])]++
+		case "progress":
+			progress = e
+		case "snapshot":
+			snapshot = e
+		case "summary":
+			summary = e
+		default:
+			t.Errorf("unknown event %v", e)
+		}
+		if ts, _ := e["time"].(string); !regexp.MustCompile(`(Z|[+-]\d\d:\d\d)$`).MatchString(ts) {
+			t.Errorf("event time without zone: %v", e)
+		}
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s reported %d times", k, n)
+		}
+	}
+	if len(seen) < 12 {
+		t.Errorf("only %d start/done events: %v", len(seen), seen)
+	}
+	if progress == nil {
+		t.Fatalf("no progress event:\n%s", r.stdout)
+	}
+	for _, k := range []string{"bytes_done", "bytes_total", "files_done", "files_total"} {
+		if _, ok := progress[k].(float64); !ok {
+			t.Errorf("progress event lacks %s: %v", k, progress)
+		}
+	}
+	if progress["bytes_total"].(float64) < 16<<20 || progress["files_total"].(float64) < 10 {
+		t.Errorf("progress totals: %v", progress)
+	}
+	if snapshot == nil || snapshot["snapshot"] == "" || snapshot["stats"] == nil {
+		t.Fatalf("no snapshot event with stats: %v", snapshot)
+	}
+	if events[len(events)-1]["type"] != "summary" || summary["status"] != "ok" || summary["exit_code"] != 0.0 {
+		t.Fatalf("summary: %v", summary)
+	}
+	snaps := summary["snapshots"].([]any)
+	if len(snaps) != 1 || summary["forgotten"] == nil {
+		t.Fatalf("summary snapshots/forgotten: %v", summary)
+	}
+	v := snaps[0].(map[string]any)["verification"].(map[string]any)
+	checks := v["checks"].([]any)
+	if v["status"] != "ok" || len(checks) != 3 {
+		t.Fatalf("verification: %v", v)
+	}
+	for _, c := range checks {
+		c := c.(map[string]any)
+		counts, _ := c["counts"].(map[string]any)
+		if c["status"] != "ok" || c["kind"] == nil || counts == nil || c["duration_ms"] == nil {
+			t.Errorf("check: %v", c)
+		}
+		if c["kind"] == "checksums" && counts["blobs"].(float64) < 8 {
+			t.Errorf("checksums counts: %v", c)
+		}
+	}
+	// The listing commands are snake_case too and carry the same objects.
+	var list []any
+	if err := json.Unmarshal([]byte(p.must("backup", "list", "--json").stdout), &list); err != nil {
+		t.Fatal(err)
+	}
+	checkSnake(t, "backup list --json", list)
+	var show map[string]any
+	if err := json.Unmarshal([]byte(p.must("backup", "show", "latest", "--json").stdout), &show); err != nil {
+		t.Fatal(err)
+	}
+	checkSnake(t, "backup show --json", show)
+	if show["verification"].(map[string]any)["status"] != "ok" {
+		t.Errorf("show --json verification: %v", show["verification"])
+	}
+	var pl map[string]any
+	if err := json.Unmarshal([]byte(p.must("plan", "--json").stdout), &pl); err != nil {
+		t.Fatal(err)
+	}
+	checkSnake(t, "plan --json", pl)
+	var gr struct {
+		Nodes []struct {
+			ID        string   `json:"id"`
+			DependsOn []string `json:"depends_on"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(p.must("graph", "--json").stdout), &gr); err != nil || len(gr.Nodes) < 6 {
+		t.Fatalf("graph --json: %v %+v", err, gr)
+	}
+	vr := decodeLines(t, "verify --json", p.must("backup", "verify", "all", "--json").stdout)
+	if len(vr) != 1 || vr[0]["ok"] != true || vr[0]["verification"].(map[string]any)["status"] != "ok" {
+		t.Errorf("verify --json: %v", vr)
+	}
+}
+
+// TestE2EOutputBackupStats: a backup says how many files are new, changed
+// and unmodified, what it read and what it added, in text and JSON.
+func TestE2EOutputBackupStats(t *testing.T) {
+	p := seedIssueProject(t)
+	r := p.must("apply", "-auto-approve")
+	for _, want := range []string{"files:        4 new, 0 changed, 0 unmodified", "read:", "added:"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("first backup lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	p.write("site/index.html", "<h1>home v2</h1>\n")
+	p.write("site/new.txt", "new\n")
+	r = p.must("backup", "create", "--json")
+	lines := decodeLines(t, "backup create --json", r.stdout)
+	sum := lines[len(lines)-1]
+	stats := sum["snapshots"].([]any)[0].(map[string]any)["stats"].(map[string]any)
+	// The site's files: index.html changed, new.txt new, two unmodified;
+	// the database is read again and is identical (one unmodified file).
+	if stats["files_new"] != 1.0 || stats["files_changed"] != 1.0 || stats["files_unmodified"] != 3.0 {
+		t.Errorf("incremental stats: %v", stats)
+	}
+	for _, k := range []string{"bytes_read", "bytes_added", "bytes_stored", "duration_ms"} {
+		if _, ok := stats[k].(float64); !ok {
+			t.Errorf("stats lack %s: %v", k, stats)
+		}
+	}
+	if stats["bytes_added"].(float64) <= 0 || stats["bytes_read"].(float64) < stats["bytes_added"].(float64) {
+		t.Errorf("bytes: %v", stats)
+	}
+	// A full backup of unchanged data compares with the latest snapshot.
+	r = p.must("backup", "create", "--strategy", "full")
+	if !strings.Contains(r.stdout, "files:        0 new, 0 changed, 5 unmodified") || !strings.Contains(r.stdout, "added:        0 B") {
+		t.Errorf("full backup of unchanged data:\n%s", r.stdout)
+	}
+	show := p.must("backup", "show", "latest")
+	if !strings.Contains(show.stdout, "0 new, 0 changed, 5 unmodified") {
+		t.Errorf("backup show lacks the statistics:\n%s", show.stdout)
+	}
+}
+
+// TestE2EOutputInterrupted: Ctrl-C during a backup exits 130 and the
+// summary says "interrupted", in JSON and in text.
+func TestE2EOutputInterrupted(t *testing.T) {
+	p := newProject(t, slowPlan)
+	p.write("velin.hcl", strings.Replace(slowPlan, "sleep 60", "true", 1))
+	writeRandom(t, p, "site", 24, 2<<20)
+	cmd := exec.Command(velinBin, "apply", "-auto-approve", "--json")
+	cmd.Dir, cmd.Env = p.dir, p.env
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	var out []string
+	signalled := false
+	for sc.Scan() {
+		out = append(out, sc.Text())
+		if !signalled && strings.Contains(sc.Text(), `"type":"progress"`) {
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			signalled = true
+		}
+	}
+	err = cmd.Wait()
+	all := strings.Join(out, "\n")
+	if !signalled {
+		t.Fatalf("no progress event to interrupt at:\n%s\n%s", all, stderr.String())
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Fatalf("interrupted apply: %v, want exit 130\n%s\n%s", err, all[max(0, len(all)-3000):], stderr.String())
+	}
+	events := decodeLines(t, "interrupted apply --json", all)
+	sum := events[len(events)-1]
+	if sum["type"] != "summary" || sum["status"] != "interrupted" || sum["exit_code"] != 130.0 {
+		t.Errorf("summary after Ctrl-C: %v", sum)
+	}
+
+	// In text, during a step of the backup.
+	p.write("velin.hcl", slowPlan)
+	if err := os.Remove(p.path("started")); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command(velinBin, "apply", "-auto-approve")
+	cmd.Dir, cmd.Env = p.dir, p.env
+	var text strings.Builder
+	cmd.Stdout, cmd.Stderr = &text, &text
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(p.path("started")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the before step never started:\n%s", text.String())
+		}
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Fatalf("interrupted apply: %v, want exit 130\n%s", err, text.String())
+	}
+	if !strings.Contains(text.String(), "Apply interrupted") || strings.Contains(text.String(), "FAILED") {
+		t.Errorf("the summary after Ctrl-C must say interrupted, not failed:\n%s", text.String())
 	}
 }

@@ -15,16 +15,21 @@ import (
 )
 
 // Event is a progress report, for a progress bar or `--json` output.
+// Types: "start" and "done" once per node; "snapshot" when a snapshot is
+// committed (with its statistics); "progress" when the counters moved.
 type Event struct {
-	Time     time.Time `json:"time"`
-	Type     string    `json:"type"` // "start", "done", "progress", "warning"
-	Node     string    `json:"node,omitempty"`
-	Status   string    `json:"status,omitempty"`
-	Error    string    `json:"error,omitempty"`
-	Message  string    `json:"message,omitempty"`
-	Bytes    int64     `json:"bytes,omitempty"`
-	Total    int64     `json:"total,omitempty"`
-	Snapshot string    `json:"snapshot,omitempty"`
+	Time       time.Time         `json:"time"`
+	Type       string            `json:"type"` // "start", "done", "snapshot", "progress", "warning"
+	Node       string            `json:"node,omitempty"`
+	Status     string            `json:"status,omitempty"`
+	Error      string            `json:"error,omitempty"`
+	Message    string            `json:"message,omitempty"`
+	Bytes      int64             `json:"bytes_done,omitempty"`
+	Total      int64             `json:"bytes_total,omitempty"`
+	Files      int64             `json:"files_done,omitempty"`
+	FilesTotal int64             `json:"files_total,omitempty"`
+	Snapshot   string            `json:"snapshot,omitempty"`
+	Stats      *repo.BackupStats `json:"stats,omitempty"`
 }
 
 // Options tune a run.
@@ -109,7 +114,7 @@ func (r *runner) emit(e Event) {
 	if r.opts.Events == nil {
 		return
 	}
-	e.Time = r.ws.Now().UTC()
+	e.Time = r.ws.Now()
 	e.Error = r.ws.Redactor.String(e.Error)
 	e.Message = r.ws.Redactor.String(e.Message)
 	r.opts.Events(e)
@@ -119,7 +124,10 @@ func (r *runner) runNode(ctx context.Context, n *graph.Node) error {
 	r.emit(Event{Type: "start", Node: n.ID})
 	err := r.dispatch(ctx, n)
 	status := "ok"
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		status = "cancelled"
+	case err != nil:
 		status = "failed"
 	}
 	r.emit(Event{Type: "done", Node: n.ID, Status: status, Error: errString(err)})

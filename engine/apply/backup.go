@@ -64,20 +64,18 @@ func (r *runner) startSnapshot(ctx context.Context, br *backupRun) error {
 		return err
 	}
 	strategy := r.strategy(br.b)
-	var parent *repo.Manifest
-	if strategy == "incremental" {
-		parent, err = plan.Latest(ctx, rp, br.b.Name, "")
-		if err != nil {
-			lock.Unlock(ctx)
-			return err
-		}
+	// The latest snapshot is the parent of an incremental backup; a full
+	// one only compares with it, for its statistics.
+	latest, err := plan.Latest(ctx, rp, br.b.Name, "")
+	if err != nil {
+		lock.Unlock(ctx)
+		return err
 	}
-	if parent == nil {
-		strategy = "full" // nothing to build on: the snapshot is full, and its id says so
+	meta := repo.SnapshotMeta{Backup: br.b.Name, Plan: r.ws.Config.Dir, Strategy: "full", Previous: latest}
+	if strategy == "incremental" && latest != nil {
+		meta.Strategy, meta.Parent = "incremental", latest
 	}
-	w, err := rp.NewSnapshot(ctx, repo.SnapshotMeta{
-		Backup: br.b.Name, Plan: r.ws.Config.Dir, Strategy: strategy, Parent: parent,
-	})
+	w, err := rp.NewSnapshot(ctx, meta)
 	if err != nil {
 		lock.Unlock(ctx)
 		return err
@@ -162,7 +160,7 @@ func (r *runner) commit(ctx context.Context, n *graph.Node) error {
 	r.mu.Lock()
 	r.report.Snapshots = append(r.report.Snapshots, m)
 	r.mu.Unlock()
-	r.emit(Event{Type: "done", Node: n.ID, Status: "ok", Snapshot: m.ID, Message: "snapshot " + m.ID + " saved"})
+	r.emit(Event{Type: "snapshot", Node: n.ID, Snapshot: m.ID, Stats: m.Stats, Message: "snapshot " + m.ID + " saved"})
 	// The backup's data is safe now; release the shared lock so that
 	// retention can take an exclusive one.
 	if br.lock != nil {

@@ -2,18 +2,20 @@ package apply
 
 import (
 	"time"
+
+	"github.com/velinhq/velin/engine/repo"
 )
 
-// watchProgress emits a progress event every 200 ms with the bytes read so
-// far by all snapshots in progress, and the planned total when known. The
-// returned function stops it.
+// watchProgress emits a progress event every 200 ms, when the counters
+// moved, with the bytes and files done so far by all snapshots in progress
+// and the planned totals when known. The returned function stops it.
 func (r *runner) watchProgress() func() {
 	if r.opts.Events == nil {
 		return func() {}
 	}
-	total := int64(0)
+	var total, files int64
 	if r.opts.Plan != nil {
-		total = r.opts.Plan.Summary.Bytes
+		total, files = r.opts.Plan.Summary.Bytes, r.opts.Plan.Summary.Files
 	}
 	done := make(chan struct{})
 	stopped := make(chan struct{})
@@ -21,30 +23,39 @@ func (r *runner) watchProgress() func() {
 		defer close(stopped)
 		t := time.NewTicker(200 * time.Millisecond)
 		defer t.Stop()
+		var last repo.WriteProgress
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				r.emit(Event{Type: "progress", Bytes: r.bytesRead(), Total: total})
+				if p := r.progress(); p != last {
+					last = p
+					r.emit(Event{Type: "progress", Bytes: p.BytesRead, Total: total, Files: p.Files, FilesTotal: files})
+				}
 			}
 		}
 	}()
 	return func() { close(done); <-stopped }
 }
 
-func (r *runner) bytesRead() int64 {
+// progress sums the counters of every snapshot in progress.
+func (r *runner) progress() repo.WriteProgress {
 	r.mu.Lock()
 	runs := make([]*backupRun, 0, len(r.backups))
 	for _, b := range r.backups {
 		runs = append(runs, b)
 	}
 	r.mu.Unlock()
-	var n int64
+	var sum repo.WriteProgress
 	for _, b := range runs {
 		if w := b.writer(); w != nil {
-			n += w.Progress().BytesRead
+			p := w.Progress()
+			sum.Files += p.Files
+			sum.BytesRead += p.BytesRead
+			sum.BytesNew += p.BytesNew
+			sum.BytesStored += p.BytesStored
 		}
 	}
-	return n
+	return sum
 }

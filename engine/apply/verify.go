@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/velinhq/velin/engine/graph"
 	"github.com/velinhq/velin/engine/plan"
@@ -39,17 +40,26 @@ func (r *runner) verify(ctx context.Context, n *graph.Node) error {
 // Checksums re-reads and authenticates every blob of m, records the result
 // in v and returns an error naming what is damaged.
 func Checksums(ctx context.Context, rp *repo.Repository, m *repo.Manifest, v *repo.Verification, progress func(int64)) error {
+	start := time.Now()
 	rep, err := rp.Check(ctx, []*repo.Manifest{m}, progress)
+	c := repo.Check{Kind: "checksums", Status: "ok"}
+	defer func() {
+		c.DurationMS = time.Since(start).Milliseconds()
+		v.Checks = append(v.Checks, c)
+	}()
 	if err != nil {
 		v.Checksums = "failed: " + err.Error()
+		c.Status, c.Error = "failed", err.Error()
 		return fmt.Errorf("checksums: %w", err)
 	}
+	c.Counts = repo.CheckCounts{Blobs: int64(rep.Blobs), Files: int64(rep.Files), Bytes: rep.Bytes, Damaged: int64(len(rep.Damaged))}
 	if len(rep.Damaged) > 0 {
 		var names []string
 		for _, d := range rep.Damaged {
 			names = append(names, fmt.Sprintf("%s %s: %s", d.Source, d.Path, d.Err))
 		}
 		v.Checksums = fmt.Sprintf("failed: %d damaged", len(rep.Damaged))
+		c.Status, c.Error = "failed", strings.Join(names, "; ")
 		return fmt.Errorf("checksums: %d damaged: %s", len(rep.Damaged), strings.Join(names, "; "))
 	}
 	v.Checksums = fmt.Sprintf("ok: %d blobs, %s", rep.Blobs, plan.HumanBytes(rep.Bytes))
@@ -64,13 +74,19 @@ func TestRestore(ctx context.Context, ws *workspace.Workspace, rp *repo.Reposito
 	}
 	var failed []string
 	for _, sm := range m.Sources {
-		res, err := testRestoreOne(ctx, ws, rp, m, sm)
+		start := time.Now()
+		c := repo.Check{Kind: "test_restore", Source: sm.Key, Status: "ok"}
+		res, counts, err := testRestoreOne(ctx, ws, rp, m, sm)
+		c.DurationMS, c.Counts = time.Since(start).Milliseconds(), counts
 		if err != nil {
 			v.TestRestore[sm.Key] = "failed: " + ws.Redactor.Error(err)
+			c.Status, c.Error = "failed", ws.Redactor.Error(err)
+			v.Checks = append(v.Checks, c)
 			failed = append(failed, sm.Key+": "+err.Error())
 			continue
 		}
 		v.TestRestore[sm.Key] = res
+		v.Checks = append(v.Checks, c)
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("test restore: %s", strings.Join(failed, "; "))
@@ -78,26 +94,28 @@ func TestRestore(ctx context.Context, ws *workspace.Workspace, rp *repo.Reposito
 	return nil
 }
 
-func testRestoreOne(ctx context.Context, ws *workspace.Workspace, rp *repo.Repository, m *repo.Manifest, sm repo.SourceManifest) (string, error) {
+func testRestoreOne(ctx context.Context, ws *workspace.Workspace, rp *repo.Repository, m *repo.Manifest, sm repo.SourceManifest) (string, repo.CheckCounts, error) {
+	var counts repo.CheckCounts
 	src, err := ws.Source(&sm)
 	if err != nil {
-		return "", err
+		return "", counts, err
 	}
 	tree, err := rp.Tree(ctx, m, sm.Key)
 	if err != nil {
-		return "", err
+		return "", counts, err
 	}
 	scratch, err := os.MkdirTemp("", "velin-test-restore-")
 	if err != nil {
-		return "", err
+		return "", counts, err
 	}
 	defer os.RemoveAll(scratch)
 	c, err := src.TestRestore(ctx, tree, scratch)
+	counts = repo.CheckCounts{Files: c.Files, Bytes: c.Bytes, Rows: c.Rows}
 	if err != nil {
-		return "", err
+		return "", counts, err
 	}
 	if c.Files != sm.Files || c.Bytes != sm.Bytes || c.Rows != sm.Rows {
-		return "", fmt.Errorf("restored %d files, %d bytes, %d rows; the manifest says %d files, %d bytes, %d rows",
+		return "", counts, fmt.Errorf("restored %d files, %d bytes, %d rows; the manifest says %d files, %d bytes, %d rows",
 			c.Files, c.Bytes, c.Rows, sm.Files, sm.Bytes, sm.Rows)
 	}
 	res := fmt.Sprintf("ok: %d files, %s", c.Files, plan.HumanBytes(c.Bytes))
@@ -107,5 +125,5 @@ func testRestoreOne(ctx context.Context, ws *workspace.Workspace, rp *repo.Repos
 	if c.Check != "" {
 		res += ", " + c.Check
 	}
-	return res, nil
+	return res, counts, nil
 }

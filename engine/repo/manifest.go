@@ -28,6 +28,21 @@ type Manifest struct {
 	Size         int64            `json:"size"`
 	StoredBytes  int64            `json:"stored_bytes"`
 	Verification *Verification    `json:"verification,omitempty"`
+	Stats        *BackupStats     `json:"stats,omitempty"` // absent in snapshots of velin before 0.1.1
+}
+
+// BackupStats is what writing a snapshot did, compared with the previous
+// snapshot of the same backup (its parent, or for a full backup the latest
+// one): a file is new when its path was not there, unmodified when its
+// content is identical, changed otherwise.
+type BackupStats struct {
+	FilesNew        int64 `json:"files_new"`
+	FilesChanged    int64 `json:"files_changed"`
+	FilesUnmodified int64 `json:"files_unmodified"`
+	BytesRead       int64 `json:"bytes_read"`   // content read from the sources
+	BytesAdded      int64 `json:"bytes_added"`  // plaintext of new blobs
+	BytesStored     int64 `json:"bytes_stored"` // those blobs compressed and sealed
+	DurationMS      int64 `json:"duration_ms"`  // from the start of the snapshot to its flush
 }
 
 // SourceManifest is one source's part of a snapshot.
@@ -58,8 +73,29 @@ type SourceManifest struct {
 // Verification records what was checked before the snapshot was committed.
 type Verification struct {
 	Time        time.Time         `json:"time"`
-	Checksums   string            `json:"checksums"`    // "ok", "failed: …", "" when not run
-	TestRestore map[string]string `json:"test_restore"` // source key → "ok: …" or "failed: …"
+	Checksums   string            `json:"checksums"`        // "ok", "failed: …", "" when not run
+	TestRestore map[string]string `json:"test_restore"`     // source key → "ok: …" or "failed: …"
+	Checks      []Check           `json:"checks,omitempty"` // the same, as data (absent before velin 0.1.1)
+}
+
+// Check is the outcome of one verification: the checksums of a snapshot,
+// or the test restore of one source.
+type Check struct {
+	Kind       string      `json:"kind"`             // "checksums" or "test_restore"
+	Source     string      `json:"source,omitempty"` // test_restore: the source key
+	Status     string      `json:"status"`           // "ok" or "failed"
+	Counts     CheckCounts `json:"counts"`
+	DurationMS int64       `json:"duration_ms"`
+	Error      string      `json:"error,omitempty"`
+}
+
+// CheckCounts is what a check looked at.
+type CheckCounts struct {
+	Blobs   int64 `json:"blobs"`
+	Files   int64 `json:"files"`
+	Bytes   int64 `json:"bytes"`
+	Rows    int64 `json:"rows"`
+	Damaged int64 `json:"damaged"`
 }
 
 // Source returns the source with the given key, or nil.

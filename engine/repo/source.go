@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -64,6 +65,7 @@ func (sw *SourceWriter) Put(ctx context.Context, e provider.Entry, r io.Reader) 
 			return err
 		}
 		n.Content, n.Size = ids, size
+		sw.classify(e.Path, ids)
 		sw.files.Add(1)
 		sw.bytes.Add(size)
 		sw.w.files.Add(1)
@@ -180,8 +182,26 @@ func (r *Repository) putChunker(ch *chunkers.Chunker) {
 	r.chunkers.Put(ch)
 }
 
+// classify counts a stored file as new, changed or unmodified compared
+// with the previous snapshot.
+func (sw *SourceWriter) classify(path string, ids []pack.ID) {
+	sw.parentOnce.Do(sw.loadParent)
+	pn, ok := sw.parent[path]
+	switch {
+	case !ok || pn.Kind != provider.KindFile:
+		sw.w.filesNew.Add(1)
+	case slices.Equal(pn.Content, ids):
+		sw.w.filesSame.Add(1)
+	default:
+		sw.w.filesChanged.Add(1)
+	}
+}
+
 // Parent returns the entry at path in the parent snapshot of this source.
 func (sw *SourceWriter) Parent(path string) (provider.Entry, bool) {
+	if sw.w.meta.Parent == nil {
+		return provider.Entry{}, false
+	}
 	sw.parentOnce.Do(sw.loadParent)
 	n, ok := sw.parent[path]
 	if !ok {
@@ -192,6 +212,9 @@ func (sw *SourceWriter) Parent(path string) (provider.Entry, bool) {
 
 func (sw *SourceWriter) loadParent() {
 	pm := sw.w.meta.Parent
+	if pm == nil {
+		pm = sw.w.meta.Previous
+	}
 	if pm == nil || pm.Source(sw.key) == nil {
 		return
 	}
@@ -216,7 +239,7 @@ func (sw *SourceWriter) Reuse(ctx context.Context, e provider.Entry) error {
 	defer sw.w.end()
 	sw.parentOnce.Do(sw.loadParent)
 	pn, ok := sw.parent[e.Path]
-	if !ok || pn.Kind != provider.KindFile || e.Kind != provider.KindFile {
+	if !ok || sw.w.meta.Parent == nil || pn.Kind != provider.KindFile || e.Kind != provider.KindFile {
 		return fmt.Errorf("reuse %s: no file at this path in the parent snapshot", e.Path)
 	}
 	if err := checkEntry(e); err != nil {
@@ -237,6 +260,7 @@ func (sw *SourceWriter) Reuse(ctx context.Context, e provider.Entry) error {
 	sw.files.Add(1)
 	sw.bytes.Add(pn.Size)
 	sw.w.files.Add(1)
+	sw.w.filesSame.Add(1)
 	return sw.record(e.Path, n)
 }
 

@@ -17,6 +17,7 @@ import (
 type SnapshotMeta struct {
 	Backup, Plan, Strategy string
 	Parent                 *Manifest // nil for a full backup
+	Previous               *Manifest // for a full backup, the snapshot its statistics compare with (may be nil)
 }
 
 // WriteProgress counts what a SnapshotWriter has done so far.
@@ -43,7 +44,8 @@ type SnapshotWriter struct {
 	pending *Manifest
 	idN     int
 
-	files, read, newBytes, stored atomic.Int64
+	files, read, newBytes, stored     atomic.Int64
+	filesNew, filesChanged, filesSame atomic.Int64
 }
 
 const (
@@ -144,6 +146,9 @@ func (w *SnapshotWriter) manifest(ctx context.Context) (*Manifest, error) {
 	if w.meta.Parent != nil {
 		m.Parent = w.meta.Parent.ID
 	}
+	m.Stats = &BackupStats{FilesNew: w.filesNew.Load(), FilesChanged: w.filesChanged.Load(),
+		FilesUnmodified: w.filesSame.Load(), BytesRead: w.read.Load(), BytesAdded: w.newBytes.Load(),
+		BytesStored: w.stored.Load(), DurationMS: w.r.opts.Clock().Sub(w.t).Milliseconds()}
 	for _, sw := range w.sources {
 		sw.result.StoredBytes = sw.stored.Load()
 		m.Sources = append(m.Sources, sw.result)

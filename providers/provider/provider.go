@@ -10,14 +10,14 @@ import (
 // Facts are what a source reports about itself without side effects, for
 // `velin plan`, and what a backup records in the snapshot manifest.
 type Facts struct {
-	Type          string // provider type: "files", "sqlite"
-	Identity      string // what is backed up: an absolute path, a database name (never a secret)
-	ServerVersion string // e.g. "sqlite 3.46.0"; "" for file trees
-	Files         int64  // number of entries of kind file
-	Bytes         int64  // total content size
-	Rows          int64  // rows for databases; 0 otherwise
-	Tables        int64  // tables for databases
-	Details       map[string]string
+	Type          string            `json:"type"`                     // provider type: "files", "sqlite"
+	Identity      string            `json:"identity"`                 // what is backed up: an absolute path, a database name (never a secret)
+	ServerVersion string            `json:"server_version,omitempty"` // e.g. "sqlite 3.46.0"; "" for file trees
+	Files         int64             `json:"files"`                    // number of entries of kind file
+	Bytes         int64             `json:"bytes"`                    // total content size
+	Rows          int64             `json:"rows"`                     // rows for databases; 0 otherwise
+	Tables        int64             `json:"tables"`                   // tables for databases
+	Details       map[string]string `json:"details,omitempty"`
 
 	// Skipped lists what a file tree leaves out on purpose (named pipes,
 	// sockets, devices, a velin repository inside the tree), Op "skip".
@@ -87,14 +87,14 @@ type RestoreOptions struct {
 // counted), one per table of a database. Items already identical to the
 // snapshot are "unchanged"; a restore does not rewrite them.
 type Change struct {
-	Action   string // "create", "replace", "unchanged", "drop" ("delete" is never planned)
-	What     string // a path, a table
-	Snapshot string // what the snapshot holds: "12 B, modified 2026-11-20 05:15:00", "3 rows"
-	Current  string // what exists now, "" when nothing does
-	Detail   string // anything else worth saying
+	Action   string `json:"action"`   // "create", "replace", "unchanged", "drop" ("delete" is never planned)
+	What     string `json:"what"`     // a path, a table
+	Snapshot string `json:"snapshot"` // what the snapshot holds: "12 B, modified 2026-11-20 05:15:00", "3 rows"
+	Current  string `json:"current"`  // what exists now, "" when nothing does
+	Detail   string `json:"detail"`   // anything else worth saying
 	// Part marks a detail of the change before it (a table of the database
 	// file above), shown but not counted as an item of its own.
-	Part bool
+	Part bool `json:"part,omitempty"`
 }
 
 // Counts is what a test restore found, compared with the manifest.

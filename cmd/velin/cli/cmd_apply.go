@@ -10,6 +10,7 @@ import (
 	"github.com/velinhq/velin/engine/apply"
 	"github.com/velinhq/velin/engine/graph"
 	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
 )
 
@@ -128,14 +129,20 @@ func execute(ctx context.Context, g *globalOptions, ws *workspace.Workspace, gr 
 	if err != nil {
 		return err
 	}
-	if err := rep.summary(report); err != nil {
+	code, err := rep.summary(ctx, report, func(m *repo.Manifest) string { return targetOf(ws, m) })
+	if err != nil {
 		return err
 	}
-	if report.Failed() {
-		return &exitError{code: 1, reported: true}
-	}
-	if report.PartialError() != nil {
-		return &exitError{code: exitPartial, reported: true}
+	if code != exitOK {
+		return &exitError{code: code, reported: true}
 	}
 	return nil
+}
+
+// targetOf is the target address of a committed snapshot's backup.
+func targetOf(ws *workspace.Workspace, m *repo.Manifest) string {
+	if b, ok := ws.Config.Backups["backup."+m.Backup]; ok {
+		return b.Target.Addr
+	}
+	return ""
 }

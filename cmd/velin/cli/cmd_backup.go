@@ -136,10 +136,11 @@ func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspac
 		}
 	}
 	if g.JSON {
-		if all == nil {
-			all = []listedSnapshot{}
+		out := []snapshotJSON{}
+		for _, s := range all {
+			out = append(out, toSnapshotJSON(s.Target, s.Manifest))
 		}
-		return g.printJSON(all)
+		return g.printJSON(out)
 	}
 	if len(all) == 0 {
 		g.out("No snapshots yet in %s. Run `velin apply` to make one.\n", strings.Join(addrs, ", "))
@@ -152,7 +153,7 @@ func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspac
 			srcs = append(srcs, sm.Key)
 		}
 		sort.Strings(srcs)
-		rows = append(rows, []string{s.ID, s.Time.Local().Format("2006-01-02 15:04:05"), s.Backup,
+		rows = append(rows, []string{s.ID, s.Time.Local().Format(timeFormat), s.Backup,
 			strings.Join(srcs, ","), plan.HumanBytes(s.Size), plan.HumanBytes(s.StoredBytes), strings.TrimPrefix(s.Target, "target.")})
 	}
 	return table(redactWriter(g, g.env.Stdout), []string{"ID", "TIME", "BACKUP", "SOURCES", "SIZE", "STORED", "TARGET"}, rows)

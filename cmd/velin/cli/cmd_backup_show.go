@@ -30,7 +30,7 @@ func newBackupShowCommand(g *globalOptions) *cobra.Command {
 					return err
 				}
 				if g.JSON {
-					return g.printJSON(listedSnapshot{Target: loc.Target, Manifest: loc.Snapshot})
+					return g.printJSON(toSnapshotJSON(loc.Target, loc.Snapshot))
 				}
 				showManifest(g, loc)
 				return nil
@@ -47,11 +47,12 @@ func showManifest(g *globalOptions, loc *located) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Snapshot %s\n", m.ID)
 	fmt.Fprintf(&b, "  time:      %s\n  host:      %s\n  backup:    %s (%s)\n  target:    %s\n  velin:     %s\n",
-		m.Time.Local().Format("2006-01-02 15:04:05 MST"), m.Host, m.Backup, m.Strategy, loc.Target, m.VelinVersion)
+		m.Time.Local().Format(timeFormat), m.Host, m.Backup, m.Strategy, loc.Target, m.VelinVersion)
 	if m.Parent != "" {
 		fmt.Fprintf(&b, "  parent:    %s\n", m.Parent)
 	}
 	fmt.Fprintf(&b, "  size:      %s (%s newly stored)\n", plan.HumanBytes(m.Size), plan.HumanBytes(m.StoredBytes))
+	writeStats(&b, m.Stats)
 	for _, s := range m.Sources {
 		fmt.Fprintf(&b, "  source %s\n    identity: %s\n", s.Key, s.Identity)
 		if s.ServerVersion != "" {
@@ -111,7 +112,7 @@ func inspect(ctx context.Context, g *globalOptions, loc *located, depth int) err
 		Key  string     `json:"source"`
 		Dirs []*dirStat `json:"dirs"`
 	}
-	var out []sourceTree
+	out := []sourceTree{}
 	for _, sm := range loc.Snapshot.Sources {
 		tree, err := loc.Repo.Tree(ctx, loc.Snapshot, sm.Key)
 		if err != nil {

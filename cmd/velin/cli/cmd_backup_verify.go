@@ -115,7 +115,8 @@ func verifyOne(ctx context.Context, g *globalOptions, ws *workspace.Workspace, l
 		}
 	}
 	if g.JSON {
-		g.printJSON(map[string]any{"snapshot": loc.Snapshot.ID, "target": loc.Target, "ok": len(problems) == 0, "verification": v, "problems": problems})
+		g.printJSONLine(verifyJSON{Snapshot: loc.Snapshot.ID, Target: loc.Target, OK: len(problems) == 0,
+			Verification: toVerificationJSON(v), Problems: append([]string{}, problems...)})
 		return len(problems) == 0
 	}
 	var b strings.Builder
@@ -130,4 +131,13 @@ func verifyOne(ctx context.Context, g *globalOptions, ws *workspace.Workspace, l
 	}
 	g.out("%s", b.String())
 	return len(problems) == 0
+}
+
+// verifyJSON is one line of `backup verify --json`, one per snapshot.
+type verifyJSON struct {
+	Snapshot     string            `json:"snapshot"`
+	Target       string            `json:"target"`
+	OK           bool              `json:"ok"`
+	Verification *verificationJSON `json:"verification"`
+	Problems     []string          `json:"problems"`
 }

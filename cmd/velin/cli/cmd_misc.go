@@ -114,14 +114,21 @@ func newGraphCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "graph",
 		Short: "Print the dependency graph in DOT format",
+		Long: `Graph prints the dependency graph of the selected blocks in DOT format
+(for Graphviz), or with --json as {"nodes": [{id, kind, phase, owner,
+addr, depends_on}]}.`,
 		Example: `  velin graph | dot -Tpng > graph.png
-  velin graph -backup nightly`,
+  velin graph -backup nightly
+  velin graph --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
 				gr, err := g.build(ws, sel.selection())
 				if err != nil {
 					return err
+				}
+				if g.JSON {
+					return g.printJSON(graphJSON(gr))
 				}
 				g.out("%s", gr.DOT())
 				return nil
@@ -147,4 +154,27 @@ func (s *selectionFlags) AddFlags(cmd *cobra.Command) {
 
 func (s *selectionFlags) selection() graph.Selection {
 	return graph.Selection{Backups: s.Backups, Restore: s.Restore}
+}
+
+// graphNode is one node of `velin graph --json`.
+type graphNode struct {
+	ID        string   `json:"id"`
+	Kind      string   `json:"kind"`
+	Phase     string   `json:"phase"`
+	Owner     string   `json:"owner"`
+	Addr      string   `json:"addr"`
+	DependsOn []string `json:"depends_on"`
+}
+
+func graphJSON(gr *graph.Graph) map[string][]graphNode {
+	nodes := []graphNode{}
+	for _, n := range gr.Nodes() {
+		deps := gr.Deps(n.ID)
+		if deps == nil {
+			deps = []string{}
+		}
+		nodes = append(nodes, graphNode{ID: n.ID, Kind: fmt.Sprint(n.Kind), Phase: fmt.Sprint(n.Phase),
+			Owner: n.Owner, Addr: n.Addr, DependsOn: deps})
+	}
+	return map[string][]graphNode{"nodes": nodes}
 }

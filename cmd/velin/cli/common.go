@@ -66,6 +66,16 @@ func (g *globalOptions) printJSON(v any) error {
 	return err
 }
 
+// printJSONLine writes v as one line of JSON on stdout, redacted.
+func (g *globalOptions) printJSONLine(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(g.env.Stdout, g.redact(string(b))+"\n")
+	return err
+}
+
 // out prints a line on stdout, redacted.
 func (g *globalOptions) out(format string, args ...any) {
 	fmt.Fprint(g.env.Stdout, g.redact(fmt.Sprintf(format, args...)))

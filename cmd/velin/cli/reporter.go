@@ -4,16 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/velinhq/velin/engine/apply"
-	"github.com/velinhq/velin/engine/graph"
 	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/repo"
 )
 
 // reporter shows a run as it happens: one line per finished action and a
@@ -27,8 +25,8 @@ type reporter struct {
 
 func newReporter(g *globalOptions, p *plan.Plan) *reporter {
 	r := &reporter{g: g, start: g.env.Clock()}
-	if g.env.Terminal && !g.JSON && p != nil && p.Summary.Bytes > 0 {
-		r.bar = newBar(g.env.Stderr, p.Summary.Bytes, "backing up")
+	if p != nil && p.Summary.Bytes > 0 {
+		r.bar = g.progressBar(p.Summary.Bytes, "backing up")
 	}
 	return r
 }
@@ -41,12 +39,56 @@ func newBar(w io.Writer, total int64, what string) *progressbar.ProgressBar {
 		progressbar.OptionClearOnFinish())
 }
 
+// jsonEvent is one line of `apply --json`: each type has a fixed set of
+// keys (docs/cli.md), present even when zero.
+type jsonEvent struct {
+	Type string    `json:"type"`
+	Time time.Time `json:"time"`
+	*nodeEvent
+	*progressEvent
+	*snapshotEvent
+}
+
+type nodeEvent struct {
+	Node    string `json:"node"`
+	Status  string `json:"status,omitempty"` // done: ok or failed
+	Error   string `json:"error,omitempty"`
+	Message string `json:"message,omitempty"` // warning: what was left out or read changing
+}
+
+type progressEvent struct {
+	BytesDone  int64 `json:"bytes_done"`
+	BytesTotal int64 `json:"bytes_total"`
+	FilesDone  int64 `json:"files_done"`
+	FilesTotal int64 `json:"files_total"`
+}
+
+type snapshotEvent struct {
+	Snapshot string            `json:"snapshot"`
+	Stats    *repo.BackupStats `json:"stats"`
+}
+
+func toJSONEvent(e apply.Event) jsonEvent {
+	j := jsonEvent{Type: e.Type, Time: e.Time}
+	switch e.Type {
+	case "progress":
+		j.progressEvent = &progressEvent{BytesDone: e.Bytes, BytesTotal: e.Total, FilesDone: e.Files, FilesTotal: e.FilesTotal}
+	case "snapshot":
+		j.snapshotEvent = &snapshotEvent{Snapshot: e.Snapshot, Stats: e.Stats}
+	default:
+		j.nodeEvent = &nodeEvent{Node: e.Node, Status: e.Status, Error: e.Error, Message: e.Message}
+	}
+	return j
+}
+
 func (r *reporter) event(e apply.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.g.JSON {
-		b, _ := json.Marshal(e)
-		fmt.Fprintln(r.g.env.Stdout, r.g.redact(string(b)))
+		b, err := json.Marshal(toJSONEvent(e))
+		if err == nil {
+			fmt.Fprintln(r.g.env.Stdout, r.g.redact(string(b)))
+		}
 		return
 	}
 	switch e.Type {
@@ -57,15 +99,20 @@ func (r *reporter) event(e apply.Event) {
 	case "warning":
 		r.clearBar()
 		r.g.errf("  WARN  %s: %s\n", e.Node, e.Message)
-	case "done":
-		if e.Message != "" {
-			return // a note of a node already reported
+	case "start":
+		if r.g.Verbose {
+			r.clearBar()
+			r.g.errf("  start %s\n", e.Node)
 		}
+	case "done":
 		r.clearBar()
-		if e.Status == "ok" {
-			r.g.errf("  ok    %s\n", e.Node)
-		} else {
+		switch {
+		case e.Status == "cancelled":
+			r.g.errf("  cancelled %s\n", e.Node)
+		case e.Status != "ok":
 			r.g.errf("  FAIL  %s: %s\n", e.Node, e.Error)
+		case !r.g.Quiet:
+			r.g.errf("  ok    %s\n", e.Node)
 		}
 	}
 }
@@ -83,58 +130,4 @@ func (r *reporter) finish() {
 		r.bar.Finish()
 		r.bar = nil
 	}
-}
-
-func (r *reporter) summary(rep *apply.Report) error {
-	c := rep.Counts()
-	took := r.g.env.Clock().Sub(r.start).Round(10 * time.Millisecond)
-	if r.g.JSON {
-		return r.g.printJSON(map[string]any{
-			"type": "summary", "ok": c[graph.StatusOK], "failed": c[graph.StatusFailed],
-			"skipped": c[graph.StatusSkipped], "cancelled": c[graph.StatusCancelled],
-			"snapshots": rep.Snapshots, "forgotten": rep.Forgotten, "results": resultsJSON(rep.Results, r.g),
-		})
-	}
-	var b strings.Builder
-	word := "complete"
-	if rep.Failed() {
-		word = "FAILED"
-	}
-	fmt.Fprintf(&b, "\nApply %s: %d ok, %d failed, %d skipped, %d cancelled (%s).\n", word,
-		c[graph.StatusOK], c[graph.StatusFailed], c[graph.StatusSkipped], c[graph.StatusCancelled], took)
-	for _, res := range rep.Results {
-		if res.Status == graph.StatusFailed {
-			fmt.Fprintf(&b, "  failed:    %s: %v\n", res.Node.ID, res.Err)
-		}
-		if res.Status == graph.StatusSkipped || res.Status == graph.StatusCancelled {
-			fmt.Fprintf(&b, "  %-9s  %s\n", string(res.Status)+":", res.Node.ID)
-		}
-	}
-	for _, m := range rep.Snapshots {
-		fmt.Fprintf(&b, "Snapshot %s of backup %q: %d source(s), %s, %s newly stored.\n",
-			m.ID, m.Backup, len(m.Sources), plan.HumanBytes(m.Size), plan.HumanBytes(m.StoredBytes))
-		for _, s := range m.Sources {
-			writeSourceNotes(&b, "  "+s.Key+": ", s)
-		}
-		writeVerification(&b, m.Verification)
-	}
-	if len(rep.Forgotten) > 0 {
-		sort.Strings(rep.Forgotten)
-		fmt.Fprintf(&b, "Retention forgot %d snapshot(s): %s\n", len(rep.Forgotten), strings.Join(rep.Forgotten, ", "))
-	}
-	r.g.out("%s", b.String())
-	return nil
-}
-
-func resultsJSON(results []graph.Result, g *globalOptions) []map[string]any {
-	var out []map[string]any
-	for _, res := range results {
-		m := map[string]any{"node": res.Node.ID, "status": res.Status,
-			"seconds": res.End.Sub(res.Start).Seconds()}
-		if res.Err != nil {
-			m["error"] = g.redact(res.Err.Error())
-		}
-		out = append(out, m)
-	}
-	return out
 }

@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/velinhq/velin/engine/repo"
+)
+
+// timeFormat is how times are printed as text: local time with its offset.
+const timeFormat = "2006-01-02 15:04:05 -07:00"
+
+// snapshotJSON is a snapshot as the CLI prints it with --json: the
+// manifest, with lists never null and verification results as objects.
+type snapshotJSON struct {
+	ID           string                `json:"id"`
+	Target       string                `json:"target"`
+	Time         time.Time             `json:"time"`
+	Host         string                `json:"host"`
+	VelinVersion string                `json:"velin_version"`
+	Plan         string                `json:"plan"`
+	Backup       string                `json:"backup"`
+	Strategy     string                `json:"strategy"`
+	Parent       string                `json:"parent"`
+	Sources      []repo.SourceManifest `json:"sources"`
+	Size         int64                 `json:"size"`
+	StoredBytes  int64                 `json:"stored_bytes"`
+	Stats        *repo.BackupStats     `json:"stats"`
+	Verification *verificationJSON     `json:"verification"`
+}
+
+// verificationJSON is a manifest's verification record as objects.
+type verificationJSON struct {
+	Time   time.Time    `json:"time"`
+	Status string       `json:"status"` // ok, failed, or none when nothing was checked
+	Checks []repo.Check `json:"checks"`
+}
+
+func toSnapshotJSON(target string, m *repo.Manifest) snapshotJSON {
+	s := snapshotJSON{ID: m.ID, Target: target, Time: m.Time, Host: m.Host, VelinVersion: m.VelinVersion,
+		Plan: m.Plan, Backup: m.Backup, Strategy: m.Strategy, Parent: m.Parent, Sources: m.Sources,
+		Size: m.Size, StoredBytes: m.StoredBytes, Stats: m.Stats, Verification: toVerificationJSON(m.Verification)}
+	if s.Sources == nil {
+		s.Sources = []repo.SourceManifest{}
+	}
+	return s
+}
+
+func toVerificationJSON(v *repo.Verification) *verificationJSON {
+	if v == nil {
+		return nil
+	}
+	out := &verificationJSON{Time: v.Time, Checks: v.Checks}
+	if out.Checks == nil {
+		out.Checks = legacyChecks(v)
+	}
+	out.Status = "none"
+	for _, c := range out.Checks {
+		if c.Status != "ok" {
+			out.Status = "failed"
+			break
+		}
+		out.Status = "ok"
+	}
+	return out
+}
+
+// legacyChecks turns the sentences of a manifest written before checks
+// were recorded as data into objects (without counts).
+func legacyChecks(v *repo.Verification) []repo.Check {
+	out := []repo.Check{}
+	add := func(kind, source, text string) {
+		status, detail, _ := strings.Cut(text, ": ")
+		c := repo.Check{Kind: kind, Source: source, Status: status}
+		if status != "ok" {
+			c.Status, c.Error = "failed", detail
+		}
+		out = append(out, c)
+	}
+	if v.Checksums != "" {
+		add("checksums", "", v.Checksums)
+	}
+	keys := make([]string, 0, len(v.TestRestore))
+	for k := range v.TestRestore {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		add("test_restore", k, v.TestRestore[k])
+	}
+	return out
+}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/velinhq/velin/engine/apply"
+	"github.com/velinhq/velin/engine/graph"
+	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// outcome is how a run ended: its word for the summary and its exit code.
+func outcome(ctx context.Context, rep *apply.Report) (string, int) {
+	if ctx.Err() != nil {
+		return "interrupted", exitInterrupted
+	}
+	partial, failed := rep.PartialError() != nil, false
+	for _, res := range rep.Results {
+		switch {
+		case res.Status == graph.StatusOK:
+		case res.Status == graph.StatusFailed && errors.Is(res.Err, provider.ErrPartial):
+			partial = true
+		default:
+			failed = true
+		}
+	}
+	switch {
+	case failed:
+		return "failed", exitFailure
+	case partial:
+		return "partial", exitPartial
+	}
+	return "ok", exitOK
+}
+
+// resultJSON is one action of a run in the summary.
+type resultJSON struct {
+	Node       string `json:"node"`
+	Status     string `json:"status"`
+	DurationMS int64  `json:"duration_ms"`
+	Error      string `json:"error,omitempty"`
+}
+
+// summaryJSON is the last line of `apply --json`.
+type summaryJSON struct {
+	Type       string         `json:"type"` // "summary"
+	Time       time.Time      `json:"time"`
+	Status     string         `json:"status"` // ok, failed, partial or interrupted
+	ExitCode   int            `json:"exit_code"`
+	OK         int            `json:"ok"`
+	Failed     int            `json:"failed"`
+	Skipped    int            `json:"skipped"`
+	Cancelled  int            `json:"cancelled"`
+	DurationMS int64          `json:"duration_ms"`
+	Snapshots  []snapshotJSON `json:"snapshots"`
+	Forgotten  []string       `json:"forgotten"`
+	Results    []resultJSON   `json:"results"`
+}
+
+// summary prints what a run did and returns its exit code.
+func (r *reporter) summary(ctx context.Context, rep *apply.Report, target func(*repo.Manifest) string) (int, error) {
+	word, code := outcome(ctx, rep)
+	c := rep.Counts()
+	now := r.g.env.Clock()
+	took := now.Sub(r.start)
+	sort.Strings(rep.Forgotten)
+	if r.g.JSON {
+		s := summaryJSON{Type: "summary", Time: now, Status: word, ExitCode: code, OK: c[graph.StatusOK],
+			Failed: c[graph.StatusFailed], Skipped: c[graph.StatusSkipped], Cancelled: c[graph.StatusCancelled],
+			DurationMS: took.Milliseconds(), Snapshots: []snapshotJSON{}, Forgotten: append([]string{}, rep.Forgotten...),
+			Results: []resultJSON{}}
+		for _, m := range rep.Snapshots {
+			s.Snapshots = append(s.Snapshots, toSnapshotJSON(target(m), m))
+		}
+		for _, res := range rep.Results {
+			j := resultJSON{Node: res.Node.ID, Status: string(res.Status), DurationMS: res.End.Sub(res.Start).Milliseconds()}
+			if res.Err != nil {
+				j.Error = r.g.redact(res.Err.Error())
+			}
+			s.Results = append(s.Results, j)
+		}
+		return code, r.g.printJSONLine(s)
+	}
+	var b strings.Builder
+	heading := map[string]string{"ok": "complete", "failed": "FAILED", "partial": "PARTIAL", "interrupted": "interrupted"}[word]
+	fmt.Fprintf(&b, "\nApply %s: %d ok, %d failed, %d skipped, %d cancelled (%s).\n", heading,
+		c[graph.StatusOK], c[graph.StatusFailed], c[graph.StatusSkipped], c[graph.StatusCancelled], took.Round(10*time.Millisecond))
+	for _, res := range rep.Results {
+		if res.Status == graph.StatusFailed && !errors.Is(res.Err, context.Canceled) {
+			fmt.Fprintf(&b, "  failed:    %s: %v\n", res.Node.ID, res.Err)
+		} else if res.Status != graph.StatusOK && !r.g.Quiet {
+			fmt.Fprintf(&b, "  %-9s  %s\n", string(res.Status)+":", res.Node.ID)
+		}
+	}
+	for _, m := range rep.Snapshots {
+		fmt.Fprintf(&b, "Snapshot %s of backup %q: %d source(s), %s, %s newly stored.\n",
+			m.ID, m.Backup, len(m.Sources), plan.HumanBytes(m.Size), plan.HumanBytes(m.StoredBytes))
+		writeStats(&b, m.Stats)
+		for _, s := range m.Sources {
+			writeSourceNotes(&b, "  "+s.Key+": ", s)
+		}
+		writeVerification(&b, m.Verification)
+	}
+	if len(rep.Forgotten) > 0 {
+		fmt.Fprintf(&b, "Retention forgot %d snapshot(s): %s\n", len(rep.Forgotten), strings.Join(rep.Forgotten, ", "))
+	}
+	r.g.out("%s", b.String())
+	return code, nil
+}
+
+// writeStats prints a backup's statistics, as restic does.
+func writeStats(b io.Writer, s *repo.BackupStats) {
+	if s == nil {
+		return
+	}
+	fmt.Fprintf(b, "  files:        %d new, %d changed, %d unmodified\n", s.FilesNew, s.FilesChanged, s.FilesUnmodified)
+	fmt.Fprintf(b, "  read:         %s in %s\n", plan.HumanBytes(s.BytesRead), (time.Duration(s.DurationMS) * time.Millisecond).Round(10*time.Millisecond))
+	fmt.Fprintf(b, "  added:        %s to the repository (%s stored)\n", plan.HumanBytes(s.BytesAdded), plan.HumanBytes(s.BytesStored))
+}
