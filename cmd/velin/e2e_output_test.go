@@ -81,7 +81,7 @@ func commandsOf(help string) []string {
 // flagLine is a well-formed flag line of a help text: the flag, at most one
 // placeholder word, then the description.
 // hasExample matches a help text's examples section with a velin command.
-var hasExample = regexp.MustCompile(`Examples:\n  \S.*\bvelin\b`)
+var hasExample = regexp.MustCompile(`Examples:\n  [^\n]*\bvelin\b`)
 
 var flagLine = regexp.MustCompile(`^\s+(-\w, )?--[a-z][a-z0-9-]*( [A-Za-z]+)?\s{2,}\S`)
 
