@@ -16,6 +16,7 @@ var (
 	ErrAmbiguousID        = errors.New("ambiguous snapshot id")
 	ErrLocked             = errors.New("repository is locked")
 	ErrEncryptionMismatch = errors.New("encryption setting does not match the repository")
+	ErrConfigMissing      = errors.New("the repository's config object is missing but it holds data (put config back from a copy; velin will not create a new repository over it)")
 )
 
 // Encryption modes. EncryptionAny opens a repository whatever its mode

@@ -92,6 +92,9 @@ func Init(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 		}
 		return nil, fmt.Errorf("init %s: %w", st.Location(), err)
 	}
+	if err := refuseLeftovers(ctx, st); err != nil {
+		return nil, fmt.Errorf("init %s: %w", st.Location(), err)
+	}
 	key, err := newKey(o)
 	if err != nil {
 		return nil, err
@@ -208,6 +211,9 @@ func readConfig(ctx context.Context, st storage.Storage) (config, error) {
 	var cfg config
 	data, err := getBytes(ctx, st, "config")
 	if errors.Is(err, storage.ErrNotFound) {
+		if err := refuseLeftovers(ctx, st); err != nil {
+			return cfg, fmt.Errorf("open %s: %w", st.Location(), err)
+		}
 		return cfg, fmt.Errorf("open %s: %w", st.Location(), ErrNoRepository)
 	}
 	if err != nil {
@@ -224,6 +230,23 @@ func readConfig(ctx context.Context, st storage.Storage) (config, error) {
 		return cfg, fmt.Errorf("read config: unsupported chunker %+v", c)
 	}
 	return cfg, nil
+}
+
+// refuseLeftovers fails with ErrConfigMissing when st has no config but
+// holds objects of a repository: writing a new key and config there would
+// make the old data unreadable. Locks are not looked at: they are not data.
+func refuseLeftovers(ctx context.Context, st storage.Storage) error {
+	errFound := errors.New("found")
+	for _, prefix := range []string{"keys/", "snapshots/", "index/", "data/"} {
+		err := st.List(ctx, prefix, func(storage.ObjectInfo) error { return errFound })
+		if errors.Is(err, errFound) {
+			return fmt.Errorf("%w: it has objects under %s", ErrConfigMissing, prefix)
+		}
+		if err != nil {
+			return fmt.Errorf("list %s: %w", prefix, err)
+		}
+	}
+	return nil
 }
 
 // unlock finds the key file that opens with passphrase and belongs to the
