@@ -62,7 +62,7 @@ func Execute(ctx context.Context, p *Plan, opts Options) (*Result, error) {
 		}
 		res.Sources = append(res.Sources, executeSource(ctx, sp, opts))
 	}
-	return res, nil
+	return res, ctx.Err() // interrupted during the last source
 }
 
 func executeSource(ctx context.Context, sp *SourcePlan, opts Options) *SourceResult {

@@ -99,7 +99,7 @@ func Prepare(ctx context.Context, req Request) (*Plan, error) {
 		}
 		req.To = abs
 	}
-	p := &Plan{Snapshot: req.Snapshot.ID, Repository: req.Repo.Location(), req: req}
+	p := &Plan{Snapshot: req.Snapshot.ID, Repository: req.Repo.Location(), Sources: []*SourcePlan{}, req: req}
 	var noMatch []string
 	filtered := 0
 	for _, s := range req.Sources {
