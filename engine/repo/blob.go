@@ -28,6 +28,9 @@ func (r *Repository) encodeBlob(dst, scratch, plain []byte, kind pack.Kind, id p
 
 // decodeBlob authenticates and decompresses a stored blob and checks its id.
 func (r *Repository) decodeBlob(stored []byte, kind pack.Kind, id pack.ID, flags uint8, rawLen uint32) ([]byte, error) {
+	if int64(rawLen) > int64(r.lim.blobRaw) {
+		return nil, fmt.Errorf("blob %s: %w: %d bytes is over the %d-byte blob limit", id, errDamaged, rawLen, r.lim.blobRaw)
+	}
 	return r.decodeBlobTo(make([]byte, 0, rawLen), nil, stored, kind, id, flags, rawLen)
 }
 

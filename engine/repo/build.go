@@ -2,6 +2,7 @@ package repo
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path"
 	"sort"
@@ -55,11 +56,7 @@ func (sw *SourceWriter) buildTrees(ctx context.Context) (pack.ID, error) {
 		for _, c := range children[d] {
 			nodes = append(nodes, sw.entries[c])
 		}
-		data, err := encodeTree(nodes)
-		if err != nil {
-			return root, err
-		}
-		id, err := sw.storeTree(ctx, data)
+		id, err := sw.storeDir(ctx, nodes)
 		if err != nil {
 			return root, err
 		}
@@ -91,4 +88,37 @@ func (sw *SourceWriter) link(p string, children map[string][]string, linked map[
 		}
 		p = d
 	}
+}
+
+// storeDir stores one directory's nodes: long content lists first, then
+// the tree blob, or its parts and the list of them.
+func (sw *SourceWriter) storeDir(ctx context.Context, nodes []node) (pack.ID, error) {
+	lim := sw.w.r.lim
+	for i := range nodes {
+		if len(nodes[i].Content) > lim.inlineContent {
+			id, err := sw.storeList(ctx, nodes[i].Content)
+			if err != nil {
+				return pack.ID{}, fmt.Errorf("content list of %s: %w", nodes[i].Name, err)
+			}
+			nodes[i].ContentList = &id
+		}
+	}
+	parts, err := encodeTree(nodes, lim)
+	if err != nil {
+		return pack.ID{}, err
+	}
+	if len(parts) == 1 {
+		return sw.storeTree(ctx, parts[0])
+	}
+	doc := partsDoc{Parts: make([]pack.ID, len(parts))}
+	for i, data := range parts {
+		if doc.Parts[i], err = sw.storeTree(ctx, data); err != nil {
+			return pack.ID{}, err
+		}
+	}
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return pack.ID{}, err
+	}
+	return sw.storeTree(ctx, data)
 }

@@ -101,10 +101,14 @@ func (c *checker) walkID(ctx context.Context, m *Manifest, s SourceManifest, id 
 	}
 	tr, ok := c.trees[id]
 	if !ok {
-		tr.nodes, _, tr.err = c.r.readTree(ctx, id) // verify reads storage, never the cache
-		if loc, ok := c.r.idx.Lookup(id); ok && tr.err == nil {
-			c.report.Bytes += int64(loc.Length)
-			c.progress(int64(loc.Length))
+		var t treeBlob
+		t, tr.err = c.r.readTree(ctx, id) // verify reads storage, never the cache
+		tr.nodes = t.nodes
+		for _, b := range append([]pack.ID{id}, t.meta...) {
+			if loc, ok := c.r.idx.Lookup(b); ok && tr.err == nil {
+				c.report.Bytes += int64(loc.Length)
+				c.progress(int64(loc.Length))
+			}
 		}
 		c.trees[id] = tr
 	}

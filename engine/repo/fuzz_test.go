@@ -51,11 +51,12 @@ func FuzzIndex(f *testing.F) {
 
 func FuzzTree(f *testing.F) {
 	id := pack.ID{4}
-	good, _ := encodeTree([]node{{Name: "a", Kind: provider.KindFile, Content: []pack.ID{id}}, {Name: "d", Kind: provider.KindDir, Subtree: &id}})
-	f.Add(good)
+	good, _ := encodeTree([]node{{Name: "a", Kind: provider.KindFile, Content: []pack.ID{id}}, {Name: "d", Kind: provider.KindDir, Subtree: &id}}, defaultLimits())
+	f.Add(good[0])
+	f.Add([]byte(`{"parts":["` + id.String() + `","` + id.String() + `"]}`))
 	f.Add([]byte(`{"nodes":[{"name":"..","kind":"dir"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		nodes, err := decodeTree(data)
+		nodes, _, err := decodeTree(data, defaultLimits())
 		if err != nil {
 			return
 		}

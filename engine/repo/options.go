@@ -42,6 +42,8 @@ type Options struct {
 
 	// kdf overrides the scrypt cost (tests only; zero = crypto.DefaultKDF).
 	kdfN int
+	// limits overrides the size limits (tests only; nil = defaultLimits).
+	limits *limits
 }
 
 // DefaultCompression is the zstd level used when Options.Compression is 0:

@@ -164,12 +164,15 @@ func (r *Repository) markTree(ctx context.Context, id pack.ID, used map[pack.ID]
 	if used[id] {
 		return nil // identical subtree already marked
 	}
-	nodes, err := r.loadTree(ctx, id)
+	t, err := r.loadTreeBlob(ctx, id)
 	if err != nil {
 		return err
 	}
 	used[id] = true
-	for _, n := range nodes {
+	for _, m := range t.meta { // parts and content lists
+		used[m] = true
+	}
+	for _, n := range t.nodes {
 		for _, c := range n.Content {
 			used[c] = true
 		}

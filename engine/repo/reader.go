@@ -1,7 +1,9 @@
 package repo
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -51,26 +53,82 @@ func (r *Repository) walkID(ctx context.Context, id pack.ID, prefix string, fn f
 // loadTree returns the nodes of a tree, from the tree cache when they are
 // there. The nodes are shared: never modify them.
 func (r *Repository) loadTree(ctx context.Context, id pack.ID) ([]node, error) {
-	if nodes, ok := r.trees.get(id); ok {
-		return nodes, nil
-	}
-	nodes, size, err := r.readTree(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	r.trees.put(id, nodes, size)
-	return nodes, nil
+	t, err := r.loadTreeBlob(ctx, id)
+	return t.nodes, err
 }
 
-// readTree reads and decodes a tree from storage, never from the cache,
-// and returns its plaintext size too.
-func (r *Repository) readTree(ctx context.Context, id pack.ID) ([]node, int, error) {
+// loadTreeBlob is loadTree with the ids of the tree's parts and content
+// lists (for prune).
+func (r *Repository) loadTreeBlob(ctx context.Context, id pack.ID) (treeBlob, error) {
+	if t, ok := r.trees.get(id); ok {
+		return t, nil
+	}
+	t, err := r.readTree(ctx, id)
+	if err != nil {
+		return t, err
+	}
+	r.trees.put(id, t)
+	return t, nil
+}
+
+// treeBlob is a decoded tree: its nodes, with the content of long files
+// expanded, and the blobs that took besides the tree blob itself.
+type treeBlob struct {
+	nodes []node
+	meta  []pack.ID // parts and content lists
+	size  int       // plaintext bytes read
+}
+
+// readTree reads and decodes a tree from storage, never from the cache:
+// its parts, if it has some, and the content lists of its long files.
+func (r *Repository) readTree(ctx context.Context, id pack.ID) (treeBlob, error) {
+	var t treeBlob
 	data, err := r.loadBlob(ctx, id, pack.KindTree)
 	if err != nil {
-		return nil, 0, err
+		return t, err
 	}
-	nodes, err := decodeTree(data)
-	return nodes, len(data), err
+	t.size = len(data)
+	nodes, parts, err := decodeTree(data, r.lim)
+	if err != nil {
+		return t, err
+	}
+	for _, pid := range parts {
+		pn, err := r.readPart(ctx, pid, &t)
+		if err != nil {
+			return t, err
+		}
+		if len(nodes) > 0 && len(pn) > 0 && nodes[len(nodes)-1].Name >= pn[0].Name {
+			return t, fmt.Errorf("tree part %s: names not sorted across parts", pid)
+		}
+		nodes = append(nodes, pn...)
+	}
+	for i := range nodes {
+		if n := &nodes[i]; n.ContentList != nil {
+			if n.Content, n.lists, err = r.readList(ctx, *n.ContentList, n.Size); err != nil {
+				return t, fmt.Errorf("file %s: %w", n.Name, err)
+			}
+			t.meta = append(t.meta, n.lists...)
+		}
+	}
+	t.nodes = nodes
+	return t, nil
+}
+
+func (r *Repository) readPart(ctx context.Context, id pack.ID, t *treeBlob) ([]node, error) {
+	data, err := r.loadBlob(ctx, id, pack.KindTree)
+	if err != nil {
+		return nil, fmt.Errorf("tree part %s: %w", id, err)
+	}
+	nodes, parts, err := decodeTree(data, r.lim)
+	if err != nil || parts != nil {
+		return nil, fmt.Errorf("tree part %s: %w", id, cmp.Or(err, errors.New("parts do not nest")))
+	}
+	if len(nodes) == 0 {
+		return nil, fmt.Errorf("tree part %s: empty", id)
+	}
+	t.meta = append(t.meta, id)
+	t.size += len(data)
+	return nodes, nil
 }
 
 // Tree returns one source of a snapshot for reading (sourceKey "files.site").

@@ -54,6 +54,7 @@ type Repository struct {
 	dec     *zstd.Decoder
 
 	packSize int       // pack target size (packTarget; smaller in tests)
+	lim      limits    // size limits of blobs, trees and lists (smaller in tests)
 	chunkers sync.Pool // of *chunkers.Chunker with their scan buffers
 	readBufs sync.Pool // of *[]byte for restores (getBuf, putBuf)
 	runBufs  sync.Pool // of *[]byte of runMax for coalesced reads
@@ -284,7 +285,13 @@ func unlock(ctx context.Context, st storage.Storage, passphrase, wantID string) 
 func newRepository(st storage.Storage, key *crypto.Key, cfg config, o Options) (*Repository, error) {
 	r := &Repository{st: st, key: key, cfg: cfg, opts: o, idx: index.NewMaster(),
 		indexes: map[string]bool{}, manifests: map[string]*Manifest{}, packSize: packTarget,
-		trees: newTreeCache(treeCacheBytes)}
+		trees: newTreeCache(treeCacheBytes), lim: defaultLimits()}
+	if o.limits != nil {
+		r.lim = *o.limits
+	}
+	if err := r.lim.check(); err != nil {
+		return nil, err
+	}
 	var err error
 	if o.Compression > 0 {
 		r.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(o.Compression)),
@@ -293,7 +300,7 @@ func newRepository(st storage.Storage, key *crypto.Key, cfg config, o Options) (
 			return nil, fmt.Errorf("zstd: %w", err)
 		}
 	}
-	r.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(runtime.NumCPU()), zstd.WithDecoderMaxMemory(chunkMax*64))
+	r.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(runtime.NumCPU()), zstd.WithDecoderMaxMemory(uint64(r.lim.blobRaw)))
 	if err != nil {
 		return nil, fmt.Errorf("zstd: %w", err)
 	}

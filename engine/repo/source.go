@@ -294,6 +294,10 @@ func (sw *SourceWriter) Finish(ctx context.Context, facts provider.Facts) error 
 // storeTree queues an encoded tree blob and returns its id.
 func (sw *SourceWriter) storeTree(ctx context.Context, data []byte) (pack.ID, error) {
 	w := sw.w
+	if len(data) > w.r.lim.blobRaw {
+		// Never commit what no reader could read back.
+		return pack.ID{}, fmt.Errorf("store tree: %d bytes is over the %d-byte blob limit", len(data), w.r.lim.blobRaw)
+	}
 	id := pack.ID(w.r.key.BlobID(data))
 	if !w.p.reserve(id) {
 		return id, nil

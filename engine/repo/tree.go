@@ -36,15 +36,27 @@ type node struct {
 	CTime     int64         `json:"ctime,omitempty"`
 	Sparse    bool          `json:"sparse,omitempty"`
 	Content   []pack.ID     `json:"content,omitempty"`
-	Subtree   *pack.ID      `json:"subtree,omitempty"`
+	// ContentList replaces Content for a file of more than
+	// limits.inlineContent chunks: the top of its content lists.
+	ContentList *pack.ID `json:"content_list,omitempty"`
+	Subtree     *pack.ID `json:"subtree,omitempty"`
+
+	// lists are the content-list blobs a decoded node's Content came from
+	// (prune keeps them, check reads them).
+	lists []pack.ID
 }
 
+// treeDoc is a tree blob: either the nodes themselves, or, for a
+// directory too large for one blob, the ids of its parts, each a treeDoc
+// of nodes, in name order.
 type treeDoc struct {
-	Nodes []node `json:"nodes"`
+	Nodes []node    `json:"nodes"`
+	Parts []pack.ID `json:"parts,omitempty"`
 }
 
-// maxTreeBlob bounds a decoded tree (a directory of ~1M entries).
-const maxTreeBlob = 256 << 20
+type partsDoc struct {
+	Parts []pack.ID `json:"parts"`
+}
 
 func unixNano(t time.Time) int64 {
 	if t.IsZero() {
@@ -72,14 +84,41 @@ func (n node) entry(path string) provider.Entry {
 		ChangeTime: fromUnixNano(n.CTime), Sparse: n.Sparse}
 }
 
-// encodeTree sorts nodes by name (bytes) and encodes them.
-func encodeTree(nodes []node) ([]byte, error) {
+// encodeTree sorts nodes by name (bytes) and encodes them as one tree
+// blob when that stays within lim.treePart, else as parts of at most
+// lim.treePart bytes each (a node is never split), in name order. The
+// split is deterministic, so equal directories still encode equally.
+func encodeTree(nodes []node, lim limits) ([][]byte, error) {
 	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
 	wire := make([]node, len(nodes))
 	for i, n := range nodes {
 		wire[i] = n.toWire()
 	}
-	return json.Marshal(treeDoc{Nodes: wire})
+	whole, err := json.Marshal(treeDoc{Nodes: wire})
+	if err != nil || len(whole) <= lim.treePart {
+		return [][]byte{whole}, err
+	}
+	var parts [][]byte
+	start, size := 0, 0
+	for i := range wire {
+		b, err := json.Marshal(wire[i])
+		if err != nil {
+			return nil, err
+		}
+		if size > 0 && size+len(b)+1 > lim.treePart {
+			part, err := json.Marshal(treeDoc{Nodes: wire[start:i]})
+			if err != nil {
+				return nil, err
+			}
+			parts, start, size = append(parts, part), i, 0
+		}
+		size += len(b) + 1
+	}
+	last, err := json.Marshal(treeDoc{Nodes: wire[start:]})
+	if len(parts)+1 > lim.parts {
+		return nil, fmt.Errorf("encode tree: %d entries need more than %d parts", len(nodes), lim.parts)
+	}
+	return append(parts, last), err
 }
 
 // toWire moves a name or target that is not valid UTF-8 to its raw field.
@@ -90,6 +129,10 @@ func (n node) toWire() node {
 	if !utf8.ValidString(n.Target) {
 		n.TargetRaw, n.Target = []byte(n.Target), ""
 	}
+	if n.ContentList != nil {
+		n.Content = nil
+	}
+	n.lists = nil
 	return n
 }
 
@@ -112,15 +155,22 @@ func (n node) fromWire() (node, error) {
 	return n, nil
 }
 
-// decodeTree parses and validates a tree blob. It never panics; anything
-// that could make a restore escape its destination is rejected.
-func decodeTree(data []byte) ([]node, error) {
-	if len(data) > maxTreeBlob {
-		return nil, fmt.Errorf("decode tree: too large")
+// decodeTree parses and validates a tree blob: its nodes, or the ids of
+// its parts. It never panics; anything that could make a restore escape
+// its destination is rejected.
+func decodeTree(data []byte, lim limits) ([]node, []pack.ID, error) {
+	if len(data) > lim.blobRaw {
+		return nil, nil, fmt.Errorf("decode tree: too large")
 	}
 	var doc treeDoc
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("decode tree: %w", err)
+		return nil, nil, fmt.Errorf("decode tree: %w", err)
+	}
+	if doc.Parts != nil {
+		if doc.Nodes != nil || len(doc.Parts) < 2 || len(doc.Parts) > lim.parts {
+			return nil, nil, fmt.Errorf("decode tree: bad parts list")
+		}
+		return nil, doc.Parts, nil
 	}
 	if doc.Nodes == nil {
 		doc.Nodes = []node{}
@@ -128,17 +178,17 @@ func decodeTree(data []byte) ([]node, error) {
 	for i, n := range doc.Nodes {
 		n, err := n.fromWire()
 		if err != nil {
-			return nil, fmt.Errorf("decode tree: %w", err)
+			return nil, nil, fmt.Errorf("decode tree: %w", err)
 		}
 		doc.Nodes[i] = n
 		if err := n.validate(); err != nil {
-			return nil, fmt.Errorf("decode tree: %w", err)
+			return nil, nil, fmt.Errorf("decode tree: %w", err)
 		}
 		if i > 0 && doc.Nodes[i-1].Name >= n.Name {
-			return nil, fmt.Errorf("decode tree: names not sorted or duplicated at %q", n.Name)
+			return nil, nil, fmt.Errorf("decode tree: names not sorted or duplicated at %q", n.Name)
 		}
 	}
-	return doc.Nodes, nil
+	return doc.Nodes, nil, nil
 }
 
 func (n node) validate() error {
@@ -147,15 +197,15 @@ func (n node) validate() error {
 	}
 	switch n.Kind {
 	case provider.KindFile:
-		if n.Subtree != nil || n.Size < 0 {
+		if n.Subtree != nil || n.Size < 0 || (n.ContentList != nil && len(n.Content) != 0) {
 			return fmt.Errorf("file %q: bad fields", n.Name)
 		}
 	case provider.KindDir:
-		if n.Subtree == nil || len(n.Content) != 0 {
+		if n.Subtree == nil || len(n.Content) != 0 || n.ContentList != nil {
 			return fmt.Errorf("dir %q: bad fields", n.Name)
 		}
 	case provider.KindSymlink, provider.KindHardlink:
-		if n.Subtree != nil || len(n.Content) != 0 || n.Target == "" {
+		if n.Subtree != nil || len(n.Content) != 0 || n.ContentList != nil || n.Target == "" {
 			return fmt.Errorf("%s %q: bad fields", n.Kind, n.Name)
 		}
 	default:

@@ -45,15 +45,16 @@ func TestTreeRawNamesEncoding(t *testing.T) {
 		{Name: "caf\xe9", Kind: provider.KindSymlink, Target: "\xff"},
 		{Name: "café", Kind: provider.KindSymlink, Target: "x"},
 	}
-	data, err := encodeTree(nodes)
+	parts, err := encodeTree(nodes, defaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
+	data := parts[0]
 	if !bytes.Contains(data, []byte(`"name_raw":"Y2Fm6Q=="`)) || !bytes.Contains(data, []byte(`"target_raw":"/w=="`)) ||
 		!bytes.Contains(data, []byte(`"name":"café"`)) {
 		t.Errorf("encoded: %s", data)
 	}
-	back, err := decodeTree(data)
+	back, _, err := decodeTree(data, defaultLimits())
 	if err != nil || len(back) != 2 || back[1].Name != "caf\xe9" || back[1].Target != "\xff" || back[1].NameRaw != nil {
 		t.Fatalf("decoded %+v, %v", back, err)
 	}
@@ -63,7 +64,7 @@ func TestTreeRawNamesEncoding(t *testing.T) {
 		`{"nodes":[{"name":"y","kind":"symlink","target":"x","target_raw":"eA=="}]}`, // both, target
 		`{"nodes":[{"name_raw":"L/8=","kind":"symlink","target":"x"}]}`,              // "/\xff"
 	} {
-		if _, err := decodeTree([]byte(bad)); err == nil || !strings.Contains(err.Error(), "decode tree") {
+		if _, _, err := decodeTree([]byte(bad), defaultLimits()); err == nil || !strings.Contains(err.Error(), "decode tree") {
 			t.Errorf("%s: decoded, err %v", bad, err)
 		}
 	}

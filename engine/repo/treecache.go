@@ -19,28 +19,24 @@ type treeCache struct {
 	mu    sync.Mutex
 	max   int
 	size  int
-	trees map[pack.ID]cachedTree
+	trees map[pack.ID]treeBlob
 	order []pack.ID // insertion order
 }
 
-type cachedTree struct {
-	nodes []node
-	size  int
-}
-
 func newTreeCache(max int) *treeCache {
-	return &treeCache{max: max, trees: map[pack.ID]cachedTree{}}
+	return &treeCache{max: max, trees: map[pack.ID]treeBlob{}}
 }
 
-func (c *treeCache) get(id pack.ID) ([]node, bool) {
+func (c *treeCache) get(id pack.ID) (treeBlob, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t, ok := c.trees[id]
-	return t.nodes, ok
+	return t, ok
 }
 
-// put keeps the nodes of tree id, decoded from size plaintext bytes.
-func (c *treeCache) put(id pack.ID, nodes []node, size int) {
+// put keeps tree id, decoded from t.size plaintext bytes.
+func (c *treeCache) put(id pack.ID, t treeBlob) {
+	size := t.size
 	if size > c.max/4 {
 		return
 	}
@@ -55,7 +51,7 @@ func (c *treeCache) put(id pack.ID, nodes []node, size int) {
 		c.size -= c.trees[old].size
 		delete(c.trees, old)
 	}
-	c.trees[id] = cachedTree{nodes, size}
+	c.trees[id] = t
 	c.order = append(c.order, id)
 	c.size += size
 }

@@ -11,20 +11,20 @@ func TestTreeCacheBound(t *testing.T) {
 	id := func(b byte) pack.ID { var i pack.ID; i[0] = b; return i }
 	nodes := []node{{Name: "x"}}
 
-	c.put(id(1), nodes, 25)
-	c.put(id(2), nodes, 25)
-	c.put(id(3), nodes, 26) // over a quarter of the bound: not kept
+	c.put(id(1), treeBlob{nodes: nodes, size: 25})
+	c.put(id(2), treeBlob{nodes: nodes, size: 25})
+	c.put(id(3), treeBlob{nodes: nodes, size: 26}) // over a quarter of the bound: not kept
 	if _, ok := c.get(id(3)); ok {
 		t.Error("a tree over a quarter of the bound was kept")
 	}
-	c.put(id(4), nodes, 25)
-	c.put(id(5), nodes, 25) // 100 bytes: all four fit
+	c.put(id(4), treeBlob{nodes: nodes, size: 25})
+	c.put(id(5), treeBlob{nodes: nodes, size: 25}) // 100 bytes: all four fit
 	for _, b := range []byte{1, 2, 4, 5} {
-		if got, ok := c.get(id(b)); !ok || got[0].Name != "x" {
+		if got, ok := c.get(id(b)); !ok || got.nodes[0].Name != "x" {
 			t.Errorf("tree %d missing at the bound", b)
 		}
 	}
-	c.put(id(6), nodes, 10) // the oldest (1) leaves
+	c.put(id(6), treeBlob{nodes: nodes, size: 10}) // the oldest (1) leaves
 	if _, ok := c.get(id(1)); ok {
 		t.Error("the oldest tree stayed past the bound")
 	}

@@ -1,0 +1,220 @@
+package repo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/velinhq/velin/engine/repo/pack"
+	"github.com/velinhq/velin/engine/storage"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// TestLimitsWriterWithinReader makes the largest object of every kind the
+// writer may make under the default limits and reads it back under the
+// same limits: whatever the writer may write, the reader must read.
+func TestLimitsWriterWithinReader(t *testing.T) {
+	lim := defaultLimits()
+	if err := lim.check(); err != nil {
+		t.Fatal(err)
+	}
+	// A node as long as a node can be: PATH_MAX name and target that are
+	// not UTF-8 (base64), all its content inline.
+	big := node{Name: strings.Repeat("\xff", 4096), Kind: provider.KindSymlink, Target: strings.Repeat("\xfe", 4096)}
+	file := node{Name: strings.Repeat("\"", 4096), Kind: provider.KindFile, Size: 1 << 40, Content: make([]pack.ID, lim.inlineContent)}
+	nodes := []node{big, file}
+	for i := range 3000 {
+		nodes = append(nodes, node{Name: fmt.Sprintf("%04d%s", i, strings.Repeat("\\", 2000)), Kind: provider.KindFile, Size: 1})
+	}
+	parts, err := encodeTree(nodes, lim)
+	if err != nil || len(parts) < 2 {
+		t.Fatalf("encode: %d parts, %v", len(parts), err)
+	}
+	total := 0
+	for _, p := range parts {
+		if len(p) > lim.treePart+maxNodeJSON || len(p) > lim.blobRaw {
+			t.Errorf("tree part of %d bytes", len(p))
+		}
+		back, sub, err := decodeTree(p, lim)
+		if err != nil || sub != nil {
+			t.Fatalf("part does not decode: %v", err)
+		}
+		total += len(back)
+	}
+	if total != len(nodes) {
+		t.Fatalf("%d nodes back, want %d", total, len(nodes))
+	}
+	// The longest content list and parts list.
+	list := encodeList(lim.listDepth-1, make([]pack.ID, lim.listIDs))
+	if len(list) > lim.blobRaw {
+		t.Errorf("content list of %d bytes", len(list))
+	}
+	if _, ids, err := decodeList(list, lim); err != nil || len(ids) != lim.listIDs {
+		t.Errorf("content list does not decode: %v", err)
+	}
+	ids := make([]pack.ID, lim.parts)
+	for i := range ids {
+		ids[i][0], ids[i][1] = byte(i), byte(i>>8)
+	}
+	doc, _ := json.Marshal(partsDoc{Parts: ids})
+	if len(doc) > lim.blobRaw {
+		t.Errorf("parts list of %d bytes", len(doc))
+	}
+	if _, got, err := decodeTree(doc, lim); err != nil || len(got) != lim.parts {
+		t.Errorf("parts list does not decode: %v", err)
+	}
+	// A blob of the largest size survives sealing, compression and the
+	// reader's decompression bound.
+	r, _ := newTestRepo(t)
+	for _, plain := range [][]byte{bytes.Repeat([]byte("a"), lim.blobRaw), randBytes(newRng(1), lim.blobRaw)} {
+		id := pack.ID(r.key.BlobID(plain))
+		stored, _, flags := r.encodeBlob(nil, nil, plain, pack.KindTree, id)
+		if _, err := r.decodeBlob(stored, pack.KindTree, id, flags, uint32(len(plain))); err != nil {
+			t.Errorf("blob of %d bytes (flags %d) unreadable: %v", len(plain), flags, err)
+		}
+	}
+}
+
+// TestLargeDirectory backs up a directory of 300,000 entries with the real
+// limits (its tree is split into parts) and restores every entry.
+func TestLargeDirectory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("300,000 entries")
+	}
+	r, _ := newTestRepo(t)
+	const n = 300_000
+	mtime := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	items := make([]item, 0, n+1)
+	items = append(items, item{e: provider.Entry{Path: "d", Kind: provider.KindDir, Mode: 0o755 | 1<<31, ModTime: mtime}})
+	for i := range n {
+		items = append(items, item{e: provider.Entry{Path: fmt.Sprintf("d/upload-%07d-with-a-long-name.jpg", i),
+			Kind: provider.KindFile, Mode: 0o644, ModTime: mtime, UID: 33, GID: 33, Inode: uint64(i + 10), Device: 7, ChangeTime: mtime}})
+	}
+	items = append(items, fileItem("d/zz-last", []byte("last file"), mtime))
+	m := backup(t, r, nil, "files", "big", items)
+	tb, err := r.readTree(context.Background(), mustRootSubtree(t, r, m))
+	if err != nil || len(tb.meta) < 2 {
+		t.Fatalf("the directory was not split into parts: %d parts, %v", len(tb.meta), err)
+	}
+	entries, data := readAll(t, r, m, "files.big")
+	if len(entries) != n+2 || string(data["d/zz-last"]) != "last file" {
+		t.Fatalf("restored %d entries, want %d", len(entries), n+2)
+	}
+	rep, err := r.Check(context.Background(), []*Manifest{m}, nil)
+	if err != nil || len(rep.Damaged) != 0 {
+		t.Fatalf("check: %v %+v", err, rep)
+	}
+}
+
+// mustRootSubtree returns the tree id of the only directory under m's root.
+func mustRootSubtree(t *testing.T, r *Repository, m *Manifest) pack.ID {
+	t.Helper()
+	root, _ := pack.ParseID(m.Sources[0].Root)
+	nodes, err := r.loadTree(context.Background(), root)
+	if err != nil || len(nodes) != 1 || nodes[0].Subtree == nil {
+		t.Fatalf("root tree: %v", err)
+	}
+	return *nodes[0].Subtree
+}
+
+// smallLimits reach several levels of content lists and tree parts with a
+// few megabytes.
+func smallLimits() *limits {
+	l := defaultLimits()
+	l.treePart, l.inlineContent, l.listIDs = 512, 2, 3
+	return &l
+}
+
+// TestSplitTreesAndListsSurvivePrune round-trips a long stream through
+// four levels of content lists and a directory split into parts, then
+// prunes an older snapshot and checks nothing still referenced was lost.
+func TestSplitTreesAndListsSurvivePrune(t *testing.T) {
+	ctx := context.Background()
+	o := testOptions()
+	o.limits = smallLimits()
+	r, st := newTestRepoWith(t, o)
+	rng := newRng(7)
+	mtime := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	stream := randBytes(rng, 6<<20) // ~90 chunks: 90 → 30 → 10 → 4 → 2 → 1
+	var items []item
+	items = append(items, fileItem("dump.sql", stream, mtime))
+	for i := range 40 {
+		items = append(items, fileItem(fmt.Sprintf("dir/f%02d", i), randBytes(rng, 100), mtime))
+	}
+	old := backup(t, r, nil, "files", "s", items[:5])
+	m := backup(t, r, nil, "files", "s", items)
+	if err := r.Forget(ctx, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Prune(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	r2 := openTestRepoWith(t, st, o) // nothing cached
+	_, data := readAll(t, r2, m, "files.s")
+	if !bytes.Equal(data["dump.sql"], stream) || len(data) != 41 {
+		t.Fatalf("after prune: %d files, dump equal %v", len(data), bytes.Equal(data["dump.sql"], stream))
+	}
+	tb, err := r2.readTree(ctx, mustRoot(t, m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels := 0
+	for _, n := range tb.nodes {
+		if n.Name == "dump.sql" {
+			levels = len(n.lists)
+		}
+	}
+	if levels < 4 {
+		t.Fatalf("the stream used %d content lists, want several levels", levels)
+	}
+	rep, err := r2.Check(ctx, []*Manifest{m}, nil)
+	if err != nil || len(rep.Damaged) != 0 {
+		t.Fatalf("check after prune: %v %+v", err, rep.Damaged)
+	}
+}
+
+func mustRoot(t *testing.T, m *Manifest) pack.ID {
+	t.Helper()
+	id, err := pack.ParseID(m.Sources[0].Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func openTestRepoWith(t *testing.T, st storage.Storage, o Options) *Repository {
+	t.Helper()
+	r, err := Open(context.Background(), st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// TestForgedContentListRefused: a content list that names more chunks
+// than its file's size could hold (a forged node sharing a long file's
+// lists) is refused, not followed.
+func TestForgedContentListRefused(t *testing.T) {
+	ctx := context.Background()
+	o := testOptions()
+	o.limits = smallLimits()
+	r, _ := newTestRepoWith(t, o)
+	m := backup(t, r, nil, "files", "s", []item{fileItem("a", randBytes(newRng(3), 2<<20), time.Now())})
+	tb, err := r.readTree(ctx, mustRoot(t, m))
+	if err != nil || tb.nodes[0].ContentList == nil {
+		t.Fatalf("no content list: %v", err)
+	}
+	n := tb.nodes[0]
+	if chunks, _, err := r.readList(ctx, *n.ContentList, n.Size); err != nil || len(chunks) != len(n.Content) {
+		t.Fatalf("honest list: %v", err)
+	}
+	_, _, err = r.readList(ctx, *n.ContentList, 1)
+	if err == nil || !strings.Contains(err.Error(), "than 1 bytes can") {
+		t.Fatalf("forged size accepted: %v", err)
+	}
+}

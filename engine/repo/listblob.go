@@ -1,0 +1,115 @@
+package repo
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/velinhq/velin/engine/repo/pack"
+)
+
+// A content list holds the chunk ids of a file too long to list them in
+// its tree node: "VLL1", a level byte, a uvarint count, then count 32-byte
+// ids. Level 0 lists data chunks; level k lists content lists of level
+// k-1. The file node names the top list in content_list.
+const (
+	listMagic  = "VLL1"
+	listHeader = len(listMagic) + 1 + binary.MaxVarintLen64
+)
+
+func encodeList(level int, ids []pack.ID) []byte {
+	b := make([]byte, 0, listHeader+32*len(ids))
+	b = append(b, listMagic...)
+	b = append(b, byte(level))
+	b = binary.AppendUvarint(b, uint64(len(ids)))
+	for _, id := range ids {
+		b = append(b, id[:]...)
+	}
+	return b
+}
+
+func decodeList(data []byte, lim limits) (level int, ids []pack.ID, err error) {
+	if !bytes.HasPrefix(data, []byte(listMagic)) || len(data) < len(listMagic)+2 {
+		return 0, nil, fmt.Errorf("content list: bad header")
+	}
+	level = int(data[len(listMagic)])
+	n, k := binary.Uvarint(data[len(listMagic)+1:])
+	rest := data[len(listMagic)+1+max(k, 0):]
+	if k <= 0 || n == 0 || n > uint64(lim.listIDs) || uint64(len(rest)) != 32*n {
+		return 0, nil, fmt.Errorf("content list: bad length")
+	}
+	ids = make([]pack.ID, n)
+	for i := range ids {
+		copy(ids[i][:], rest[32*i:])
+	}
+	return level, ids, nil
+}
+
+// storeList stores ids as a tree of content lists and returns the top
+// list's id.
+func (sw *SourceWriter) storeList(ctx context.Context, ids []pack.ID) (pack.ID, error) {
+	lim := sw.w.r.lim
+	for level := 0; ; level++ {
+		if level >= lim.listDepth {
+			return pack.ID{}, fmt.Errorf("content list: more than %d levels", lim.listDepth)
+		}
+		var next []pack.ID
+		for i := 0; i < len(ids); i += lim.listIDs {
+			id, err := sw.storeTree(ctx, encodeList(level, ids[i:min(i+lim.listIDs, len(ids))]))
+			if err != nil {
+				return pack.ID{}, err
+			}
+			next = append(next, id)
+		}
+		if len(next) == 1 {
+			return next[0], nil
+		}
+		ids = next
+	}
+}
+
+// readList expands the content list id of a file of size bytes into its
+// chunk ids, and returns the ids of the list blobs read too. A list that
+// names more chunks than size bytes could hold (each chunk but the last
+// has at least the chunker's minimum size), nests deeper than the limit or
+// has a level out of order is refused: a forged list cannot make a reader
+// follow billions of references.
+func (r *Repository) readList(ctx context.Context, id pack.ID, size int64) (chunks, lists []pack.ID, err error) {
+	maxChunks := size/int64(r.cfg.Chunker.MinSize) + 1
+	var expand func(id pack.ID, want int) error
+	expand = func(id pack.ID, want int) error {
+		data, err := r.loadBlob(ctx, id, pack.KindTree)
+		if err != nil {
+			return err
+		}
+		level, ids, err := decodeList(data, r.lim)
+		if err != nil {
+			return fmt.Errorf("blob %s: %w", id, err)
+		}
+		if (want >= 0 && level != want) || level >= r.lim.listDepth {
+			return fmt.Errorf("content list %s: level %d out of order", id, level)
+		}
+		lists = append(lists, id)
+		if int64(len(lists)) > maxChunks {
+			return fmt.Errorf("content list %s: more lists than %d bytes can need", id, size)
+		}
+		if level == 0 {
+			if int64(len(chunks)+len(ids)) > maxChunks {
+				return fmt.Errorf("content list %s: names more chunks than %d bytes can hold", id, size)
+			}
+			chunks = append(chunks, ids...)
+			return nil
+		}
+		for _, sub := range ids {
+			if err := expand(sub, level-1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := expand(id, -1); err != nil {
+		return nil, nil, err
+	}
+	return chunks, lists, nil
+}
