@@ -53,8 +53,8 @@ func (l limits) check() error {
 // target are at most 4096 bytes each (PATH_MAX), twice that as JSON
 // escapes or base64, plus fixed fields and its inline content ids.
 const (
-	partIDJSON   = 67                        // `"<64 hex>",`
-	partsHeader  = 16                        // `{"parts":[` … `]}`
-	maxNodeFixed = 4*4096 + 1024             // name, target (escaped) and the other fields
+	partIDJSON   = 67                         // `"<64 hex>",`
+	partsHeader  = 16                         // `{"parts":[` … `]}`
+	maxNodeFixed = 4*4096 + 1024              // name, target (escaped) and the other fields
 	maxNodeJSON  = maxNodeFixed + 2048*67 + 1 // with the default inline content
 )
