@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/velinhq/velin/engine/redact"
 	"github.com/velinhq/velin/providers/provider"
@@ -58,6 +59,7 @@ type loader struct {
 	// marked is the same context with sensitive values marked, built on
 	// first use once locals are known.
 	marked *hcl.EvalContext
+	funcs  map[string]function.Function
 }
 
 // Load reads, decodes and validates a configuration. The files map (file
@@ -228,6 +230,10 @@ func (l *loader) parseFiles(names []string) (map[string][]byte, hcl.Diagnostics)
 			continue
 		}
 		sources[name] = src
+		if d := checkNesting(src, name, hcl.InitialPos); d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
 		f, d := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 		diags = append(diags, d...)
 		if f != nil {
@@ -251,7 +257,7 @@ func (l *loader) evalContext() *hcl.EvalContext {
 	}
 	return &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "local": cty.ObjectVal(locals)},
-		Functions: functions(l.env, l.cfg.Dir, l.opts.Now),
+		Functions: l.functions(),
 	}
 }
 

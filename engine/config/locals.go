@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // decodeLocals collects the attributes of every locals block and
@@ -27,17 +28,18 @@ func (l *loader) decodeLocals(blocks []*hcl.Block) hcl.Diagnostics {
 			exprs[attr.Name] = attr.Expr
 		}
 	}
-	order, d := l.localOrder(exprs)
+	order, deps, d := l.localOrder(exprs)
 	diags = append(diags, d...)
+	vars := l.markedVars()
 	for _, name := range order {
-		diags = append(diags, l.evalLocal(name, exprs[name])...)
+		diags = append(diags, l.evalLocal(name, exprs[name], vars, deps[name])...)
 	}
 	return diags
 }
 
 // localOrder sorts locals so each comes after those it uses, reporting
 // references to undeclared names and cycles.
-func (l *loader) localOrder(exprs map[string]hcl.Expression) ([]string, hcl.Diagnostics) {
+func (l *loader) localOrder(exprs map[string]hcl.Expression) ([]string, map[string][]string, hcl.Diagnostics) {
 	names := make([]string, 0, len(exprs))
 	for n := range exprs {
 		names = append(names, n)
@@ -60,7 +62,7 @@ func (l *loader) localOrder(exprs map[string]hcl.Expression) ([]string, hcl.Diag
 		}
 		diags = append(diags, l.cycleDiag(cycle))
 	}
-	return t.order, diags
+	return t.order, deps, diags
 }
 
 // localDeps lists the declared locals expr refers to.
@@ -120,13 +122,23 @@ func (t *topo) visit(n string, stack []string) {
 }
 
 // evalLocal evaluates one local with marked values, so a local computed
-// from a sensitive variable is itself collected as a secret.
-func (l *loader) evalLocal(name string, expr hcl.Expression) hcl.Diagnostics {
+// from a sensitive variable is itself collected as a secret. Its context
+// holds only the locals it refers to (deps): building a context of every
+// local for each one would make n locals cost n².
+func (l *loader) evalLocal(name string, expr hcl.Expression, vars cty.Value, deps []string) hcl.Diagnostics {
 	if l.failed["local."+name] || l.usesFailed(expr) {
 		l.failed["local."+name] = true
 		return nil
 	}
-	val, diags := expr.Value(l.markedContext())
+	locals := make(map[string]cty.Value, len(deps))
+	for _, d := range deps {
+		locals[d] = l.cfg.Locals[d].Value
+	}
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": vars, "local": cty.ObjectVal(locals)},
+		Functions: l.functions(),
+	}
+	val, diags := expr.Value(ctx)
 	if diags.HasErrors() {
 		l.failed["local."+name] = true
 		return diags
@@ -136,20 +148,33 @@ func (l *loader) evalLocal(name string, expr hcl.Expression) hcl.Diagnostics {
 	return diags
 }
 
-// markedContext has the variables and locals computed so far, with marks.
-func (l *loader) markedContext() *hcl.EvalContext {
+// markedVars is the var object with sensitive values marked.
+func (l *loader) markedVars() cty.Value {
 	vars := map[string]cty.Value{}
 	for n, v := range l.cfg.Variables {
 		vars[n] = v.Value
 	}
+	return cty.ObjectVal(vars)
+}
+
+// markedContext has the variables and locals computed so far, with marks.
+func (l *loader) markedContext() *hcl.EvalContext {
 	locals := map[string]cty.Value{}
 	for n, lv := range l.cfg.Locals {
 		locals[n] = lv.Value
 	}
 	return &hcl.EvalContext{
-		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars), "local": cty.ObjectVal(locals)},
-		Functions: functions(l.env, l.cfg.Dir, l.opts.Now),
+		Variables: map[string]cty.Value{"var": l.markedVars(), "local": cty.ObjectVal(locals)},
+		Functions: l.functions(),
 	}
+}
+
+// functions is the function table, built once.
+func (l *loader) functions() map[string]function.Function {
+	if l.funcs == nil {
+		l.funcs = functions(l.env, l.cfg.Dir, l.opts.Now)
+	}
+	return l.funcs
 }
 
 // markedStrings lists the printed forms of the sensitive parts of v.

@@ -51,6 +51,9 @@ func (l *loader) varFile(path string, given map[string]*valueSource) hcl.Diagnos
 			Detail:   fmt.Sprintf("-var-file %s: %v.", path, unwrapPathError(err)),
 		}}
 	}
+	if d := checkNesting(src, path, hcl.InitialPos); d.HasErrors() {
+		return d
+	}
 	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
 	if f != nil {
 		l.files[path] = f
@@ -147,6 +150,9 @@ func (s *valueSource) convert(v *Variable) (cty.Value, hcl.Diagnostics) {
 func parseRaw(raw string, ty cty.Type) (cty.Value, error) {
 	if ty.IsPrimitiveType() || ty == cty.DynamicPseudoType {
 		return cty.StringVal(raw), nil
+	}
+	if d := checkNesting([]byte(raw), "value", hcl.InitialPos); d.HasErrors() {
+		return cty.NilVal, fmt.Errorf("it is nested more than %d levels deep", MaxNesting)
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), "value", hcl.InitialPos)
 	if diags.HasErrors() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,7 +63,10 @@ func Run(ctx context.Context, args []string, env Env) int {
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	err := root.ExecuteContext(ctx)
+	err, stopped := executeRoot(ctx, root, args, env)
+	if stopped {
+		return exitInterrupted
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -76,6 +80,46 @@ func Run(ctx context.Context, args []string, env Env) int {
 	}
 	g.reportError(err, code)
 	return code
+}
+
+// annotationStopAtOnce marks a command that changes nothing (validate, plan,
+// graph): on Ctrl-C or SIGTERM velin exits at once with 130 instead of
+// waiting for it to notice the cancelled context (loading a large plan
+// does not look at it).
+const annotationStopAtOnce = "velin/stop-at-once"
+
+// executeRoot runs root. For a command marked annotationStopAtOnce, a cancelled
+// ctx stops the wait at once: stopped is true and "interrupted" has been
+// reported; the command's goroutine is left to die with the process.
+func executeRoot(ctx context.Context, root *cobra.Command, args []string, env Env) (err error, stopped bool) {
+	cmd, _, findErr := root.Find(normalizeArgs(args))
+	if findErr != nil || cmd.Annotations[annotationStopAtOnce] == "" {
+		return root.ExecuteContext(ctx), false
+	}
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	select {
+	case err := <-done:
+		return err, false
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-done:
+		return err, false
+	default:
+	}
+	jsonMode := slices.Contains(args, "--json") || slices.Contains(args, "-json")
+	(&globalOptions{env: env, JSON: jsonMode}).reportError(errors.New("interrupted"), exitInterrupted)
+	return nil, true
+}
+
+// stopAtOnce marks cmd with annotationStopAtOnce.
+func stopAtOnce(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[annotationStopAtOnce] = "true"
+	return cmd
 }
 
 // normalizeArgs accepts Terraform-style single-dash long flags
@@ -138,8 +182,8 @@ Exit codes (the same on every command):
 	g.AddFlags(root.PersistentFlags())
 	root.Flags().BoolVar(&showVersion, "version", false, "print the version, commit, Go version and OS/arch")
 	root.AddCommand(
-		newInitCommand(g), newValidateCommand(g), newPlanCommand(g), newApplyCommand(g),
-		newGraphCommand(g), newVersionCommand(g), newBackupCommand(g), newKeyCommand(g),
+		newInitCommand(g), stopAtOnce(newValidateCommand(g)), stopAtOnce(newPlanCommand(g)), newApplyCommand(g),
+		stopAtOnce(newGraphCommand(g)), newVersionCommand(g), newBackupCommand(g), newKeyCommand(g),
 	)
 	return root
 }
