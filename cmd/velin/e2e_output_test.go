@@ -447,3 +447,88 @@ func TestE2EOutputInterrupted(t *testing.T) {
 		t.Errorf("the summary after Ctrl-C must say interrupted, not failed:\n%s", text.String())
 	}
 }
+
+// TestE2EOutputBrowse: backup ls, find, diff and stats.
+func TestE2EOutputBrowse(t *testing.T) {
+	p := seedIssueProject(t)
+	p.must("apply", "-auto-approve")
+	first := p.snapshots()[0].ID
+	p.write("site/index.html", "<h1>home v2, longer</h1>\n")
+	p.write("site/blog/post-2.html", "second post\n")
+	if err := os.Remove(p.path("site/ünïcode – name.txt")); err != nil {
+		t.Fatal(err)
+	}
+	p.must("backup", "create")
+
+	// ls: every entry, or those under a path; files, links and directories.
+	ls := p.must("backup", "ls", first).stdout
+	for _, want := range []string{"files.site/site/index.html", "files.site/site/blog/", "files.site/site/blog/post-1.html", "files.site/site/home.html -> index.html", "files.site/site/empty/", "sqlite.app/"} {
+		if !strings.Contains(ls, want) {
+			t.Errorf("backup ls lacks %q:\n%s", want, ls)
+		}
+	}
+	if !regexp.MustCompile(`\d\d:\d\d:\d\d [+-]\d\d:\d\d`).MatchString(ls) {
+		t.Errorf("backup ls times without zone:\n%s", ls)
+	}
+	sub := decodeLines(t, "backup ls --json", p.must("backup", "ls", "latest", "files.site/site/blog", "--json").stdout)
+	var paths []string
+	for _, e := range sub {
+		checkSnake(t, "ls --json", e)
+		paths = append(paths, e["path"].(string))
+	}
+	if strings.Join(paths, ",") != "site/blog,site/blog/post-1.html,site/blog/post-2.html" {
+		t.Errorf("ls latest files.site/blog: %v", paths)
+	}
+	if r := p.run("backup", "ls", "latest", "nosuch"); r.code != 1 || !strings.Contains(r.stderr, "nosuch") {
+		t.Errorf("ls of a missing path: %s", r)
+	}
+
+	// find: files (not only directories), in every snapshot.
+	found := decodeLines(t, "find --json", p.must("backup", "find", "*.html", "--json").stdout)
+	got := map[string]int{}
+	for _, e := range found {
+		got[e["path"].(string)]++
+	}
+	if got["site/index.html"] != 2 || got["site/blog/post-1.html"] != 2 || got["site/blog/post-2.html"] != 1 || got["site/home.html"] != 2 || len(got) != 4 {
+		t.Errorf("find *.html: %v", got)
+	}
+	if r := p.must("backup", "find", "site/blog/post-2*", "--snapshot", first); strings.Contains(r.stdout, "post-2") {
+		t.Errorf("find in the first snapshot found a later file: %s", r)
+	}
+
+	// diff: added, removed, modified; the database is unchanged.
+	d := p.must("backup", "diff", first, "latest").stdout
+	for _, want := range []string{"+    files.site/site/blog/post-2.html", "-    files.site/site/ünïcode – name.txt", "M    files.site/site/index.html", "1 added, 1 removed, 1 modified"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("backup diff lacks %q:\n%s", want, d)
+		}
+	}
+	if strings.Contains(d, "post-1.html") || strings.Contains(d, "sqlite.app") {
+		t.Errorf("backup diff lists unchanged entries:\n%s", d)
+	}
+	var dj struct {
+		Changes []map[string]any `json:"changes"`
+		Summary map[string]any   `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(p.must("backup", "diff", first, "latest", "--json").stdout), &dj); err != nil {
+		t.Fatal(err)
+	}
+	if dj.Summary["added"] != 1.0 || dj.Summary["removed"] != 1.0 || dj.Summary["modified"] != 1.0 {
+		t.Errorf("diff --json: %+v", dj)
+	}
+	if same := p.must("backup", "diff", "latest", "latest", "--json").stdout; !strings.Contains(same, `"changes": []`) {
+		t.Errorf("diff of a snapshot with itself: %s", same)
+	}
+
+	// stats: snapshots, restore size, stored bytes.
+	var st []map[string]any
+	if err := json.Unmarshal([]byte(p.must("backup", "stats", "--json").stdout), &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st) != 1 || st[0]["snapshots"] != 2.0 || st[0]["restore_size"].(float64) <= 0 || st[0]["stored_bytes"].(float64) <= 0 || st[0]["files"] != 8.0 {
+		t.Errorf("stats --json: %v", st)
+	}
+	if s := p.must("backup", "stats").stdout; !strings.Contains(s, "snapshots:     2") || !strings.Contains(s, "in 8 files") {
+		t.Errorf("stats:\n%s", s)
+	}
+}
