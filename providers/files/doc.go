@@ -9,6 +9,22 @@
 // has with the same size, mtime, inode and ctime without reading it.
 // Files are read by a small pool of goroutines.
 //
+// A configured path that is a symlink is followed (Facts.Links notes it);
+// one that is missing, or not a file or directory, is an hcl diagnostic
+// on the path. The walk opens every directory and file relative to its
+// parent's descriptor with O_NOFOLLOW|O_NONBLOCK and checks the opened
+// inode and type against its lstat, so an entry swapped for a symlink or
+// a named pipe is never followed nor waited on: it is left out and listed
+// in Facts.Incomplete, like entries that cannot be read; a file that
+// shrinks while read is stored as read and listed too; Backup then
+// returns a *provider.Partial with its facts. Named pipes, sockets,
+// devices and velin repositories inside the tree are left out and listed
+// in Facts.Skipped. Names are bytes, never assumed to be UTF-8.
+//
+// TestRestore compares the restored tree with the snapshot entry by
+// entry: names, kinds, targets, hard links and a SHA-256 of each file
+// against the content read from the repository.
+//
 // A restore writes into RestoreOptions.To, or in place (each root into its
 // own parent directory). It never writes outside the destination: paths
 // with "..", absolute paths, hard links pointing outside the tree and any
