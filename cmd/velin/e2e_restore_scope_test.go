@@ -437,3 +437,19 @@ func TestE2ERestoreDamageIsPartial(t *testing.T) {
 	mustBeUntouched(t, "damaged database", map[string]fileState{"app.db": db},
 		map[string]fileState{"app.db": stateOf(t, p.path("app.db"))})
 }
+
+// TestE2ERestoreBlockIncludeOnDatabaseIsADiagnostic: a restore block whose
+// include would replace a database whole is refused by validate, at the
+// include's file:line.
+func TestE2ERestoreBlockIncludeOnDatabaseIsADiagnostic(t *testing.T) {
+	p := newProject(t, scopePlan+`
+restore "html" {
+  from    = backup.b
+  include = ["*.html"]
+}
+`)
+	r := p.run("validate")
+	if r.code != 1 || !strings.Contains(r.stderr, "velin.hcl:") || !strings.Contains(r.stderr, "sqlite.app cannot be filtered") {
+		t.Errorf("validate must refuse include over a database source, at its line: %s", r)
+	}
+}

@@ -29,6 +29,9 @@ type fakeSource struct {
 }
 
 func (*fakeSource) Inspect(context.Context) (provider.Facts, error) { return provider.Facts{}, errFake }
+
+// CanFilter: the fake file trees honour include, as the real ones do.
+func (f *fakeSource) CanFilter() bool { return f.Type == "files" }
 func (*fakeSource) Backup(context.Context, provider.Sink, provider.BackupOptions) (provider.Facts, error) {
 	return provider.Facts{}, errFake
 }

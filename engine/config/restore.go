@@ -45,6 +45,7 @@ func (l *loader) decodeRestore(blk *hcl.Block) hcl.Diagnostics {
 	}
 	if attr, ok := content.Attributes["include"]; ok {
 		diags = append(diags, l.include(attr, &r.Include)...)
+		diags = append(diags, l.restoreFilterable(r, attr)...)
 	}
 	diags = append(diags, l.hooks(content.Attributes, &r.Before, &r.After, &r.Finally)...)
 	diags = append(diags, l.dependsOn(content.Attributes, r.Addr(), &r.DependsOn, "backup", "restore")...)

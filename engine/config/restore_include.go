@@ -1,0 +1,46 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// restoreFilterable checks that every source a restore block with
+// `include` restores can apply it (a file tree): a restore never replaces a
+// whole database when only some paths were asked for.
+func (l *loader) restoreFilterable(r *Restore, attr *hcl.Attribute) hcl.Diagnostics {
+	if len(r.Include) == 0 {
+		return nil
+	}
+	refs := r.Sources
+	if len(refs) == 0 {
+		if b, ok := l.cfg.Backups[r.From.Addr]; ok {
+			refs = b.Sources
+		}
+	}
+	var bad []string
+	for _, ref := range refs {
+		s, ok := l.cfg.Sources[ref.Addr]
+		if !ok || s.Impl == nil {
+			continue // reported where the source is declared
+		}
+		if f, ok := s.Impl.(provider.Filterable); !ok || !f.CanFilter() {
+			bad = append(bad, ref.Addr)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "include applies to file trees only",
+		Detail: fmt.Sprintf("%s cannot be filtered by paths: a restore with include would replace it whole. "+
+			"List only file-tree sources in \"sources\", or restore %s in a restore block of its own.",
+			strings.Join(bad, ", "), strings.Join(bad, ", ")),
+		Subject: attr.Expr.Range().Ptr(),
+	}}
+}
