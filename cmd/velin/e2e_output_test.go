@@ -532,3 +532,29 @@ func TestE2EOutputBrowse(t *testing.T) {
 		t.Errorf("stats:\n%s", s)
 	}
 }
+
+// TestE2EOutputQuietVerbose: -q prints only results and errors, -v also
+// each action as it starts and per-source details.
+func TestE2EOutputQuietVerbose(t *testing.T) {
+	p := seedIssueProject(t)
+	q := p.must("apply", "-auto-approve", "-q")
+	if strings.Contains(q.stderr, "  ok ") || strings.Contains(q.stderr, "start") {
+		t.Errorf("-q printed per-action lines:\n%s", q.stderr)
+	}
+	if !strings.Contains(q.stdout, "Apply complete") {
+		t.Errorf("-q lost the result:\n%s", q)
+	}
+	v := p.must("backup", "create", "--verbose")
+	if !strings.Contains(v.stderr, "  start backup.nightly/source.files.site") || !strings.Contains(v.stderr, "  ok    backup.nightly/source.files.site") {
+		t.Errorf("-v lacks start and done lines:\n%s", v.stderr)
+	}
+	if !strings.Contains(v.stdout, "  source files.site: 3 files") {
+		t.Errorf("-v lacks per-source details:\n%s", v.stdout)
+	}
+	if r := p.run("validate", "-q", "-v"); r.code != 1 || !strings.Contains(r.stderr, "exclude each other") {
+		t.Errorf("-q -v together: %s", r)
+	}
+	if r := p.must("init", "--json", "-f", "sub"); !strings.Contains(r.stdout, `"written"`) {
+		t.Errorf("init --json: %s", r)
+	}
+}

@@ -41,6 +41,9 @@ func newInitCommand(g *globalOptions) *cobra.Command {
 			if err := os.WriteFile(path, []byte(config.StarterFile()), 0o644); err != nil {
 				return fmt.Errorf("init: %w", err)
 			}
+			if g.JSON {
+				return g.printJSON(map[string]string{"written": path})
+			}
 			g.out("Wrote %s. Set VELIN_PASSPHRASE, then run `velin plan`.\n", path)
 			return nil
 		},

@@ -104,6 +104,9 @@ func (r *reporter) summary(ctx context.Context, rep *apply.Report, target func(*
 			m.ID, m.Backup, len(m.Sources), plan.HumanBytes(m.Size), plan.HumanBytes(m.StoredBytes))
 		writeStats(&b, m.Stats)
 		for _, s := range m.Sources {
+			if r.g.Verbose {
+				fmt.Fprintf(&b, "  source %s: %d files, %s, %s newly stored\n", s.Key, s.Files, plan.HumanBytes(s.Bytes), plan.HumanBytes(s.StoredBytes))
+			}
 			writeSourceNotes(&b, "  "+s.Key+": ", s)
 		}
 		writeVerification(&b, m.Verification)
