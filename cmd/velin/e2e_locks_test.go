@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,5 +114,61 @@ func holdLock(t *testing.T, dir string) {
 		"created": now, "refreshed": now})
 	if err := os.WriteFile(filepath.Join(dir, "locks", "heldbythetest"), data, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDeleteWhileApplyWaitsAtPrompt: a `backup delete` that prunes while an
+// apply waits at its confirmation prompt must not leave that apply
+// committing a snapshot that points at the deleted data.
+func TestDeleteWhileApplyWaitsAtPrompt(t *testing.T) {
+	p := newProject(t, locksPlan)
+	for i := range 20 {
+		p.write(fmt.Sprintf("site/page%02d.html", i), strings.Repeat(fmt.Sprintf("page %d ", i), 3000))
+	}
+	p.must("apply", "-auto-approve")
+	first := p.snapshots()[0].ID
+
+	c := exec.Command(velinBin, "apply")
+	c.Dir, c.Env = p.dir, p.env
+	stdin, _ := c.StdinPipe()
+	var out bytes.Buffer
+	pr, pw, _ := os.Pipe()
+	c.Stdout, c.Stderr = &out, pw
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	prompt := make(chan string, 1)
+	go func() {
+		var seen bytes.Buffer
+		buf := make([]byte, 4096)
+		for {
+			n, err := pr.Read(buf)
+			seen.Write(buf[:n])
+			if strings.Contains(seen.String(), "Enter a value") || err != nil {
+				prompt <- seen.String()
+				io.Copy(&seen, pr)
+				return
+			}
+		}
+	}()
+	select {
+	case s := <-prompt:
+		if !strings.Contains(s, "Enter a value") {
+			t.Fatalf("apply ended before its prompt: %s", s)
+		}
+	case <-time.After(2 * time.Minute):
+		c.Process.Kill()
+		t.Fatal("no prompt")
+	}
+	p.must("backup", "delete", first, "--yes")
+	io.WriteString(stdin, "yes\n")
+	stdin.Close()
+	err := c.Wait()
+	t.Logf("apply after the delete: %v\n%s", err, out.String())
+	// Whether the apply succeeded or refused, no snapshot may point at
+	// deleted data.
+	if r := p.run("backup", "verify", "all"); r.code != 0 {
+		t.Fatalf("a snapshot references deleted data: %s", r)
 	}
 }

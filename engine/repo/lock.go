@@ -87,6 +87,12 @@ func (r *Repository) tryLock(ctx context.Context, exclusive bool) (*Lock, error)
 		_ = r.st.Delete(context.WithoutCancel(ctx), name)
 		return nil, err
 	}
+	// Whatever changed while we did not hold a lock (a prune) is seen now,
+	// before anything is written or deduplicated under this lock.
+	if err := r.refreshIndex(ctx); err != nil {
+		_ = r.st.Delete(context.WithoutCancel(ctx), name)
+		return nil, err
+	}
 	l := &Lock{r: r, info: info, name: name, stop: make(chan struct{}), done: make(chan struct{})}
 	go l.refreshLoop()
 	return l, nil

@@ -98,3 +98,14 @@ func (m *Master) Reset() {
 	defer m.mu.Unlock()
 	m.packs, m.packNo, m.blobs = nil, map[pack.ID]uint32{}, map[pack.ID]entry{}
 }
+
+// Replace makes m hold exactly what other holds (other must not be used
+// afterwards). Readers see the old map or the new one, never a mix.
+func (m *Master) Replace(other *Master) {
+	other.mu.Lock()
+	packs, packNo, blobs := other.packs, other.packNo, other.blobs
+	other.mu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.packs, m.packNo, m.blobs = packs, packNo, blobs
+}
