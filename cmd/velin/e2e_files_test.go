@@ -67,10 +67,12 @@ func TestE2EFilesMissingPath(t *testing.T) {
 func TestE2EFilesRepositoryInsideTree(t *testing.T) {
 	p := newProject(t, filesPlanPaths(`["."]`))
 	p.write("data/a.txt", "hello")
+	base := filepath.Base(p.dir)
+	first := p.must("plan")
+	wantIn(t, "first plan", first.stdout, "excluded: "+base+"/backups (velin repository, created by this backup)")
 	p.must("backup", "create")
 	r := p.must("backup", "create")
 	p.must("backup", "restore", "latest", "--to", p.path("out"), "--yes")
-	base := strings.TrimPrefix(p.dir[strings.LastIndex(p.dir, "/"):], "/")
 	if _, err := os.Stat(p.path("out/" + base + "/data/a.txt")); err != nil {
 		t.Fatalf("the tree was not restored: %v\n%s", err, r)
 	}

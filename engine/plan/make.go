@@ -123,6 +123,9 @@ func (m *maker) source(ctx context.Context, a *Action) (*Action, error) {
 	a.Facts = &facts
 	a.Summary = "back up " + a.Addr + ": " + describeFacts(facts)
 	a.Details = append(a.Details, factNotes(facts)...)
+	if note := m.newRepoInside(src, b, facts); note != "" {
+		a.Details = append(a.Details, note)
+	}
 	m.p.Summary.Sources++
 	m.p.Summary.Files += facts.Files
 	m.p.Summary.Bytes += facts.Bytes
@@ -259,4 +262,24 @@ func factNotes(f provider.Facts) []string {
 		out = append(out, fmt.Sprintf("cannot back up %s: %s", p.Path, p.Err))
 	}
 	return out
+}
+
+// newRepoInside notes that the backup's repository, not created yet, will
+// be inside a file tree the source reads, and left out: once it exists the
+// source finds it itself (Facts.Skipped).
+func (m *maker) newRepoInside(src *config.Source, b *config.Backup, f provider.Facts) string {
+	c, ok := src.Impl.(provider.LocalTree)
+	if !ok {
+		return ""
+	}
+	p, inside := c.Contains(m.ws.Config.Targets[b.Target.Addr].Impl.Location())
+	if !inside {
+		return ""
+	}
+	for _, s := range f.Skipped {
+		if s.Path == p {
+			return ""
+		}
+	}
+	return fmt.Sprintf("excluded: %s (velin repository, created by this backup)", p)
 }

@@ -164,3 +164,19 @@ func (s *Source) identity() string {
 	}
 	return strings.Join(abs, ", ")
 }
+
+var _ provider.LocalTree = (*Source)(nil)
+
+// Contains implements provider.LocalTree.
+func (s *Source) Contains(p string) (string, bool) {
+	if !filepath.IsAbs(p) {
+		return "", false
+	}
+	for _, r := range s.roots {
+		rel, err := filepath.Rel(r.abs, filepath.Clean(p))
+		if err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return r.name + "/" + filepath.ToSlash(rel), true
+		}
+	}
+	return "", false
+}

@@ -130,6 +130,14 @@ type Source interface {
 	TestRestore(ctx context.Context, tree Tree, scratch string) (Counts, error)
 }
 
+// LocalTree is implemented by sources that read a tree of the local file
+// system, so that the engine can tell when a repository lies inside it.
+type LocalTree interface {
+	// Contains says whether the absolute local path lies inside the tree,
+	// and which entry path it has there. Anything else (a URL) is false.
+	Contains(path string) (string, bool)
+}
+
 // RepoOptions are the repository settings a target carries. Passphrase is a
 // secret: it must never be printed, logged or stored in plain text.
 type RepoOptions struct {
