@@ -14,8 +14,10 @@ build:
 ## test: vet, unit and end-to-end tests with the race detector, then a short fuzz pass.
 test: vet unit fuzz-short
 
-## vet also type-checks for macOS and FreeBSD (tests run on Linux only).
+## vet also type-checks for macOS and FreeBSD (tests run on Linux only) and
+## fails when go.mod / go.sum are not tidy.
 vet:
+	$(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
 	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
 	GOOS=freebsd GOARCH=amd64 $(GO) build $(PKGS)
