@@ -39,3 +39,68 @@ func TestE2ERepairConfigMissing(t *testing.T) {
 	}
 	p.must("backup", "verify", "all")
 }
+
+// indexFiles lists the index objects of the repository at dir.
+func indexFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Join(dir, "index"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// flipByteAt damages one byte of a file.
+func flipByteAt(t *testing.T, path string, off int64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off < 0 {
+		off += int64(len(b))
+	}
+	b[off] ^= 0x40
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestE2ERepairDamagedIndexIsSkipped: one damaged index file is named in a
+// warning and skipped; a snapshot whose blobs other indexes list restores;
+// prune refuses until the indexes are repaired.
+func TestE2ERepairDamagedIndexIsSkipped(t *testing.T) {
+	p := restoreProject(t)
+	repoDir := p.path("backups")
+	first := indexFiles(t, repoDir)
+	// A second snapshot that shares no blob with the first.
+	p.write("site/index.html", "index v2, all new")
+	p.write("site/uploads/a.jpg", "photo a v2, all new")
+	p.write("site/uploads/b.jpg", "photo b v2, all new")
+	sqliteExec(t, p.path("app.db"), "INSERT INTO t VALUES (3)")
+	p.must("backup", "create")
+	want := treeDigest(t, p.path("site"))
+	if len(first) != 1 || len(indexFiles(t, repoDir)) != 2 {
+		t.Fatalf("index files: %v then %v", first, indexFiles(t, repoDir))
+	}
+	flipByteAt(t, filepath.Join(repoDir, "index", first[0]), 30)
+
+	r := p.must("backup", "restore", "latest", "--to", p.path("out"), "--yes")
+	if !strings.Contains(r.stderr, first[0]) || !strings.Contains(r.stderr, "repair index") {
+		t.Fatalf("the damaged index must be named in a warning: %s", r)
+	}
+	if d := diffDigests(want, treeDigest(t, p.path("out/site"))); len(d) > 0 {
+		t.Fatalf("restored site differs: %v", d)
+	}
+	if n := sqliteCount(t, p.path("out/app.db"), "t"); n != 3 {
+		t.Fatalf("restored database has %d rows, want 3", n)
+	}
+	r = p.run("backup", "prune", "--yes")
+	if r.code == 0 || !strings.Contains(r.stderr, "velin backup repair index") {
+		t.Fatalf("prune with a damaged index must refuse, naming repair index: %s", r)
+	}
+}

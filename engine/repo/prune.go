@@ -69,12 +69,16 @@ func (r *Repository) Prune(ctx context.Context, dryRun bool) (*PruneStats, error
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
-	stats, keep, rewrite, drop := st.plan()
-	newPacks, err := r.rewritePacks(ctx, rewrite, st.placedIn)
+	pl, err := r.confirmPlan(ctx, st)
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
-	if stats.PacksDeleted+stats.PacksRewritten+stats.OrphansDeleted == 0 {
+	stats, keep, drop := pl.stats, pl.keep, pl.drop
+	newPacks, err := r.rewritePacks(ctx, pl.rewrite, st.placedIn)
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	if stats.PacksDeleted+stats.PacksRewritten+stats.OrphansDeleted+pl.corrected == 0 {
 		return stats, nil
 	}
 	all := append(keep, newPacks...)
@@ -101,8 +105,11 @@ func (r *Repository) PruneDryRun(ctx context.Context, forget []string) (*PruneSt
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
-	stats, _, _, _ := st.plan()
-	return stats, nil
+	pl, err := r.confirmPlan(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
+	return pl.stats, nil
 }
 
 // pruneScan reads the indexes, lists the packs and marks what the
@@ -113,15 +120,21 @@ func (r *Repository) pruneScan(ctx context.Context, skip map[string]bool) (*prun
 	if st.indexNames, err = r.listNames(ctx, "index/"); err != nil {
 		return nil, err
 	}
-	for _, name := range st.indexNames {
-		packs, err := r.readIndex(ctx, name)
+	err = r.readIndexes(ctx, st.indexNames, func(name string, packs []index.Pack, err error) error {
+		if errors.Is(err, errDamaged) {
+			return fmt.Errorf("%w; prune refuses to run until `velin backup repair index` has rebuilt the indexes", err)
+		}
 		if err != nil {
-			return nil, err // an unreadable index: refuse rather than guess
+			return err // an unreadable index: refuse rather than guess
 		}
 		for _, p := range packs {
-			st.packs[p.ID] = p.Blobs
+			st.packs[p.ID] = mergeBlobs(st.packs[p.ID], p.Blobs)
 			r.idx.Add(p)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	err = r.st.List(ctx, "data/", func(oi storage.ObjectInfo) error {
 		id, err := pack.ParseID(oi.Name[strings.LastIndexByte(oi.Name, '/')+1:])

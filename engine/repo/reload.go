@@ -37,15 +37,8 @@ func (r *Repository) refreshIndex(ctx context.Context) error {
 	}
 	fresh := index.NewMaster()
 	loaded := map[string]bool{}
-	for _, name := range names {
-		packs, err := r.readIndex(ctx, name)
-		if err != nil {
-			return fmt.Errorf("reload index: %w", err)
-		}
-		for _, p := range packs {
-			fresh.Add(p)
-		}
-		loaded[name] = true
+	if err := r.readIndexes(ctx, names, r.addIndexTo(fresh, loaded)); err != nil {
+		return fmt.Errorf("reload index: %w", err)
 	}
 	r.idx.Replace(fresh)
 	r.mu.Lock()

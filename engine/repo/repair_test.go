@@ -3,8 +3,13 @@ package repo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/velinhq/velin/engine/repo/index"
+	"github.com/velinhq/velin/engine/repo/pack"
+	"github.com/velinhq/velin/engine/repo/repotest"
 )
 
 // TestConfigMissingRefusesInit: a repository whose config object is lost is
@@ -32,4 +37,135 @@ func TestConfigMissingRefusesInit(t *testing.T) {
 	if _, err := st.Stat(ctx, "config"); err == nil {
 		t.Fatal("a new config was written")
 	}
+}
+
+// rewriteIndexes replaces every index file of st with the index files
+// split returns for the packs they listed (to forge what a buggy or
+// concurrent writer could leave behind).
+func rewriteIndexes(t *testing.T, r *Repository, st *repotest.Mem, split func([]index.Pack) [][]index.Pack) {
+	t.Helper()
+	ctx := context.Background()
+	var all []index.Pack
+	for _, name := range st.Names("index/") {
+		packs, err := r.readIndex(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, packs...)
+		st.Delete(ctx, name)
+	}
+	for _, packs := range split(all) {
+		sealed := r.key.Seal(nil, index.Encode(packs), []byte(index.AAD))
+		if err := putBytes(ctx, st, "index/"+randomName(), sealed, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDamagedIndexIsSkipped: one damaged index file is named in a warning
+// and skipped; snapshots indexed elsewhere still read; the snapshot it
+// indexed fails naming it; prune refuses and points to repair index.
+func TestDamagedIndexIsSkipped(t *testing.T) {
+	ctx := context.Background()
+	r, st := newTestRepo(t)
+	a := backup(t, r, nil, "files", "x", crashItems(1, 3))
+	first := st.Names("index/")
+	itemsB := crashItems(2, 3)
+	b := backup(t, r, nil, "files", "x", itemsB)
+	if len(first) != 1 || len(st.Names("index/")) != 2 {
+		t.Fatalf("want one index per backup: %v / %v", first, st.Names("index/"))
+	}
+	st.Corrupt(first[0], 40)
+
+	var warnings []string
+	o := testOptions()
+	o.Warn = func(m string) { warnings = append(warnings, m) }
+	r2, err := Open(ctx, st, o)
+	if err != nil {
+		t.Fatalf("open with a damaged index: %v", err)
+	}
+	defer r2.Close()
+	if len(warnings) != 1 || !strings.Contains(warnings[0], first[0]) || !strings.Contains(warnings[0], "repair index") {
+		t.Fatalf("warnings: %q", warnings)
+	}
+	checkItems(t, r2, b, "files.x", itemsB)
+	rep, err := r2.Check(ctx, []*Manifest{a}, nil)
+	if err != nil || rep.OK() || !strings.Contains(rep.Damaged[0].Err, "damaged index") {
+		t.Fatalf("check of the snapshot the damaged file indexed: %+v %v", rep, err)
+	}
+	if _, err := r2.Prune(ctx, false); err == nil || !strings.Contains(err.Error(), first[0]) || !strings.Contains(err.Error(), "repair index") {
+		t.Fatalf("prune with a damaged index: %v", err)
+	}
+	if len(st.Names("index/")) != 2 {
+		t.Fatal("prune changed the indexes")
+	}
+}
+
+// TestPruneMergesIndexesOfOnePack: two index files that list the same pack
+// with different blobs do not hide each other's entries from prune.
+func TestPruneMergesIndexesOfOnePack(t *testing.T) {
+	ctx := context.Background()
+	r, st := newTestRepo(t)
+	items := crashItems(1, 4)
+	a := backup(t, r, nil, "files", "x", items)
+	gone := backup(t, r, nil, "files", "y", crashItems(2, 2))
+	rewriteIndexes(t, r, st, func(all []index.Pack) [][]index.Pack {
+		var out [][]index.Pack
+		for _, p := range all {
+			if len(p.Blobs) < 3 {
+				out = append(out, []index.Pack{p})
+				continue
+			}
+			h := len(p.Blobs) / 2 // overlapping halves, each missing some blobs
+			out = append(out, []index.Pack{{ID: p.ID, Blobs: p.Blobs[:h+1]}}, []index.Pack{{ID: p.ID, Blobs: p.Blobs[h:]}})
+		}
+		return out
+	})
+	r2 := openTestRepo(t, st)
+	if err := r2.Forget(ctx, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r2.Prune(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	checkItems(t, openTestRepo(t, st), a, "files.x", items)
+	checkAll(t, st, 1)
+}
+
+// TestPruneConfirmsAgainstPackHeader: a pack the indexes say holds only
+// unused blobs is not deleted when its own header lists a blob in use.
+func TestPruneConfirmsAgainstPackHeader(t *testing.T) {
+	ctx := context.Background()
+	r, st := newTestRepo(t)
+	shared := crashItems(1, 2)
+	others := crashItems(2, 2)
+	for i := range others {
+		others[i].e.Path = fmt.Sprintf("other%d", i)
+	}
+	old := backup(t, r, nil, "files", "x", append(others, shared...))
+	b := backup(t, r, nil, "files", "x", shared) // its content is in old's pack
+	hidden := map[pack.ID]bool{}
+	for _, it := range shared {
+		hidden[r.key.BlobID(it.data)] = true
+	}
+	rewriteIndexes(t, r, st, func(all []index.Pack) [][]index.Pack {
+		for i, p := range all {
+			var kept []pack.Blob
+			for _, bl := range p.Blobs {
+				if !hidden[bl.ID] {
+					kept = append(kept, bl)
+				}
+			}
+			all[i].Blobs = kept
+		}
+		return [][]index.Pack{all}
+	})
+	r2 := openTestRepo(t, st)
+	if err := r2.Forget(ctx, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r2.Prune(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	checkItems(t, openTestRepo(t, st), b, "files.x", shared)
 }

@@ -60,9 +60,10 @@ type Repository struct {
 	runBufs  sync.Pool // of *[]byte of runMax for coalesced reads
 	trees    *treeCache
 
-	mu        sync.Mutex
-	indexes   map[string]bool      // index object names loaded into idx
-	manifests map[string]*Manifest // snapshot id → decoded manifest (immutable)
+	mu         sync.Mutex
+	indexes    map[string]bool      // index object names loaded into idx
+	badIndexes map[string]string    // damaged index object names → why (skipped)
+	manifests  map[string]*Manifest // snapshot id → decoded manifest (immutable)
 }
 
 // Exists reports whether st holds a repository (a config object).
@@ -284,7 +285,7 @@ func unlock(ctx context.Context, st storage.Storage, passphrase, wantID string) 
 
 func newRepository(st storage.Storage, key *crypto.Key, cfg config, o Options) (*Repository, error) {
 	r := &Repository{st: st, key: key, cfg: cfg, opts: o, idx: index.NewMaster(),
-		indexes: map[string]bool{}, manifests: map[string]*Manifest{}, packSize: packTarget,
+		indexes: map[string]bool{}, badIndexes: map[string]string{}, manifests: map[string]*Manifest{}, packSize: packTarget,
 		trees: newTreeCache(treeCacheBytes), lim: defaultLimits()}
 	if o.limits != nil {
 		r.lim = *o.limits
