@@ -130,46 +130,39 @@ func unchanged(sink provider.Sink, e provider.Entry) bool {
 		p.Inode == e.Inode && p.ChangeTime.Equal(e.ChangeTime)
 }
 
-// putFile stores one open file. A read error leaves the file out, a file
-// that shrank is stored as read; both are noted. Other errors (the
-// repository's) stop the backup.
+// putFile stores one open file. A file that shrank, or that fails to read
+// midway (an I/O error), is stored as read and noted: its entry stays in
+// the tree, so hard links to it still have their target. Other errors
+// (the repository's) stop the backup.
 func (b *backup) putFile(e provider.Entry, f *os.File) error {
 	r := &exactReader{r: f, left: e.Size, path: f.Name()}
-	err := b.sink.Put(b.ctx, e, r)
-	var rerr *readError
-	if errors.As(err, &rerr) {
-		b.log.fail(e.Path, "read", rerr.err)
-		return nil
-	}
-	if err != nil {
+	if err := b.sink.Put(b.ctx, e, r); err != nil {
 		return fmt.Errorf("store %s: %w", e.Path, err)
 	}
 	read := e.Size - r.left
-	if r.short {
+	switch {
+	case r.err != nil:
+		b.log.fail(e.Path, "read", fmt.Errorf("%w; stored the first %d of %d bytes", r.err, read, e.Size))
+	case r.short:
 		b.log.fail(e.Path, "read", fmt.Errorf("%w: %d bytes when the walk saw it, %d when read; stored as read", ErrChanged, e.Size, read))
 	}
 	b.count(read)
 	return nil
 }
 
-// readError is an error reading a file (not storing it).
-type readError struct{ err error }
-
-func (e *readError) Error() string { return e.err.Error() }
-func (e *readError) Unwrap() error { return e.err }
-
 // exactReader yields at most left bytes: a file that grows is cut at the
-// size the entry recorded, one that shrinks ends early (short is set).
-// Read errors are *readError.
+// size the entry recorded; one that shrinks ends early (short), and so
+// does one that fails to read (err).
 type exactReader struct {
 	r     io.Reader
 	left  int64
 	path  string
 	short bool
+	err   error
 }
 
 func (x *exactReader) Read(p []byte) (int, error) {
-	if x.left <= 0 {
+	if x.left <= 0 || x.err != nil {
 		return 0, io.EOF
 	}
 	if int64(len(p)) > x.left {
@@ -177,14 +170,14 @@ func (x *exactReader) Read(p []byte) (int, error) {
 	}
 	n, err := x.r.Read(p)
 	x.left -= int64(n)
-	if errors.Is(err, io.EOF) && x.left > 0 {
+	switch {
+	case errors.Is(err, io.EOF) && x.left > 0:
 		x.short = true
 		return n, io.EOF
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
-		return n, &readError{fmt.Errorf("read %s: %w", x.path, err)}
-	}
-	if x.left == 0 {
+	case err != nil && !errors.Is(err, io.EOF):
+		x.err = err
+		return n, io.EOF
+	case x.left == 0:
 		return n, io.EOF
 	}
 	return n, nil

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/velinhq/velin/providers/provider"
@@ -171,5 +172,16 @@ func TestBackupShrinkingFileIsPartial(t *testing.T) {
 	}
 	if len(sink.got["logs/app.log"]) != 50_000 || string(sink.got["logs/other.log"]) != "intact" {
 		t.Errorf("stored %d bytes of app.log, other.log %q", len(sink.got["logs/app.log"]), sink.got["logs/other.log"])
+	}
+}
+
+// A read error midway ends the content where it happened; the error is
+// kept for the warning, and the entry is stored as read.
+func TestExactReaderReadError(t *testing.T) {
+	boom := errors.New("input/output error")
+	x := &exactReader{r: io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(boom)), left: 10}
+	b, err := io.ReadAll(x)
+	if err != nil || string(b) != "abc" || !errors.Is(x.err, boom) || x.left != 7 {
+		t.Fatalf("read %q, %v; x = %+v", b, err, x)
 	}
 }
