@@ -275,6 +275,9 @@ func TestE2EOutputApplyJSONStream(t *testing.T) {
 	if progress["bytes_total"].(float64) < 16<<20 || progress["files_total"].(float64) < 10 {
 		t.Errorf("progress totals: %v", progress)
 	}
+	if progress["bytes_done"] != progress["bytes_total"] || progress["files_done"] != progress["files_total"] {
+		t.Errorf("the last progress event should reach the totals: %v", progress)
+	}
 	if snapshot == nil || snapshot["snapshot"] == "" || snapshot["stats"] == nil {
 		t.Fatalf("no snapshot event with stats: %v", snapshot)
 	}

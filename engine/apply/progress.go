@@ -7,7 +7,8 @@ import (
 )
 
 // watchProgress emits a progress event every 200 ms, when the counters
-// moved, with the bytes and files done so far by all snapshots in progress
+// moved (and once at the end), with the bytes (read, or reused from the
+// parent) and files done so far by all snapshots in progress
 // and the planned totals when known. The returned function stops it.
 func (r *runner) watchProgress() func() {
 	if r.opts.Events == nil {
@@ -24,15 +25,19 @@ func (r *runner) watchProgress() func() {
 		t := time.NewTicker(200 * time.Millisecond)
 		defer t.Stop()
 		var last repo.WriteProgress
+		report := func() {
+			if p := r.progress(); p != last {
+				last = p
+				r.emit(Event{Type: "progress", Bytes: p.BytesRead + p.BytesReused, Total: total, Files: p.Files, FilesTotal: files})
+			}
+		}
 		for {
 			select {
 			case <-done:
+				report() // the final counters, when they moved since the last tick
 				return
 			case <-t.C:
-				if p := r.progress(); p != last {
-					last = p
-					r.emit(Event{Type: "progress", Bytes: p.BytesRead, Total: total, Files: p.Files, FilesTotal: files})
-				}
+				report()
 			}
 		}
 	}()
@@ -53,6 +58,7 @@ func (r *runner) progress() repo.WriteProgress {
 			p := w.Progress()
 			sum.Files += p.Files
 			sum.BytesRead += p.BytesRead
+			sum.BytesReused += p.BytesReused
 			sum.BytesNew += p.BytesNew
 			sum.BytesStored += p.BytesStored
 		}

@@ -261,6 +261,7 @@ func (sw *SourceWriter) Reuse(ctx context.Context, e provider.Entry) error {
 	sw.bytes.Add(pn.Size)
 	sw.w.files.Add(1)
 	sw.w.filesSame.Add(1)
+	sw.w.reused.Add(pn.Size)
 	return sw.record(e.Path, n)
 }
 

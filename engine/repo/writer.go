@@ -24,6 +24,7 @@ type SnapshotMeta struct {
 type WriteProgress struct {
 	Files       int64 // file entries stored or reused
 	BytesRead   int64 // content bytes read from sources
+	BytesReused int64 // content bytes of files reused from the parent, not read
 	BytesNew    int64 // plaintext bytes of new blobs
 	BytesStored int64 // stored (compressed, sealed) bytes of new blobs
 }
@@ -46,6 +47,7 @@ type SnapshotWriter struct {
 
 	files, read, newBytes, stored     atomic.Int64
 	filesNew, filesChanged, filesSame atomic.Int64
+	reused                            atomic.Int64
 }
 
 const (
@@ -69,7 +71,8 @@ func (r *Repository) NewSnapshot(ctx context.Context, meta SnapshotMeta) (*Snaps
 
 // Progress returns the counters so far; safe from any goroutine.
 func (w *SnapshotWriter) Progress() WriteProgress {
-	return WriteProgress{Files: w.files.Load(), BytesRead: w.read.Load(), BytesNew: w.newBytes.Load(), BytesStored: w.stored.Load()}
+	return WriteProgress{Files: w.files.Load(), BytesRead: w.read.Load(), BytesReused: w.reused.Load(),
+		BytesNew: w.newBytes.Load(), BytesStored: w.stored.Load()}
 }
 
 // Source returns the sink for one source (typ "files", name "site"). Call it
