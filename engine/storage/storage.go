@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 )
 
 // ErrNotFound is returned (possibly wrapped; test with errors.Is) by Get,
-// GetRange, Stat and Delete when no object has the given name.
+// GetRange and Stat when no object has the given name. Delete never
+// returns it: S3 does not say whether the object existed.
 var ErrNotFound = errors.New("object not found")
 
 // ErrExists is returned by Put with IfAbsent when the name is already taken.
@@ -15,10 +17,20 @@ var ErrNotFound = errors.New("object not found")
 // conditional write (If-None-Match: *) for it.
 var ErrExists = errors.New("object already exists")
 
+// ErrInvalidRange is returned (possibly wrapped) by GetRange for a negative
+// offset or an offset past the end of the object (S3's 416).
+var ErrInvalidRange = errors.New("invalid range")
+
 // ObjectInfo describes a stored object.
 type ObjectInfo struct {
 	Name string // full name, e.g. "data/ab/ab12…"
 	Size int64
+	// ModTime is when the object was last written, by the storage's clock
+	// (S3's LastModified, a file's mtime). Never zero for a stored object.
+	ModTime time.Time
+	// ETag identifies the object's content where the storage has one
+	// (S3); "" otherwise.
+	ETag string
 }
 
 // PutOptions tunes a write.
@@ -35,7 +47,18 @@ type PutOptions struct {
 // directory cannot). Implementations reject other names.
 //
 // Every method is safe for concurrent use. Every method honours ctx: a
-// cancelled context gives an error wrapping context.Canceled and no effect.
+// context canceled before the call gives an error wrapping context.Canceled
+// and no effect. A call canceled while it runs (or failing with a network
+// error) may or may not have taken effect, as with S3: a Put either stored
+// the whole object or nothing, a Delete either removed the object or not.
+// Callers never conclude from such an error that nothing happened; the
+// repository's writes are idempotent, so it retries or leaves debris that
+// a later prune or CleanTemp removes.
+//
+// Listings may lag: an object written moments ago may be missing from List,
+// and an object deleted moments ago may still be listed (and then be
+// ErrNotFound to Get and Stat). Get and Stat are consistent right after a
+// write.
 //
 // The shared suite (storagetest.Run) pins down the details below; a new
 // implementation must pass it.
@@ -55,21 +78,24 @@ type Storage interface {
 	Get(ctx context.Context, name string) (io.ReadCloser, error)
 
 	// GetRange opens length bytes at offset. length < 0 means to the end; a
-	// range running past the end is cut at the end (as S3 does). The caller
-	// closes the reader. A missing object is ErrNotFound.
+	// range running past the end is cut at the end, length 0 and an offset
+	// equal to the size give an empty reader, and an offset past the end or
+	// a negative one is ErrInvalidRange (as S3 does). The caller closes the
+	// reader. A missing object is ErrNotFound.
 	GetRange(ctx context.Context, name string, offset, length int64) (io.ReadCloser, error)
 
 	// Stat describes one object. A missing object is ErrNotFound.
 	Stat(ctx context.Context, name string) (ObjectInfo, error)
 
 	// List calls fn for every object whose name starts with prefix, in no
-	// particular order. An object written moments ago may be missing from
-	// the listing (S3 lag); callers that need it must Stat it. Returning an
+	// particular order, with Name, Size and ModTime set. The listing may lag
+	// (see above): callers that need a just-written object Stat it, and
+	// callers that read a listed object cope with ErrNotFound. Returning an
 	// error from fn stops the listing and List returns that error.
 	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
 
-	// Delete removes an object. A missing object is ErrNotFound; callers
-	// that only want it gone treat that as success. Safe to retry.
+	// Delete removes an object. Deleting a missing object succeeds (S3
+	// does not tell), so a retry is always safe.
 	Delete(ctx context.Context, name string) error
 
 	// Location describes where the storage is, for messages (never secrets).

@@ -7,20 +7,50 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/velinhq/velin/engine/storage"
 )
 
 // Mem is an in-memory storage.Storage. Safe for concurrent use.
 type Mem struct {
-	mu   sync.Mutex
-	objs map[string][]byte
+	mu    sync.Mutex
+	objs  map[string][]byte
+	mod   map[string]time.Time
+	clock func() time.Time
 }
 
 var _ storage.Storage = (*Mem)(nil)
 
-// NewMem returns an empty storage.
-func NewMem() *Mem { return &Mem{objs: map[string][]byte{}} }
+// NewMem returns an empty storage whose clock is time.Now.
+func NewMem() *Mem {
+	return &Mem{objs: map[string][]byte{}, mod: map[string]time.Time{}, clock: time.Now}
+}
+
+// SetClock makes the storage stamp later writes with clock's time (tests of
+// safety margins move it forward).
+func (m *Mem) SetClock(clock func() time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.clock = clock
+}
+
+// Age moves the ModTime of every object with the given prefix d back (for
+// tests: as if written d earlier).
+func (m *Mem) Age(prefix string, d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name, t := range m.mod {
+		if strings.HasPrefix(name, prefix) {
+			m.mod[name] = t.Add(-d)
+		}
+	}
+}
+
+// info describes a stored object; m.mu is held.
+func (m *Mem) info(name string) storage.ObjectInfo {
+	return storage.ObjectInfo{Name: name, Size: int64(len(m.objs[name])), ModTime: m.mod[name]}
+}
 
 // Put stores a copy of r's content.
 func (m *Mem) Put(ctx context.Context, name string, r io.Reader, size int64, opts storage.PutOptions) error {
@@ -40,6 +70,7 @@ func (m *Mem) Put(ctx context.Context, name string, r io.Reader, size int64, opt
 		return fmt.Errorf("put %s: %w", name, storage.ErrExists)
 	}
 	m.objs[name] = data
+	m.mod[name] = m.clock()
 	return nil
 }
 
@@ -67,10 +98,9 @@ func (m *Mem) GetRange(ctx context.Context, name string, off, n int64) (io.ReadC
 	if err != nil {
 		return nil, err
 	}
-	if off < 0 {
-		return nil, fmt.Errorf("get %s: negative offset %d", name, off)
+	if off < 0 || off > int64(len(d)) {
+		return nil, fmt.Errorf("get %s: offset %d of %d bytes: %w", name, off, len(d), storage.ErrInvalidRange)
 	}
-	off = min(off, int64(len(d)))
 	d = d[off:]
 	if n >= 0 && n < int64(len(d)) {
 		d = d[:n]
@@ -83,11 +113,12 @@ func (m *Mem) Stat(ctx context.Context, name string) (storage.ObjectInfo, error)
 	if err := check(ctx, name); err != nil {
 		return storage.ObjectInfo{}, err
 	}
-	d, err := m.get(name)
-	if err != nil {
-		return storage.ObjectInfo{}, err
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.objs[name]; !ok {
+		return storage.ObjectInfo{}, fmt.Errorf("stat %s: %w", name, storage.ErrNotFound)
 	}
-	return storage.ObjectInfo{Name: name, Size: int64(len(d))}, nil
+	return m.info(name), nil
 }
 
 // List calls fn for a snapshot of the matching objects.
@@ -97,9 +128,9 @@ func (m *Mem) List(ctx context.Context, prefix string, fn func(storage.ObjectInf
 	}
 	m.mu.Lock()
 	var infos []storage.ObjectInfo
-	for name, d := range m.objs {
+	for name := range m.objs {
 		if strings.HasPrefix(name, prefix) {
-			infos = append(infos, storage.ObjectInfo{Name: name, Size: int64(len(d))})
+			infos = append(infos, m.info(name))
 		}
 	}
 	m.mu.Unlock()
@@ -114,17 +145,15 @@ func (m *Mem) List(ctx context.Context, prefix string, fn func(storage.ObjectInf
 	return nil
 }
 
-// Delete removes an object.
+// Delete removes an object; a missing one is no error.
 func (m *Mem) Delete(ctx context.Context, name string) error {
 	if err := check(ctx, name); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.objs[name]; !ok {
-		return fmt.Errorf("delete %s: %w", name, storage.ErrNotFound)
-	}
 	delete(m.objs, name)
+	delete(m.mod, name)
 	return nil
 }
 

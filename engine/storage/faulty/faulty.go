@@ -23,8 +23,8 @@ const (
 	OpDelete
 )
 
-// recentKept is how many recent Put names are remembered at least, for a
-// ListLag set after the Puts.
+// recentKept is how many recent writes are remembered at least, for a
+// ListLag set after the writes.
 const recentKept = 1024
 
 // Counts are the calls the wrapper has seen.
@@ -44,9 +44,16 @@ type Storage struct {
 	prefixes []prefixRule
 	flips    []flip
 	lag      int
-	recent   []string // names of the latest successful Puts, newest last
-	crash    bool     // CrashAfter is set: writes beyond writesLeft fail
-	left     int64    // writes (Puts and Deletes) still let through
+	recent   []write // the latest successful writes, newest last
+	crash    bool    // CrashAfter is set: writes beyond writesLeft fail
+	left     int64   // writes (Puts and Deletes) still let through
+}
+
+// write is one successful Put or Delete, with what the name held before
+// (nil: nothing), for lagging listings.
+type write struct {
+	name  string
+	prior *storage.ObjectInfo
 }
 
 type prefixRule struct {
@@ -128,8 +135,11 @@ func (s *Storage) FlipBit(name string, offset int64) {
 	s.flips = append(s.flips, flip{name, offset})
 }
 
-// ListLag makes List omit the objects written by the last k successful Puts,
-// as an eventually consistent listing would. Stat and Get still see them.
+// ListLag makes List show the names touched by the last k successful writes
+// (Puts and Deletes) as they were before those writes, as an eventually
+// consistent listing would: a new object is missing, a replaced one is
+// listed with its old size and time, and a deleted one is still listed
+// (Get and Stat then say ErrNotFound). Stat and Get see the current state.
 func (s *Storage) ListLag(k int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -187,22 +197,24 @@ func (s *Storage) putPlan(name string) (fail bool, cut int64) {
 	return false, -1
 }
 
-func (s *Storage) recordPut(name string) {
+func (s *Storage) recordWrite(name string, prior *storage.ObjectInfo) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.recent = append(s.recent, name)
+	s.recent = append(s.recent, write{name, prior})
 	if keep := max(s.lag, recentKept); len(s.recent) > 2*keep {
-		s.recent = append([]string(nil), s.recent[len(s.recent)-keep:]...)
+		s.recent = append([]write(nil), s.recent[len(s.recent)-keep:]...)
 	}
 }
 
-// lagging returns the names a List must omit now.
-func (s *Storage) lagging() map[string]bool {
+// lagging returns the names a List must not take from the inner storage
+// now, each with what to list instead (nil: nothing).
+func (s *Storage) lagging() map[string]*storage.ObjectInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	hide := map[string]bool{}
-	for i := max(len(s.recent)-s.lag, 0); i < len(s.recent); i++ {
-		hide[s.recent[i]] = true
+	hide := map[string]*storage.ObjectInfo{}
+	for i := len(s.recent) - 1; i >= max(len(s.recent)-s.lag, 0); i-- {
+		w := s.recent[i]
+		hide[w.name] = w.prior // the oldest write in the window wins
 	}
 	return hide
 }

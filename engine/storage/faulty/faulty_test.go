@@ -224,6 +224,50 @@ func TestListLag(t *testing.T) {
 	}
 }
 
+// TestListLagKeepsDeleted: a lagging listing still shows what was deleted
+// or replaced lately, as S3's may; Stat and Get see the truth.
+func TestListLagKeepsDeleted(t *testing.T) {
+	s := newFaulty(t)
+	ctx := context.Background()
+	for _, n := range []string{"a", "b", "c"} {
+		if err := put(s, n, []byte(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.ListLag(2)
+	if err := s.Delete(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := put(s, "b", []byte("longer")); err != nil {
+		t.Fatal(err)
+	}
+	sizes := map[string]int64{}
+	if err := s.List(ctx, "", func(oi storage.ObjectInfo) error {
+		sizes[oi.Name] = oi.Size
+		if oi.ModTime.IsZero() {
+			t.Errorf("%s listed without ModTime", oi.Name)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(sizes) != "map[a:1 b:1 c:1]" {
+		t.Errorf("List with lag 2 after deleting a and replacing b = %v, want a, b (old size) and c", sizes)
+	}
+	mustAbsent(t, s, "a")
+	if got := fmt.Sprint(listNames(t, s, "b")); got != "[b]" {
+		t.Errorf("List(b) = %s", got)
+	}
+	for _, n := range []string{"x", "y"} {
+		if err := put(s, n, []byte(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := fmt.Sprint(listNames(t, s, "")); got != "[b c]" {
+		t.Errorf("List after the lag passed = %s, want [b c]", got)
+	}
+}
+
 func TestConcurrentCounts(t *testing.T) {
 	s := newFaulty(t)
 	s.FailPut(37)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/velinhq/velin/engine/storage"
 )
@@ -22,11 +23,21 @@ func (s *Storage) Put(ctx context.Context, name string, r io.Reader, size int64,
 		}
 		return fmt.Errorf("put %s: cut after %d bytes: %w", name, cut, err)
 	}
+	prior := s.prior(name)
 	if err := s.inner.Put(ctx, name, r, size, opts); err != nil {
 		return err
 	}
-	s.recordPut(name)
+	s.recordWrite(name, prior)
 	return nil
+}
+
+// prior describes what name holds now, nil if nothing.
+func (s *Storage) prior(name string) *storage.ObjectInfo {
+	oi, err := s.inner.Stat(context.Background(), name)
+	if err != nil {
+		return nil
+	}
+	return &oi
 }
 
 // Get applies the Get rules, then reads through.
@@ -67,12 +78,23 @@ func (s *Storage) List(ctx context.Context, prefix string, fn func(storage.Objec
 		return fmt.Errorf("list %q: %w", prefix, err)
 	}
 	hide := s.lagging()
-	return s.inner.List(ctx, prefix, func(oi storage.ObjectInfo) error {
-		if hide[oi.Name] {
+	err := s.inner.List(ctx, prefix, func(oi storage.ObjectInfo) error {
+		if _, lags := hide[oi.Name]; lags {
 			return nil
 		}
 		return fn(oi)
 	})
+	if err != nil {
+		return err
+	}
+	for name, old := range hide {
+		if old != nil && strings.HasPrefix(name, prefix) {
+			if err := fn(*old); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Delete applies the Delete rules, then deletes through.
@@ -80,7 +102,12 @@ func (s *Storage) Delete(ctx context.Context, name string) error {
 	if err := s.check(OpDelete, name); err != nil {
 		return fmt.Errorf("delete %s: %w", name, err)
 	}
-	return s.inner.Delete(ctx, name)
+	prior := s.prior(name)
+	if err := s.inner.Delete(ctx, name); err != nil {
+		return err
+	}
+	s.recordWrite(name, prior)
+	return nil
 }
 
 // Location is the inner storage's, marked.

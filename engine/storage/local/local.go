@@ -18,9 +18,8 @@ import (
 var (
 	// ErrInvalidName is wrapped by every error about a malformed object name.
 	ErrInvalidName = errors.New("invalid object name")
-	// ErrInvalidRange is returned by GetRange for a negative offset or an
-	// offset past the end of the object.
-	ErrInvalidRange = errors.New("invalid range")
+	// ErrInvalidRange is storage.ErrInvalidRange.
+	ErrInvalidRange = storage.ErrInvalidRange
 	// ErrSizeMismatch is returned by Put when the reader's length differs
 	// from the size the caller announced; nothing is stored.
 	ErrSizeMismatch = errors.New("size mismatch")

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -78,7 +79,12 @@ func (s *Storage) Stat(ctx context.Context, name string) (storage.ObjectInfo, er
 	if err != nil {
 		return storage.ObjectInfo{}, fmt.Errorf("stat %s: %w", name, err)
 	}
-	return storage.ObjectInfo{Name: name, Size: fi.Size()}, nil
+	return info(name, fi), nil
+}
+
+// info is the ObjectInfo of a file.
+func info(name string, fi fs.FileInfo) storage.ObjectInfo {
+	return storage.ObjectInfo{Name: name, Size: fi.Size(), ModTime: fi.ModTime()}
 }
 
 // lstat returns the file info of an object, ErrNotFound unless it is a
@@ -98,17 +104,17 @@ func (s *Storage) lstat(ctx context.Context, name string) (fs.FileInfo, error) {
 	return fi, err
 }
 
-// Delete removes an object.
+// Delete removes an object; a missing one is no error. A directory of that
+// name ("dir" when "dir/x" exists) is not an object and stays.
 func (s *Storage) Delete(ctx context.Context, name string) error {
-	if _, err := s.lstat(ctx, name); err != nil {
-		return fmt.Errorf("delete %s: %w", name, err)
+	_, err := s.lstat(ctx, name)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
 	}
-	p := filepath.Join(s.dir, filepath.FromSlash(name))
-	err := os.Remove(p)
-	if isNotExist(err) {
-		err = storage.ErrNotFound
+	if err == nil {
+		err = os.Remove(filepath.Join(s.dir, filepath.FromSlash(name)))
 	}
-	if err != nil {
+	if err != nil && !isNotExist(err) {
 		return fmt.Errorf("delete %s: %w", name, err)
 	}
 	return nil
@@ -128,7 +134,7 @@ func (s *Storage) List(ctx context.Context, prefix string, fn func(storage.Objec
 		if err != nil {
 			return err
 		}
-		return fn(storage.ObjectInfo{Name: name, Size: fi.Size()})
+		return fn(info(name, fi))
 	}); err != nil {
 		return fmt.Errorf("list %q: %w", prefix, err)
 	}

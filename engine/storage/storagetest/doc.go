@@ -15,13 +15,18 @@
 //     of bytes than the announced size, and when the reader fails; the
 //     reader's error is wrapped (errors.Is works).
 //   - GetRange cuts a range that runs past the end at the end (as S3 does);
-//     length 0 gives an empty reader. An offset past the end yields no data
-//     (an error other than ErrNotFound, or an empty reader); a negative
-//     offset is an error.
-//   - Get, GetRange, Stat and Delete of a name that is only a prefix of
-//     other names ("dir" when "dir/x" exists) is ErrNotFound.
-//   - A canceled context makes every method fail with an error wrapping
-//     context.Canceled, without effect; canceling during a Put stores nothing.
+//     length 0 and an offset equal to the size give an empty reader; an
+//     offset past the end or a negative one is ErrInvalidRange.
+//   - Delete of a missing object succeeds.
+//   - Stat and List give ModTime (within minutes of the test's clock) and
+//     agree on it and on the ETag.
+//   - Get, GetRange and Stat of a name that is only a prefix of other names
+//     ("dir" when "dir/x" exists) is ErrNotFound; Delete of it succeeds and
+//     changes nothing.
+//   - A context canceled before the call makes every method fail with an
+//     error wrapping context.Canceled, without effect. A Put canceled while
+//     it reads fails with context.Canceled or succeeds; the object is then
+//     absent or whole, never a part.
 //   - Listings are consistent right after a write (the suite asserts exact
 //     sets; a lagging store must be made consistent for its test run).
 package storagetest

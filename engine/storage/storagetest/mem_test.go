@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/velinhq/velin/engine/storage"
 	"github.com/velinhq/velin/engine/storage/local"
@@ -18,9 +19,21 @@ type memStorage struct {
 	bug  string // "" for a correct storage
 	mu   sync.Mutex
 	objs map[string][]byte
+	mod  map[string]time.Time
 }
 
-func newMem(bug string) *memStorage { return &memStorage{bug: bug, objs: map[string][]byte{}} }
+func newMem(bug string) *memStorage {
+	return &memStorage{bug: bug, objs: map[string][]byte{}, mod: map[string]time.Time{}}
+}
+
+// info describes a stored object; m.mu is held.
+func (m *memStorage) info(name string) storage.ObjectInfo {
+	oi := storage.ObjectInfo{Name: name, Size: int64(len(m.objs[name]))}
+	if m.bug != "no-modtime" {
+		oi.ModTime = m.mod[name]
+	}
+	return oi
+}
 
 func (m *memStorage) check(ctx context.Context, name string) error {
 	if m.bug != "ignore-ctx" {
@@ -57,6 +70,7 @@ func (m *memStorage) Put(ctx context.Context, name string, r io.Reader, size int
 		return storage.ErrExists
 	}
 	m.objs[name] = data
+	m.mod[name] = time.Now()
 	return nil
 }
 
@@ -96,8 +110,11 @@ func (m *memStorage) GetRange(ctx context.Context, name string, off, length int6
 		return nil, storage.ErrNotFound
 	}
 	n := int64(len(data))
+	if off > n && m.bug == "past-end-empty" {
+		return io.NopCloser(bytes.NewReader(nil)), nil
+	}
 	if off < 0 || off > n || (m.bug == "strict-range" && length > 0 && off+length > n) {
-		return nil, fmt.Errorf("bad range")
+		return nil, fmt.Errorf("bad range: %w", storage.ErrInvalidRange)
 	}
 	if m.bug == "range-off-by-one" && off > 0 {
 		off--
@@ -115,11 +132,10 @@ func (m *memStorage) Stat(ctx context.Context, name string) (storage.ObjectInfo,
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	data, ok := m.objs[name]
-	if !ok {
+	if _, ok := m.objs[name]; !ok {
 		return storage.ObjectInfo{}, storage.ErrNotFound
 	}
-	return storage.ObjectInfo{Name: name, Size: int64(len(data))}, nil
+	return m.info(name), nil
 }
 
 func (m *memStorage) List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error {
@@ -128,13 +144,13 @@ func (m *memStorage) List(ctx context.Context, prefix string, fn func(storage.Ob
 	}
 	m.mu.Lock()
 	var infos []storage.ObjectInfo
-	for n, d := range m.objs {
+	for n := range m.objs {
 		match := strings.HasPrefix(n, prefix)
 		if m.bug == "list-whole-segments" && prefix != "" && !strings.HasSuffix(prefix, "/") {
 			match = n == prefix || strings.HasPrefix(n, prefix+"/")
 		}
 		if match {
-			infos = append(infos, storage.ObjectInfo{Name: n, Size: int64(len(d))})
+			infos = append(infos, m.info(n))
 		}
 	}
 	m.mu.Unlock()
@@ -152,10 +168,11 @@ func (m *memStorage) Delete(ctx context.Context, name string) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.objs[name]; !ok && m.bug != "delete-missing-ok" {
+	if _, ok := m.objs[name]; !ok && m.bug == "delete-missing-fails" {
 		return storage.ErrNotFound
 	}
 	delete(m.objs, name)
+	delete(m.mod, name)
 	return nil
 }
 

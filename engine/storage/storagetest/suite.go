@@ -21,6 +21,7 @@ func Run(t *testing.T, newStorage func(t *testing.T) storage.Storage) {
 		{"PutReaderError", testPutReaderError},
 		{"GetRange", testGetRange},
 		{"GetRangeBeyondEnd", testGetRangeBeyondEnd},
+		{"ModTime", testModTime},
 		{"NotFound", testNotFound},
 		{"PrefixIsNotAnObject", testPrefixIsNotAnObject},
 		{"Overwrite", testOverwrite},
@@ -128,6 +129,9 @@ func testGetRange(t *testing.T, s storage.Storage) {
 		{n - 1, 1, n - 1, n},
 		{n - 10, -1, n - 10, n},
 		{n, -1, n, n},
+		{n, 10, n, n},
+		{n, 0, n, n},
+		{0, 0, 0, 0},
 		{500, 0, 500, 500},
 	}
 	for _, c := range cases {
@@ -138,8 +142,8 @@ func testGetRange(t *testing.T, s storage.Storage) {
 		}
 		sameBytes(t, "GetRange", got, data[c.from:c.to])
 	}
-	if _, err := getRange(s, "range/obj", -1, 10); err == nil {
-		t.Error("GetRange with a negative offset succeeded")
+	if _, err := getRange(s, "range/obj", -1, 10); !errors.Is(err, storage.ErrInvalidRange) {
+		t.Errorf("GetRange with a negative offset: got %v, want ErrInvalidRange", err)
 	}
 }
 
@@ -152,12 +156,11 @@ func testGetRangeBeyondEnd(t *testing.T, s storage.Storage) {
 	}
 	sameBytes(t, "GetRange running past the end", got, data[4000:])
 	for _, off := range []int64{4097, 1 << 20} {
-		got, err := getRange(s, "beyond", off, 10)
-		if errors.Is(err, storage.ErrNotFound) {
-			t.Errorf("GetRange at offset %d past the end: ErrNotFound for an existing object", off)
-		}
-		if len(got) != 0 {
-			t.Errorf("GetRange at offset %d past the end returned %d bytes", off, len(got))
+		for _, length := range []int64{10, 0, -1} {
+			got, err := getRange(s, "beyond", off, length)
+			if !errors.Is(err, storage.ErrInvalidRange) {
+				t.Errorf("GetRange(%d, %d) past the end: got %d bytes and error %v, want ErrInvalidRange", off, length, len(got), err)
+			}
 		}
 	}
 }
