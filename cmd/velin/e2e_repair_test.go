@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,5 +103,76 @@ func TestE2ERepairDamagedIndexIsSkipped(t *testing.T) {
 	r = p.run("backup", "prune", "--yes")
 	if r.code == 0 || !strings.Contains(r.stderr, "velin backup repair index") {
 		t.Fatalf("prune with a damaged index must refuse, naming repair index: %s", r)
+	}
+}
+
+// packFiles lists the pack objects (data/xx/id) of the repository at dir.
+func packFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(filepath.Join(dir, "data"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// TestE2ERepairIndexAfterLostPack: a pack is lost; repair index drops what
+// it held, the next backup stores those blobs again, and everything the
+// source still has restores and verifies.
+func TestE2ERepairIndexAfterLostPack(t *testing.T) {
+	p := restoreProject(t)
+	repoDir := p.path("backups")
+	lost := packFiles(t, repoDir)
+	p.write("site/index.html", "index v2")
+	p.must("backup", "create")
+	for _, f := range lost {
+		os.Remove(f)
+	}
+	want := treeDigest(t, p.path("site"))
+
+	r := p.must("backup", "repair", "index", "--json")
+	var rep struct {
+		Target       string   `json:"target"`
+		Packs        int      `json:"packs"`
+		DroppedBlobs int      `json:"dropped_blobs"`
+		DamagedPacks []string `json:"damaged_packs"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.DroppedBlobs == 0 || rep.Packs == 0 || rep.DamagedPacks == nil {
+		t.Fatalf("repair index --json: %v\n%s", err, r)
+	}
+	p.must("backup", "create") // incremental: unchanged files whose content was lost are read again
+	p.must("backup", "verify", "latest")
+	p.must("backup", "restore", "latest", "--to", p.path("out"), "--yes")
+	if d := diffDigests(want, treeDigest(t, p.path("out/site"))); len(d) > 0 {
+		t.Fatalf("restored site differs: %v", d)
+	}
+	if n := sqliteCount(t, p.path("out/app.db"), "t"); n != 2 {
+		t.Fatalf("restored database has %d rows, want 2", n)
+	}
+}
+
+// TestE2ERepairIndexAfterLostIndexes: with index/ deleted the repository
+// cannot restore; repair index rebuilds the indexes from the packs.
+func TestE2ERepairIndexAfterLostIndexes(t *testing.T) {
+	p := restoreProject(t)
+	repoDir := p.path("backups")
+	want := treeDigest(t, p.path("site"))
+	os.RemoveAll(filepath.Join(repoDir, "index"))
+	if r := p.run("backup", "restore", "latest", "--to", p.path("broken"), "--yes"); r.code == 0 {
+		t.Fatalf("restore without indexes must fail: %s", r)
+	}
+	r := p.must("backup", "repair", "index", "-r", repoDir)
+	if !strings.Contains(r.stdout, "0 dropped") {
+		t.Fatalf("repair index output: %s", r)
+	}
+	p.must("backup", "restore", "latest", "--to", p.path("out"), "--yes", "-r", repoDir)
+	if d := diffDigests(want, treeDigest(t, p.path("out/site"))); len(d) > 0 {
+		t.Fatalf("restored site differs: %v", d)
+	}
+	if n := sqliteCount(t, p.path("out/app.db"), "t"); n != 2 {
+		t.Fatalf("restored database has %d rows, want 2", n)
 	}
 }

@@ -198,6 +198,8 @@ func (sw *SourceWriter) classify(path string, ids []pack.ID) {
 }
 
 // Parent returns the entry at path in the parent snapshot of this source.
+// A file whose content is no longer all indexed (a lost pack dropped by
+// `repair index`) has no usable parent entry, so it is read again.
 func (sw *SourceWriter) Parent(path string) (provider.Entry, bool) {
 	if sw.w.meta.Parent == nil {
 		return provider.Entry{}, false
@@ -206,6 +208,11 @@ func (sw *SourceWriter) Parent(path string) (provider.Entry, bool) {
 	n, ok := sw.parent[path]
 	if !ok {
 		return provider.Entry{}, false
+	}
+	for _, id := range n.Content {
+		if !sw.w.r.idx.Has(id) {
+			return provider.Entry{}, false
+		}
 	}
 	return n.entry(path), true
 }

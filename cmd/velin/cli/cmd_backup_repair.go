@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/engine/workspace"
+)
+
+// maintenanceOptions are the flags every check, repair and unlock command
+// shares.
+type maintenanceOptions struct {
+	Target string
+	DryRun bool
+	Yes    bool
+}
+
+// targetRepo is one opened repository and its target's address.
+type targetRepo struct {
+	Addr string
+	Repo *repo.Repository
+}
+
+// maintainedRepos opens the repository of every target (or of --target, or
+// the one of -r). A missing repository is an error: checking or repairing
+// nothing must not pass.
+func maintainedRepos(ctx context.Context, ws *workspace.Workspace, target string) ([]targetRepo, error) {
+	addrs, err := targetsOf(ws, target)
+	if err != nil {
+		return nil, err
+	}
+	var out []targetRepo
+	for _, addr := range addrs {
+		r, err := ws.Repo(ctx, addr, false)
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			return nil, fmt.Errorf("%s: %w", addr, repo.ErrNoRepository)
+		}
+		out = append(out, targetRepo{Addr: addr, Repo: r})
+	}
+	return out, nil
+}
+
+// maintenanceCommand builds a command that runs fn on each repository.
+func maintenanceCommand(g *globalOptions, o *maintenanceOptions, c *cobra.Command, fn func(ctx context.Context, tr targetRepo) error) *cobra.Command {
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		return withRepoWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
+			repos, err := maintainedRepos(ctx, ws, o.Target)
+			if err != nil {
+				return err
+			}
+			for _, tr := range repos {
+				if err := fn(ctx, tr); err != nil {
+					return err
+				}
+			}
+			return nil
+		})(cmd.Context())
+	}
+	c.Args = cobra.NoArgs
+	c.Flags().StringVar(&o.Target, "target", "", "only this target, as TYPE.NAME (default: every target)")
+	g.addRepoFlags(c)
+	return c
+}
+
+// withLock runs fn holding a lock on r.
+func withLock(ctx context.Context, r *repo.Repository, exclusive bool, fn func() error) error {
+	lock, err := r.Lock(ctx, exclusive)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock(context.WithoutCancel(ctx))
+	return fn()
+}
+
+func newBackupRepairCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "repair",
+		Short: "Rebuild the indexes from the packs, or remove references to lost data from snapshots",
+		Long: `Repair fixes what "velin backup check" reports. Run "repair index" first (it
+makes the indexes say exactly what the packs hold), then "repair snapshots"
+if snapshots still reference data that is gone.`,
+		Example: `  velin backup repair index
+  velin backup repair snapshots --dry-run
+  velin backup repair index -r /mnt/usb/velin`,
+	}
+	cmd.AddCommand(newRepairIndexCommand(g))
+	return cmd
+}
+
+func newRepairIndexCommand(g *globalOptions) *cobra.Command {
+	o := &maintenanceOptions{}
+	c := maintenanceCommand(g, o, &cobra.Command{
+		Use:   "index",
+		Short: "Rebuild the indexes from the packs' own headers",
+		Long: `Repair index reads the header of every pack, writes new index files that list
+exactly the blobs the packs hold, and then deletes the old index files
+(damaged ones included). Entries of blobs no pack holds any more are
+dropped, so the next backup stores those blobs again. A pack whose header is
+unreadable is named and left out of the indexes. It takes an exclusive lock.
+
+Exit codes: 0 done, 1 error, 10 no repository, 11 locked, 12 wrong
+passphrase, 130 interrupted.`,
+		Example: `  velin backup repair index
+  velin backup repair index --dry-run --json`,
+	}, func(ctx context.Context, tr targetRepo) error {
+		return withLock(ctx, tr.Repo, !o.DryRun, func() error {
+			bar := g.progressBar(-1, "reading pack headers")
+			add := addFunc(bar)
+			rep, err := tr.Repo.RepairIndex(ctx, o.DryRun, func() { add(1) })
+			finishBar(bar)
+			if err != nil {
+				return err
+			}
+			return printIndexRepair(g, tr.Addr, rep)
+		})
+	})
+	c.Flags().BoolVar(&o.DryRun, "dry-run", false, "only report what the new indexes would list")
+	return c
+}
+
+func printIndexRepair(g *globalOptions, addr string, rep *repo.IndexRepair) error {
+	if g.JSON {
+		return g.printJSONLine(struct {
+			Target string `json:"target"`
+			*repo.IndexRepair
+		}{addr, rep})
+	}
+	verb := "replaced"
+	if rep.DryRun {
+		verb = "would replace"
+	}
+	g.out("%s: read %d pack(s); the new indexes list %d blob(s): %d dropped (no pack holds them), %d added; %s %d index file(s).\n",
+		addr, rep.Packs, rep.Blobs, rep.DroppedBlobs, rep.AddedBlobs, verb, rep.OldIndexes)
+	for _, d := range rep.DamagedPacks {
+		g.out("  damaged pack, left out: %s\n", d)
+	}
+	if rep.DroppedBlobs > 0 && !rep.DryRun {
+		g.out("  The next backup stores the dropped blobs again if their data still exists; run `velin backup check` to see which snapshots lost data.\n")
+	}
+	return nil
+}
