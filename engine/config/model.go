@@ -64,6 +64,7 @@ type Local struct {
 type Source struct {
 	Type, Name string
 	Impl       provider.Source
+	DependsOn  []Ref // depends_on: sources and steps run first
 	DeclRange  hcl.Range
 }
 
@@ -74,6 +75,7 @@ func (s *Source) Addr() string { return "source." + s.Type + "." + s.Name }
 type Target struct {
 	Type, Name string
 	Impl       provider.Target
+	DependsOn  []Ref // depends_on: sources and steps run first
 	DeclRange  hcl.Range
 }
 
@@ -84,6 +86,7 @@ func (t *Target) Addr() string { return "target." + t.Type + "." + t.Name }
 type Step struct {
 	Type, Name string
 	Impl       provider.Step
+	DependsOn  []Ref // depends_on: sources and steps run first
 	DeclRange  hcl.Range
 }
 

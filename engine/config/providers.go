@@ -28,41 +28,50 @@ func (l *loader) decodeProviders(b rootBlocks) hcl.Diagnostics {
 
 func (l *loader) decodeSource(blk *hcl.Block) hcl.Diagnostics {
 	typ, known := l.opts.Registry.Source(blk.Labels[0])
-	return decodeProvider(l, blk, known, typ.Decode, func(impl provider.Source) {
-		s := &Source{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
+	return decodeProvider(l, blk, known, typ.Decode, func(impl provider.Source, deps []Ref) {
+		s := &Source{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DependsOn: deps, DeclRange: blk.DefRange}
 		l.cfg.Sources[s.Addr()] = s
 	})
 }
 
 func (l *loader) decodeTarget(blk *hcl.Block) hcl.Diagnostics {
 	typ, known := l.opts.Registry.Target(blk.Labels[0])
-	return decodeProvider(l, blk, known, typ.Decode, func(impl provider.Target) {
-		t := &Target{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
+	return decodeProvider(l, blk, known, typ.Decode, func(impl provider.Target, deps []Ref) {
+		t := &Target{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DependsOn: deps, DeclRange: blk.DefRange}
 		l.cfg.Targets[t.Addr()] = t
 	})
 }
 
 func (l *loader) decodeStep(blk *hcl.Block) hcl.Diagnostics {
 	typ, known := l.opts.Registry.Step(blk.Labels[0])
-	return decodeProvider(l, blk, known, typ.Decode, func(impl provider.Step) {
-		s := &Step{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DeclRange: blk.DefRange}
+	return decodeProvider(l, blk, known, typ.Decode, func(impl provider.Step, deps []Ref) {
+		s := &Step{Type: blk.Labels[0], Name: blk.Labels[1], Impl: impl, DependsOn: deps, DeclRange: blk.DefRange}
 		l.cfg.Steps[s.Addr()] = s
 	})
 }
 
-// decodeProvider hands blk's body to its provider type's decoder and
-// stores what it decodes, unless anything went wrong.
+// dependsOnSchema is the engine's own argument in provider blocks.
+var dependsOnSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "depends_on"}}}
+
+// decodeProvider decodes blk's depends_on itself, hands the rest of the
+// body to its provider type's decoder, and stores what it decodes, unless
+// anything went wrong.
 func decodeProvider[T comparable](l *loader, blk *hcl.Block, known bool,
-	decode func(hcl.Body, provider.DecodeContext) (T, hcl.Diagnostics), store func(T)) hcl.Diagnostics {
+	decode func(hcl.Body, provider.DecodeContext) (T, hcl.Diagnostics), store func(T, []Ref)) hcl.Diagnostics {
 	diags, ok := l.providerReady(blk, known)
 	if !ok {
 		return diags
 	}
-	impl, d := decode(blk.Body, l.decodeContext(blk))
+	content, rest, d := blk.Body.PartialContent(dependsOnSchema)
+	diags = append(diags, d...)
+	var deps []Ref
+	addr := blk.Type + "." + strings.Join(blk.Labels, ".")
+	diags = append(diags, l.dependsOn(content.Attributes, addr, &deps, "source", "step")...)
+	impl, d := decode(rest, l.decodeContext(blk))
 	diags = append(diags, dropFollowOns(d)...)
 	var zero T
-	if !d.HasErrors() && impl != zero {
-		store(impl)
+	if !diags.HasErrors() && impl != zero {
+		store(impl, deps)
 	}
 	return diags
 }

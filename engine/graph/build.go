@@ -24,7 +24,7 @@ func Build(cfg *config.Config, sel Selection) (*Graph, hcl.Diagnostics) {
 	if diags = append(diags, d...); diags.HasErrors() {
 		return nil, diags
 	}
-	b := &builder{cfg: cfg, nodes: map[string]*Node{}, deps: map[string][]string{}}
+	b := &builder{cfg: cfg, nodes: map[string]*Node{}, deps: map[string][]string{}, refs: map[[2]string]hcl.Range{}}
 	units := make(map[string]*unit, len(chosen))
 	for _, addr := range chosen {
 		if bk := cfg.Backups[addr]; bk != nil {
@@ -34,10 +34,16 @@ func Build(cfg *config.Config, sel Selection) (*Graph, hcl.Diagnostics) {
 		}
 	}
 	for _, addr := range chosen {
+		b.blockDependsOn(units[addr], addr)
+	}
+	for _, addr := range chosen {
 		b.dependsOn(units[addr], bs[addr], units)
 	}
 	if diags = append(diags, b.diags...); diags.HasErrors() {
 		return nil, diags
+	}
+	if cycle := nodeCycle(b.nodes, b.deps); cycle != nil {
+		return nil, append(diags, b.cycleDiag(cycle))
 	}
 	g, err := newGraph(b.nodes, b.deps)
 	if err != nil {
@@ -51,6 +57,7 @@ type builder struct {
 	cfg   *config.Config
 	nodes map[string]*Node
 	deps  map[string][]string
+	refs  map[[2]string]hcl.Range // node, dependency -> the depends_on that asked for it
 	diags hcl.Diagnostics
 }
 

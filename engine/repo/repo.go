@@ -161,7 +161,8 @@ func writeKeyFile(ctx context.Context, st storage.Storage, key *crypto.Key, o Op
 }
 
 // Open opens the repository on st: ErrNoRepository when there is none,
-// ErrWrongPassphrase when no key opens with the passphrase.
+// ErrWrongPassphrase when no key opens with the passphrase. Errors do not
+// name the location: the caller says which repository it opened.
 func Open(ctx context.Context, st storage.Storage, o Options) (*Repository, error) {
 	o = o.withDefaults()
 	if err := o.validate(); err != nil {
@@ -172,16 +173,16 @@ func Open(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 		return nil, err
 	}
 	if o.Encryption != EncryptionAny && cfg.Encryption != o.Encryption {
-		return nil, fmt.Errorf("open %s: repository encryption is %q, configured %q: %w",
-			st.Location(), cfg.Encryption, o.Encryption, ErrEncryptionMismatch)
+		return nil, fmt.Errorf("repository encryption is %q, configured %q: %w",
+			cfg.Encryption, o.Encryption, ErrEncryptionMismatch)
 	}
 	key, keyName := crypto.None(), ""
 	if cfg.Encryption == EncryptionAES {
 		if o.Passphrase == "" {
-			return nil, fmt.Errorf("open %s: %w", st.Location(), ErrNoPassphrase)
+			return nil, ErrNoPassphrase
 		}
 		if key, keyName, err = unlock(ctx, st, o.Passphrase, cfg.ChunkerKeyID); err != nil {
-			return nil, fmt.Errorf("open %s: %w", st.Location(), err)
+			return nil, err
 		}
 	}
 	r, err := newRepository(st, key, cfg, o)
@@ -214,9 +215,9 @@ func readConfig(ctx context.Context, st storage.Storage) (config, error) {
 	data, err := getBytes(ctx, st, "config")
 	if errors.Is(err, storage.ErrNotFound) {
 		if err := refuseLeftovers(ctx, st); err != nil {
-			return cfg, fmt.Errorf("open %s: %w", st.Location(), err)
+			return cfg, err
 		}
-		return cfg, fmt.Errorf("open %s: %w", st.Location(), ErrNoRepository)
+		return cfg, ErrNoRepository
 	}
 	if err != nil {
 		return cfg, fmt.Errorf("read config: %w", err)

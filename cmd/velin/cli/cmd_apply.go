@@ -79,8 +79,14 @@ func applyFresh(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 	if !p.HasChanges() {
 		return nil
 	}
-	if !o.AutoApprove && !g.confirm("\nDo you want to perform these actions?") {
-		return &exitError{code: 1, err: fmt.Errorf("apply cancelled: nothing was done")}
+	if !o.AutoApprove {
+		ok, noAnswer := g.ask("\nDo you want to perform these actions?")
+		if noAnswer {
+			return &exitError{code: exitFailure, err: fmt.Errorf("apply cancelled: nothing was done. No answer came on standard input (not a terminal?): to apply without a question, run `velin apply -auto-approve`, or save the plan with `velin plan -out FILE` and run `velin apply FILE`")}
+		}
+		if !ok {
+			return &exitError{code: exitFailure, err: fmt.Errorf("apply cancelled: nothing was done")}
+		}
 	}
 	gr, err := g.build(ws, o.sel.selection())
 	if err != nil {

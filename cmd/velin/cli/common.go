@@ -47,13 +47,20 @@ func (g *globalOptions) build(ws *workspace.Workspace, sel graph.Selection) (*gr
 
 // confirm asks a yes/no question on stdin; only "yes" confirms.
 func (g *globalOptions) confirm(question string) bool {
+	ok, _ := g.ask(question)
+	return ok
+}
+
+// ask is confirm that also says whether no answer came at all: stdin at
+// its end (not a terminal: cron, CI, a pipe).
+func (g *globalOptions) ask(question string) (ok, noAnswer bool) {
 	fmt.Fprintf(g.env.Stderr, "%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)
 	line, err := bufio.NewReader(g.env.Stdin).ReadString('\n')
 	fmt.Fprintln(g.env.Stderr)
 	if err != nil && line == "" {
-		return false
+		return false, true
 	}
-	return strings.TrimSpace(line) == "yes"
+	return strings.TrimSpace(line) == "yes", false
 }
 
 // printJSON writes v as indented JSON on stdout, redacted.
