@@ -169,3 +169,57 @@ func TestPruneConfirmsAgainstPackHeader(t *testing.T) {
 	}
 	checkItems(t, openTestRepo(t, st), b, "files.x", shared)
 }
+
+// TestParentHidesUnindexedContent: after repair index dropped a file's
+// content, the parent snapshot no longer offers that file for reuse, so an
+// incremental backup reads it again instead of failing or referencing it.
+func TestParentHidesUnindexedContent(t *testing.T) {
+	ctx := context.Background()
+	r, st := newTestRepo(t)
+	items := crashItems(1, 2)
+	parent := backup(t, r, nil, "files", "x", items)
+	lost := map[pack.ID]bool{}
+	for _, id := range chunkIDs(t, r, parent, items[0].e.Path) {
+		lost[id] = true
+	}
+	rewriteIndexes(t, r, st, func(all []index.Pack) [][]index.Pack {
+		for i, p := range all {
+			var kept []pack.Blob
+			for _, b := range p.Blobs {
+				if !lost[b.ID] {
+					kept = append(kept, b)
+				}
+			}
+			all[i].Blobs = kept
+		}
+		return [][]index.Pack{all}
+	})
+	r2 := openTestRepo(t, st)
+	w, err := r2.NewSnapshot(ctx, SnapshotMeta{Backup: "b", Parent: parent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw := w.Source("files", "x")
+	if _, ok := sw.Parent(items[0].e.Path); ok {
+		t.Error("a file whose content is not indexed is offered for reuse")
+	}
+	if _, ok := sw.Parent(items[1].e.Path); !ok {
+		t.Error("an intact file is not offered for reuse")
+	}
+}
+
+// chunkIDs returns the content blob ids of the file at path.
+func chunkIDs(t *testing.T, r *Repository, m *Manifest, path string) []pack.ID {
+	t.Helper()
+	var out []pack.ID
+	err := r.walkTree(context.Background(), m.Source("files.x").Root, "", func(p string, n node) error {
+		if p == path {
+			out = n.Content
+		}
+		return nil
+	})
+	if err != nil || len(out) == 0 {
+		t.Fatalf("content of %s: %v %v", path, out, err)
+	}
+	return out
+}
