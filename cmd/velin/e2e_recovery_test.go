@@ -127,3 +127,28 @@ func TestKeyManagement(t *testing.T) {
 		}
 	}
 }
+
+// TestListByHost: snapshots record their host and machine id, and list
+// --host selects by either.
+func TestListByHost(t *testing.T) {
+	p := newProject(t, locksPlan)
+	p.write("site/index.html", "hello")
+	p.must("apply", "-auto-approve")
+	host, _ := os.Hostname()
+	var all []map[string]any
+	if err := json.Unmarshal([]byte(p.must("backup", "list", "--json", "--host", host).stdout), &all); err != nil || len(all) != 1 {
+		t.Fatalf("list --host %s: %v %v", host, all, err)
+	}
+	if mid, _ := os.ReadFile("/etc/machine-id"); len(mid) > 0 {
+		id := strings.TrimSpace(string(mid))
+		if all[0]["machine_id"] != id {
+			t.Fatalf("machine_id %v, want %s", all[0]["machine_id"], id)
+		}
+		if r := p.must("backup", "list", "--host", id); !strings.Contains(r.stdout, host) {
+			t.Fatalf("list --host MACHINE-ID: %s", r)
+		}
+	}
+	if r := p.must("backup", "list", "--json", "--host", "another-host"); strings.TrimSpace(r.stdout) != "[]" {
+		t.Fatalf("list --host another-host: %s", r)
+	}
+}

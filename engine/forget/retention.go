@@ -37,7 +37,8 @@ func (rt *Retention) Forget() []string {
 	return out
 }
 
-// Decide applies b's retention policy at time now to b's snapshots in r.
+// Decide applies b's retention policy at time now to the snapshots of b
+// that this host made in r (repo.Repository.Mine).
 // A block without a policy keeps everything.
 func Decide(ctx context.Context, r *repo.Repository, b *config.Backup, now time.Time) (*Retention, error) {
 	rt := &Retention{Backup: b.Name, Policy: plan.PolicyString(b.Retention), Decisions: []Decision{}}
@@ -47,7 +48,7 @@ func Decide(ctx context.Context, r *repo.Repository, b *config.Backup, now time.
 	}
 	var list []retention.Snapshot
 	for _, m := range snaps {
-		if m.Backup == b.Name {
+		if m.Backup == b.Name && r.Mine(m) { // other hosts' snapshots are theirs to forget
 			list = append(list, retention.Snapshot{ID: m.ID, Time: m.Time})
 		}
 	}

@@ -66,7 +66,7 @@ func Forgettable(ctx context.Context, r *repo.Repository, b *config.Backup, now 
 	}
 	var list []retention.Snapshot
 	for _, m := range snaps {
-		if m.Backup == b.Name {
+		if m.Backup == b.Name && r.Mine(m) {
 			list = append(list, retention.Snapshot{ID: m.ID, Time: m.Time})
 		}
 	}

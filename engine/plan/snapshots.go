@@ -10,8 +10,9 @@ import (
 	"github.com/velinhq/velin/engine/repo"
 )
 
-// Latest returns the newest snapshot of backup that contains sourceKey
-// ("" = any), or nil when there is none. r may be nil (no repository yet).
+// Latest returns the newest snapshot of backup made by this host (see
+// repo.Repository.Mine) that contains sourceKey ("" = any), or nil when
+// there is none. r may be nil (no repository yet).
 func Latest(ctx context.Context, r *repo.Repository, backup, sourceKey string) (*repo.Manifest, error) {
 	if r == nil {
 		return nil, nil
@@ -22,7 +23,7 @@ func Latest(ctx context.Context, r *repo.Repository, backup, sourceKey string) (
 	}
 	for i := len(snaps) - 1; i >= 0; i-- {
 		m := snaps[i]
-		if m.Backup == backup && (sourceKey == "" || HasSource(m, sourceKey)) {
+		if m.Backup == backup && r.Mine(m) && (sourceKey == "" || HasSource(m, sourceKey)) {
 			return m, nil
 		}
 	}

@@ -28,6 +28,7 @@ var errMalformedLock = errors.New("not a valid lock object")
 // lockInfo is the JSON of locks/<id>.
 type lockInfo struct {
 	Host      string    `json:"host"`
+	MachineID string    `json:"machine_id,omitempty"`
 	PID       int       `json:"pid"`
 	Start     string    `json:"start"` // /proc/<pid>/stat field 22 ("" off Linux)
 	Exclusive bool      `json:"exclusive"`
@@ -77,7 +78,7 @@ func (r *Repository) Lock(ctx context.Context, exclusive bool) (*Lock, error) {
 // conflict it removes ours again.
 func (r *Repository) tryLock(ctx context.Context, exclusive bool) (*Lock, error) {
 	now := r.opts.Clock().UTC()
-	info := lockInfo{Host: r.opts.Host, PID: os.Getpid(), Start: processStart(os.Getpid()),
+	info := lockInfo{Host: r.opts.Host, MachineID: r.opts.MachineID, PID: os.Getpid(), Start: processStart(os.Getpid()),
 		Exclusive: exclusive, Created: now, Refreshed: now}
 	name := "locks/" + randomName()
 	if err := r.putLock(ctx, name, info); err != nil {
@@ -166,7 +167,7 @@ func (r *Repository) readLock(ctx context.Context, name string) (lockInfo, error
 
 // stale says why a lock is stale, or "" when it is live.
 func (r *Repository) stale(info lockInfo) string {
-	if info.Host == r.opts.Host {
+	if r.sameMachine(info) {
 		if !processAlive(info.PID) {
 			return "process is gone"
 		}
@@ -179,6 +180,16 @@ func (r *Repository) stale(info lockInfo) string {
 		return fmt.Sprintf("not refreshed for %s", age.Round(time.Minute))
 	}
 	return ""
+}
+
+// sameMachine reports whether a lock was taken on this machine, so that
+// its process can be checked: by machine id when both have one (host
+// names repeat across containers), else by host name.
+func (r *Repository) sameMachine(info lockInfo) bool {
+	if info.MachineID != "" && r.opts.MachineID != "" {
+		return info.MachineID == r.opts.MachineID
+	}
+	return info.Host == r.opts.Host
 }
 
 func processAlive(pid int) bool {

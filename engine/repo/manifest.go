@@ -19,6 +19,7 @@ type Manifest struct {
 	ID           string           `json:"id"`
 	Time         time.Time        `json:"time"`
 	Host         string           `json:"host"`
+	MachineID    string           `json:"machine_id,omitempty"` // absent before velin 0.1.1
 	VelinVersion string           `json:"velin_version"`
 	Plan         string           `json:"plan"`
 	Backup       string           `json:"backup"`

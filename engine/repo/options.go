@@ -35,6 +35,7 @@ type Options struct {
 	Clock       func() time.Time // nil = time.Now
 	Warn        func(msg string) // nil = discard; stale-lock messages etc.
 	Host        string           // "" = os.Hostname()
+	MachineID   string           // "" = /etc/machine-id where there is one
 	Version     string           // velin version recorded in manifests
 	// LockTimeout is how long Lock waits for a conflicting lock to go
 	// before it fails with ErrLocked; 0 fails at once.
@@ -59,6 +60,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Host == "" {
 		o.Host, _ = os.Hostname()
+		if o.MachineID == "" {
+			o.MachineID = readMachineID()
+		}
 	}
 	if o.Encryption == "" {
 		o.Encryption = EncryptionAES

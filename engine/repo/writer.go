@@ -144,7 +144,7 @@ func (w *SnapshotWriter) manifest(ctx context.Context) (*Manifest, error) {
 		return nil, fmt.Errorf("flush: %w", err)
 	}
 	w.idN = n
-	m := &Manifest{ID: id, Time: w.t, Host: w.r.opts.Host, VelinVersion: w.r.opts.Version,
+	m := &Manifest{ID: id, Time: w.t, Host: w.r.opts.Host, MachineID: w.r.opts.MachineID, VelinVersion: w.r.opts.Version,
 		Plan: w.meta.Plan, Backup: w.meta.Backup, Strategy: w.meta.Strategy}
 	if w.meta.Parent != nil {
 		m.Parent = w.meta.Parent.ID

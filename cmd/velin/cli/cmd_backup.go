@@ -92,20 +92,22 @@ func pickBackup(ws *workspace.Workspace, name string) (string, error) {
 }
 
 func newBackupListCommand(g *globalOptions) *cobra.Command {
-	var target string
+	var target, host string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the snapshots of every target (a table; --json for JSON)",
 		Example: `  velin backup list
-  velin backup list --target local.disk --json`,
+  velin backup list --target local.disk --json
+  velin backup list --host web-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withRepoWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
-				return listSnapshots(ctx, g, ws, target)
+				return listSnapshots(ctx, g, ws, target, host)
 			})(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&target, "target", "", "only this target, as TYPE.NAME")
+	cmd.Flags().StringVar(&host, "host", "", "only snapshots of this host (its name, or its machine id)")
 	g.addRepoFlags(cmd)
 	return cmd
 }
@@ -115,7 +117,7 @@ type listedSnapshot struct {
 	*repo.Manifest
 }
 
-func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspace, target string) error {
+func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspace, target, host string) error {
 	addrs, err := targetsOf(ws, target)
 	if err != nil {
 		return err
@@ -134,7 +136,9 @@ func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspac
 			return err
 		}
 		for _, m := range snaps {
-			all = append(all, listedSnapshot{Target: addr, Manifest: m})
+			if host == "" || m.Host == host || (m.MachineID != "" && m.MachineID == host) {
+				all = append(all, listedSnapshot{Target: addr, Manifest: m})
+			}
 		}
 	}
 	if g.JSON {
@@ -155,8 +159,8 @@ func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspac
 			srcs = append(srcs, sm.Key)
 		}
 		sort.Strings(srcs)
-		rows = append(rows, []string{s.ID, s.Time.Local().Format(timeFormat), s.Backup,
+		rows = append(rows, []string{s.ID, s.Time.Local().Format(timeFormat), s.Host, s.Backup,
 			strings.Join(srcs, ","), plan.HumanBytes(s.Size), plan.HumanBytes(s.StoredBytes), strings.TrimPrefix(s.Target, "target.")})
 	}
-	return table(redactWriter(g, g.env.Stdout), []string{"ID", "TIME", "BACKUP", "SOURCES", "SIZE", "STORED", "TARGET"}, rows)
+	return table(redactWriter(g, g.env.Stdout), []string{"ID", "TIME", "HOST", "BACKUP", "SOURCES", "SIZE", "STORED", "TARGET"}, rows)
 }

@@ -18,6 +18,7 @@ type snapshotJSON struct {
 	Target       string                `json:"target"`
 	Time         time.Time             `json:"time"`
 	Host         string                `json:"host"`
+	MachineID    string                `json:"machine_id"`
 	VelinVersion string                `json:"velin_version"`
 	Plan         string                `json:"plan"`
 	Backup       string                `json:"backup"`
@@ -38,7 +39,7 @@ type verificationJSON struct {
 }
 
 func toSnapshotJSON(target string, m *repo.Manifest) snapshotJSON {
-	s := snapshotJSON{ID: m.ID, Target: target, Time: m.Time, Host: m.Host, VelinVersion: m.VelinVersion,
+	s := snapshotJSON{ID: m.ID, Target: target, Time: m.Time, Host: m.Host, MachineID: m.MachineID, VelinVersion: m.VelinVersion,
 		Plan: m.Plan, Backup: m.Backup, Strategy: m.Strategy, Parent: m.Parent, Sources: m.Sources,
 		Size: m.Size, StoredBytes: m.StoredBytes, Stats: m.Stats, Verification: toVerificationJSON(m.Verification)}
 	if s.Sources == nil {
