@@ -251,3 +251,39 @@ step "http" "notify" {
 		t.Fatal("the secret appeared")
 	}
 }
+
+// TestE2ESecretsShortSecretTrackedAsValue: a 4-character sensitive value is
+// too short for the output search, so velin keeps it out of its output as
+// a value: a url that uses it shows only scheme and host, and an error in a
+// local computed from it hides the function's message. Ordinary text that
+// happens to contain the same letters ("ping") is printed as is.
+func TestE2ESecretsShortSecretTrackedAsValue(t *testing.T) {
+	const token = "ping"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	p := newProject(t, stepPlan(`
+step "http" "ping" {
+  url = "`+srv.URL+`/v1/${var.token}"
+}
+`, "", "step.http.ping"))
+	p.write("data/a.txt", "a\n")
+	p.env = append(p.env, "VELIN_VAR_token="+token)
+	r := p.must("plan")
+	if strings.Contains(r.stdout, "/v1/"+token) || !strings.Contains(r.stdout, "/(sensitive)") {
+		t.Fatalf("the url's secret is shown:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "step.http.ping") {
+		t.Fatalf("ordinary text with the secret's letters is mangled:\n%s", r.stdout)
+	}
+	p.must("apply", "-auto-approve")
+
+	p.write("velin.hcl", stepPlan(`
+locals {
+  key = file("/nonexistent/${var.token}")
+}
+`, "", ""))
+	r = p.run("validate")
+	if r.code != 1 || strings.Contains(r.stderr, "/nonexistent/"+token) || !strings.Contains(r.stderr, "uses a sensitive value") {
+		t.Fatalf("a failed local built from a secret must hide the details: %s", r)
+	}
+}

@@ -141,11 +141,43 @@ func (l *loader) evalLocal(name string, expr hcl.Expression, vars cty.Value, dep
 	val, diags := expr.Value(ctx)
 	if diags.HasErrors() {
 		l.failed["local."+name] = true
+		if l.usesSensitive(expr) {
+			hideDetails(diags)
+		}
 		return diags
 	}
 	l.cfg.Secrets = append(l.cfg.Secrets, markedStrings(val)...)
 	l.cfg.Locals[name].Value = val
 	return diags
+}
+
+// usesSensitive says whether expr refers to a sensitive variable or to a
+// local computed from one.
+func (l *loader) usesSensitive(expr hcl.Expression) bool {
+	for _, t := range expr.Variables() {
+		if name, ok := refName(t, "var"); ok {
+			if v := l.cfg.Variables[name]; v != nil && v.Sensitive {
+				return true
+			}
+		}
+		if name, ok := refName(t, "local"); ok {
+			if lv := l.cfg.Locals[name]; lv != nil && lv.Value.ContainsMarked() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hideDetails replaces the details of errors in an expression that uses a
+// sensitive value: a function's message may quote its argument (a secret
+// of any length), which the output search would not catch when short.
+func hideDetails(diags hcl.Diagnostics) {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			d.Detail = "The details are hidden because the expression uses a sensitive value; check the values it uses."
+		}
+	}
 }
 
 // markedVars is the var object with sensitive values marked.

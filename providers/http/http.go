@@ -60,6 +60,9 @@ type Step struct {
 	Body         *string
 	ExpectStatus []int // empty: any 2xx
 	Timeout      time.Duration
+	// SecretURL is set when url uses a sensitive value: only its scheme
+	// and host are ever shown.
+	SecretURL bool
 }
 
 // Decode decodes a `step "http"` body.
@@ -90,6 +93,7 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Step, hcl.Diagno
 	diags = append(diags, d...)
 	s.Timeout = timeout
 	registerSecrets(s, u, dc.Secret)
+	s.SecretURL = sensitiveURL(body, dc)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -131,9 +135,34 @@ func validToken(s string) bool {
 	return true
 }
 
-// Describe implements provider.Step: "METHOD URL", password redacted.
+// Describe implements provider.Step: "METHOD URL", password redacted; for
+// a url that uses a sensitive value, only its scheme and host.
 func (s *Step) Describe() string {
-	return s.Method + " " + redactedURL(s.URL)
+	return s.Method + " " + s.shownURL()
+}
+
+func (s *Step) shownURL() string {
+	if !s.SecretURL {
+		return redactedURL(s.URL)
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		return "(sensitive url)"
+	}
+	return u.Scheme + "://" + u.Host + "/(sensitive)"
+}
+
+// sensitiveURL says whether the url argument uses a sensitive value.
+func sensitiveURL(body hcl.Body, dc provider.DecodeContext) bool {
+	if dc.Sensitive == nil {
+		return false
+	}
+	attrs, diags := body.JustAttributes()
+	if diags.HasErrors() {
+		return false
+	}
+	a, ok := attrs["url"]
+	return ok && dc.Sensitive(a.Expr)
 }
 
 func redactedURL(raw string) string {
@@ -168,7 +197,7 @@ func (s *Step) Run(ctx context.Context, env provider.StepEnv) error {
 		if errors.Is(context.Cause(ctx), ErrTimeout) {
 			return fmt.Errorf("http %s: %w after %s", what, ErrTimeout, s.Timeout)
 		}
-		return fmt.Errorf("http %s: %w", what, scrub(err, s.URL))
+		return fmt.Errorf("http %s: %w", what, scrub(err, s.URL, s.shownURL()))
 	}
 	defer resp.Body.Close()
 	if env.Log != nil {
@@ -181,9 +210,13 @@ func (s *Step) Run(ctx context.Context, env provider.StepEnv) error {
 	return nil
 }
 
-// scrub replaces the raw URL (which may hold a password) in a client error.
-func scrub(err error, raw string) error {
-	msg := strings.ReplaceAll(err.Error(), raw, redactedURL(raw))
+// scrub replaces the raw URL (which may hold a password), as written and as
+// the client prints it, in a client error with how it is shown.
+func scrub(err error, raw, shown string) error {
+	msg := strings.ReplaceAll(err.Error(), raw, shown)
+	if u, perr := url.Parse(raw); perr == nil {
+		msg = strings.ReplaceAll(msg, u.Redacted(), shown)
+	}
 	if msg == err.Error() {
 		return err
 	}
