@@ -176,3 +176,65 @@ func TestE2ERepairIndexAfterLostIndexes(t *testing.T) {
 		t.Fatalf("restored database has %d rows, want 2", n)
 	}
 }
+
+type checkJSON struct {
+	Target         string   `json:"target"`
+	OK             bool     `json:"ok"`
+	Snapshots      int      `json:"snapshots"`
+	PacksRead      int      `json:"packs_read"`
+	UnindexedPacks []string `json:"unindexed_packs"`
+	Problems       []struct {
+		Kind     string `json:"kind"`
+		Object   string `json:"object"`
+		Snapshot string `json:"snapshot"`
+		Path     string `json:"path"`
+		Err      string `json:"error"`
+	} `json:"problems"`
+}
+
+func parseCheck(t *testing.T, r result) checkJSON {
+	t.Helper()
+	var c checkJSON
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil || c.Problems == nil || c.UnindexedPacks == nil {
+		t.Fatalf("check --json: %v\n%s", err, r)
+	}
+	return c
+}
+
+// TestE2ECheck: check passes on a sound repository, finds damage to a
+// pack's last bytes only with --read-data (verify does not see it), and
+// names a lost pack and the snapshot files that needed it.
+func TestE2ECheck(t *testing.T) {
+	p := restoreProject(t)
+	repoDir := p.path("backups")
+	if r := p.must("backup", "check"); !strings.Contains(r.stdout, "no damage found") {
+		t.Fatalf("check of a sound repository: %s", r)
+	}
+	if c := parseCheck(t, p.must("backup", "check", "--read-data", "--json")); !c.OK || c.PacksRead == 0 || c.Snapshots != 1 {
+		t.Fatalf("check --read-data: %+v", c)
+	}
+	packs := packFiles(t, repoDir)
+	flipByteAt(t, packs[0], -1)
+	p.must("backup", "verify", "all") // reads blobs only: the trailer is not its business
+	if r := p.must("backup", "check"); !strings.Contains(r.stdout, "no damage found") {
+		t.Fatalf("structure check reads no pack: %s", r)
+	}
+	r := p.run("backup", "check", "--read-data-subset", "100%", "--json")
+	c := parseCheck(t, r)
+	if r.code != 1 || c.OK || len(c.Problems) == 0 || !strings.Contains(packs[0], c.Problems[0].Object) {
+		t.Fatalf("check --read-data must name the damaged pack %s: %s", packs[0], r)
+	}
+	if r := p.run("backup", "check", "--read-data-subset", "0%"); r.code != 1 || !strings.Contains(r.stderr, "percentage") {
+		t.Fatalf("bad subset: %s", r)
+	}
+
+	os.Remove(packs[0])
+	r = p.run("backup", "check")
+	if r.code != 1 || !strings.Contains(r.stdout, "damaged pack") || !strings.Contains(r.stdout, "missing") ||
+		!strings.Contains(r.stdout, "files.site:") {
+		t.Fatalf("check after a lost pack must name it and the files that needed it: %s", r)
+	}
+	if r := p.run("backup", "check", "-r", p.path("nowhere")); r.code != 10 {
+		t.Fatalf("check of a missing repository: want exit 10, got %s", r)
+	}
+}
