@@ -287,3 +287,16 @@ locals {
 		t.Fatalf("a failed local built from a secret must hide the details: %s", r)
 	}
 }
+
+// TestE2ESecretsShortLiteralInSnippet: a diagnostic whose source line shows
+// a short sensitive value written as a literal masks that literal.
+func TestE2ESecretsShortLiteralInSnippet(t *testing.T) {
+	p := newProject(t, "variable \"pin\" {\n  type      = number\n  sensitive = true\n  default   = \"abc\"\n}\n")
+	r := p.run("validate")
+	if r.code != 1 || !strings.Contains(r.stderr, "velin.hcl:4:") {
+		t.Fatalf("want an error on the default: %s", r)
+	}
+	if strings.Contains(r.stderr, `"abc"`) || !strings.Contains(r.stderr, `default   = "(sensitive)"`) {
+		t.Fatalf("the snippet shows the sensitive literal: %s", r)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -42,11 +43,23 @@ func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnos
 		}
 		writeDiagnostic(&buf, files, d, color)
 	}
-	_, err := io.WriteString(w, redact.New(secrets...).String(buf.String()))
+	_, err := io.WriteString(w, maskLiterals(redact.New(secrets...).String(buf.String()), secrets))
 	if err != nil {
 		return fmt.Errorf("write diagnostics: %w", err)
 	}
 	return nil
+}
+
+// maskLiterals masks the secrets too short for the output search where a
+// snippet shows them written as a whole string literal ("abc"): a literal
+// passphrase or a sensitive variable's default.
+func maskLiterals(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" && !redact.Searchable(sec) {
+			s = strings.ReplaceAll(s, strconv.Quote(sec), `"`+redact.Mask+`"`)
+		}
+	}
+	return s
 }
 
 func writeDiagnostic(buf *bytes.Buffer, files map[string]*hcl.File, d *hcl.Diagnostic, color bool) {

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 func TestWriteDiagnostics(t *testing.T) {
@@ -113,5 +116,19 @@ func TestSuggest(t *testing.T) {
 	}
 	if levenshtein("kitten", "sitting") != 3 || levenshtein("", "abc") != 3 || levenshtein("é", "e") != 1 {
 		t.Error("levenshtein is wrong")
+	}
+}
+
+func TestWriteDiagnosticsMasksShortLiteralSecrets(t *testing.T) {
+	src := []byte("variable \"pin\" {\n  sensitive = true\n  default   = \"123\"\n  bad = 1\n}\n")
+	f, _ := hclsyntax.ParseConfig(src, "v.hcl", hcl.InitialPos)
+	rng := hcl.Range{Filename: "v.hcl", Start: hcl.Pos{Line: 3, Column: 3, Byte: 36}, End: hcl.Pos{Line: 4, Column: 10, Byte: 63}}
+	var b strings.Builder
+	diags := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Bad", Detail: "pin 123 x", Subject: &rng}}
+	if err := WriteDiagnostics(&b, map[string]*hcl.File{"v.hcl": f}, diags, false, "123"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `default   = "(sensitive)"`) || !strings.Contains(b.String(), "pin 123 x") {
+		t.Fatalf("got:\n%s", b.String())
 	}
 }
