@@ -100,13 +100,11 @@ func (w *Workspace) Target(addr string) (*config.Target, error) {
 
 func (w *Workspace) repoOptions(t provider.Target) (repo.Options, error) {
 	ro := t.Repo()
-	pass := ro.Passphrase
+	pass, err := ro.Secret() // decoded once by the target; read here only when Open was not called
+	if err != nil {
+		return repo.Options{}, err
+	}
 	if ro.KeyFile != "" {
-		b, err := os.ReadFile(ro.KeyFile)
-		if err != nil {
-			return repo.Options{}, fmt.Errorf("read key_file: %w", err)
-		}
-		pass = trimNewline(string(b))
 		w.Redactor.Add(pass)
 	}
 	return repo.Options{
@@ -120,12 +118,6 @@ func (w *Workspace) repoOptions(t provider.Target) (repo.Options, error) {
 	}, nil
 }
 
-func trimNewline(s string) string {
-	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
-		s = s[:len(s)-1]
-	}
-	return s
-}
 
 // Repo opens the repository of a target, creating it when create is true
 // and none exists. With create false a missing repository is (nil, nil):

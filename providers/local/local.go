@@ -2,10 +2,8 @@ package local
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/big"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,8 +27,8 @@ const (
 	EncryptionNone = "none"
 )
 
-// ErrKeyFile means the key file is unreadable or empty.
-var ErrKeyFile = errors.New("key file holds no passphrase")
+// ErrKeyFile means the key file is empty.
+var ErrKeyFile = provider.ErrEmptyKeyFile
 
 // Type is the registry entry of `target "local"`.
 func Type() provider.TargetType {
@@ -195,13 +193,9 @@ func (t *Target) Open(ctx context.Context) (storage.Storage, error) {
 }
 
 func (t *Target) readKeyFile() error {
-	data, err := os.ReadFile(t.opts.KeyFile)
+	pass, err := provider.ReadPassphraseFile(t.opts.KeyFile)
 	if err != nil {
-		return fmt.Errorf("read key file %s: %w", t.opts.KeyFile, err)
-	}
-	pass := strings.TrimSpace(string(data))
-	if pass == "" {
-		return fmt.Errorf("read key file %s: %w", t.opts.KeyFile, ErrKeyFile)
+		return err
 	}
 	if t.secret != nil {
 		t.secret(pass)

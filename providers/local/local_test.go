@@ -123,10 +123,15 @@ func TestOpenReadsKeyFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := tg.Repo().Passphrase; got != "from file" {
-		t.Errorf("passphrase %q, want the trimmed file content", got)
+	// One rule everywhere (provider.ReadPassphraseFile): only the trailing
+	// line break goes; the repository opens with what the workspace reads.
+	if got := tg.Repo().Passphrase; got != "  from file " {
+		t.Errorf("passphrase %q, want the file content without its line break", got)
 	}
-	if len(*secrets) != 1 || (*secrets)[0] != "from file" {
+	if s, err := tg.Repo().Secret(); err != nil || s != "  from file " {
+		t.Errorf("Secret() %q %v", s, err)
+	}
+	if len(*secrets) != 1 || (*secrets)[0] != "  from file " {
 		t.Errorf("secrets %q", secrets)
 	}
 	if err := st.Put(context.Background(), "keys/x", bytes.NewReader([]byte("hi")), 2, storageOpts()); err != nil {

@@ -3,14 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/velinhq/velin/engine/workspace"
 	"github.com/velinhq/velin/providers/all"
+	"github.com/velinhq/velin/providers/provider"
 )
 
 // repoOptions are the flags of commands that work on a repository alone,
@@ -57,15 +56,7 @@ func (g *globalOptions) repoPassphrase() (string, error) {
 	if file == "" {
 		return g.getenv("VELIN_PASSPHRASE"), nil
 	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("read passphrase file: %w", err)
-	}
-	pass := strings.TrimRight(string(b), "\r\n")
-	if pass == "" {
-		return "", fmt.Errorf("read passphrase file %s: it is empty", file)
-	}
-	return pass, nil
+	return provider.ReadPassphraseFile(file)
 }
 
 // withRepoWorkspace runs fn on the repository named by -r/VELIN_REPOSITORY
