@@ -118,7 +118,6 @@ func (w *Workspace) repoOptions(t provider.Target) (repo.Options, error) {
 	}, nil
 }
 
-
 // Repo opens the repository of a target, creating it when create is true
 // and none exists. With create false a missing repository is (nil, nil):
 // plans and listings must not create anything.
