@@ -14,6 +14,8 @@ type forgetJSON struct {
 	Reclaimed  struct {
 		BytesFreed   int64 `json:"bytes_freed"`
 		PacksDeleted int   `json:"packs_deleted"`
+		PacksMarked  int   `json:"packs_marked"`
+		BytesMarked  int64 `json:"bytes_marked"`
 	} `json:"reclaimed"`
 }
 

@@ -55,7 +55,10 @@ func newProject(t testing.TB, plan string) *project {
 	p := &project{t: t, dir: t.TempDir()}
 	// The binary is built with -race; its default 1 s pause at exit would
 	// make every command slow.
-	p.env = append(os.Environ(), "VELIN_PASSPHRASE="+testPassphrase, "GORACE=atexit_sleep_ms=0")
+	// Prune reclaims at once (no safety margin or grace period) unless a
+	// test sets them again (e2e_prune_test.go).
+	p.env = append(os.Environ(), "VELIN_PASSPHRASE="+testPassphrase, "GORACE=atexit_sleep_ms=0",
+		"VELIN_PRUNE_MARGIN=0", "VELIN_PRUNE_GRACE=0")
 	p.write("velin.hcl", plan)
 	return p
 }

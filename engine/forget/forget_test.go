@@ -20,7 +20,8 @@ func repository(t *testing.T, n int) (*repo.Repository, time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC)
-	r, err := repo.Init(ctx, repotest.NewMem(), repo.Options{Encryption: "none", Clock: func() time.Time { return now }})
+	r, err := repo.Init(ctx, repotest.NewMem(), repo.Options{Encryption: "none", Clock: func() time.Time { return now },
+		PruneMargin: -1, PruneGrace: -1}) // reclaim at once
 	if err != nil {
 		t.Fatal(err)
 	}

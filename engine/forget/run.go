@@ -8,13 +8,16 @@ import (
 	"github.com/velinhq/velin/engine/repo"
 )
 
-// Stats is what a prune reclaims.
+// Stats is what a prune reclaims now (packs_deleted, bytes_freed...) and
+// what it marked for deletion by a later prune (packs_marked, bytes_marked).
 type Stats struct {
 	PacksDeleted   int   `json:"packs_deleted"`
 	PacksRewritten int   `json:"packs_rewritten"`
 	BlobsRemoved   int   `json:"blobs_removed"`
 	OrphansDeleted int   `json:"orphans_deleted"`
 	BytesFreed     int64 `json:"bytes_freed"`
+	PacksMarked    int   `json:"packs_marked"`
+	BytesMarked    int64 `json:"bytes_marked"`
 }
 
 // Result is what Run did, or would do in a dry run.
@@ -58,7 +61,8 @@ func Run(ctx context.Context, r *repo.Repository, ids []string, dryRun bool) (*R
 
 func statsOf(st *repo.PruneStats) Stats {
 	return Stats{PacksDeleted: st.PacksDeleted, PacksRewritten: st.PacksRewritten,
-		BlobsRemoved: st.BlobsRemoved, OrphansDeleted: st.OrphansDeleted, BytesFreed: st.BytesFreed}
+		BlobsRemoved: st.BlobsRemoved, OrphansDeleted: st.OrphansDeleted, BytesFreed: st.BytesFreed,
+		PacksMarked: st.PacksMarked, BytesMarked: st.BytesMarked}
 }
 
 // Retain applies b's retention in r: when it forgets something, it

@@ -21,6 +21,7 @@ const testPass = "correct horse battery staple"
 
 func testOptions() Options {
 	return Options{Passphrase: testPass, Host: "testhost", Version: "test", kdfN: 1024,
+		PruneMargin: -1, PruneGrace: -1, // delete at once, as tests expect
 		Clock: func() time.Time { return time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC) }}
 }
 

@@ -40,6 +40,14 @@ type Options struct {
 	// LockTimeout is how long Lock waits for a conflicting lock to go
 	// before it fails with ErrLocked; 0 fails at once.
 	LockTimeout time.Duration
+	// PruneMargin: Prune never deletes a pack, nor drops it from the
+	// index, while it is younger than this by the storage's ModTime.
+	// 0 = DefaultPruneMargin; negative = no margin (tests).
+	PruneMargin time.Duration
+	// PruneGrace: a pack Prune finds unused becomes a deletion candidate
+	// and is deleted by a later Prune only when it has been one this long.
+	// 0 = DefaultPruneGrace; negative = delete at once (tests).
+	PruneGrace time.Duration
 
 	// kdf overrides the scrypt cost (tests only; zero = crypto.DefaultKDF).
 	kdfN int
@@ -70,6 +78,8 @@ func (o Options) withDefaults() Options {
 	if o.Compression == 0 {
 		o.Compression = DefaultCompression
 	}
+	o.PruneMargin = orDefault(o.PruneMargin, DefaultPruneMargin)
+	o.PruneGrace = orDefault(o.PruneGrace, DefaultPruneGrace)
 	return o
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/velinhq/velin/engine/repo/index"
 	"github.com/velinhq/velin/engine/repo/pack"
+	"github.com/velinhq/velin/engine/storage"
 )
 
 // packHeader reads the blob list a pack of size bytes carries in its own
@@ -64,6 +65,9 @@ type prunePlan struct {
 	// corrected counts packs whose header listed used blobs the indexes
 	// missed: the new index must be written even if nothing is deleted.
 	corrected int
+	// ripe are the packs of drop to delete now, pending those that stay
+	// deletion candidates (prunesafe.go).
+	ripe, pending []pack.ID
 }
 
 // confirmPlan plans the prune, then reads the header of every pack the plan
@@ -86,6 +90,11 @@ func (r *Repository) confirmPlan(ctx context.Context, st *pruneState) (*prunePla
 			}
 			confirmed[id] = true
 			blobs, err := r.packHeader(ctx, id, st.sizes[id])
+			if errors.Is(err, storage.ErrNotFound) {
+				delete(st.sizes, id) // deleted; the listing lagged
+				changed = true
+				continue
+			}
 			if err != nil {
 				_, indexed := st.packs[id]
 				if indexed || !errors.Is(err, errDamaged) {

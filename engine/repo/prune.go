@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/velinhq/velin/engine/repo/index"
 	"github.com/velinhq/velin/engine/repo/pack"
@@ -15,8 +16,13 @@ import (
 // PruneStats says what Prune did (or would do, in a dry run).
 type PruneStats struct {
 	PacksDeleted, PacksRewritten, BlobsRemoved int
-	BytesFreed                                 int64
-	OrphansDeleted                             int // packs no index lists, and index files replaced
+	BytesFreed                                 int64 // by the packs deleted now
+	OrphansDeleted                             int   // packs no index lists, and index files replaced
+	// PacksMarked are unused packs left as deletion candidates (dropped
+	// from the index, deleted by a later prune after the grace period);
+	// BytesMarked is their size.
+	PacksMarked int
+	BytesMarked int64
 }
 
 // RepoStats describes the repository.
@@ -54,13 +60,27 @@ type pruneState struct {
 	sizes      map[pack.ID]int64       // from listing data/
 	used       map[pack.ID]bool        // blobs some snapshot references
 	placedIn   map[pack.ID]pack.ID     // used blob → the one pack that keeps it
+
+	// Safety (prunesafe.go).
+	now       time.Time
+	modTimes  map[pack.ID]time.Time // from listing data/
+	young     map[pack.ID]bool      // packs within the margin: kept as they are
+	marked    map[pack.ID]time.Time // deletion candidates → when marked
+	markNames []string              // the prune/ objects read
+	dropKind  map[pack.ID]int       // pack in the drop list → dropUnused...
+	freed     map[pack.ID]int64     // pack in the drop list → bytes its drop frees
+	missing   int                   // indexed packs that do not exist
 }
 
 // Prune deletes what no snapshot references: unused blobs (rewriting packs
 // that hold both used and unused ones) and orphan packs left by crashes.
-// The caller holds an exclusive lock. New packs and a new index are
-// durable before any old index or pack is deleted, and old indexes are
-// deleted before old packs, so a crash at any point loses nothing in use.
+// Packs younger than Options.PruneMargin are left alone; an unused pack is
+// first dropped from the index and marked as a deletion candidate, and
+// deleted by a later Prune once marked for Options.PruneGrace and still
+// unused (prunesafe.go). The caller holds an exclusive lock. New packs and
+// a new index are durable before any old index or pack is deleted, and old
+// indexes are deleted before old packs, so a crash at any point loses
+// nothing in use.
 func (r *Repository) Prune(ctx context.Context, dryRun bool) (*PruneStats, error) {
 	if dryRun {
 		return r.PruneDryRun(ctx, nil)
@@ -73,24 +93,26 @@ func (r *Repository) Prune(ctx context.Context, dryRun bool) (*PruneStats, error
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
-	stats, keep, drop := pl.stats, pl.keep, pl.drop
+	st.decide(pl, r.opts.PruneGrace)
 	newPacks, err := r.rewritePacks(ctx, pl.rewrite, st.placedIn)
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
-	if stats.PacksDeleted+stats.PacksRewritten+stats.OrphansDeleted+pl.corrected == 0 {
-		return stats, nil
+	if st.indexChanged(pl) {
+		all := append(pl.keep, newPacks...)
+		if err := r.replaceIndexes(ctx, st.indexNames, all); err != nil {
+			return nil, fmt.Errorf("prune: %w", err)
+		}
 	}
-	all := append(keep, newPacks...)
-	if err := r.replaceIndexes(ctx, st.indexNames, all); err != nil {
+	if err := r.saveMarks(ctx, st, pl); err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
-	for _, id := range drop {
-		if err := r.st.Delete(ctx, packName(id)); err != nil && !errors.Is(err, storage.ErrNotFound) {
+	for _, id := range pl.ripe {
+		if err := r.st.Delete(ctx, packName(id)); err != nil {
 			return nil, fmt.Errorf("prune: delete pack %s: %w", id, err)
 		}
 	}
-	return stats, nil
+	return pl.stats, nil
 }
 
 // PruneDryRun says what Prune would reclaim after the snapshots forget
@@ -109,13 +131,15 @@ func (r *Repository) PruneDryRun(ctx context.Context, forget []string) (*PruneSt
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
+	st.decide(pl, r.opts.PruneGrace)
 	return pl.stats, nil
 }
 
 // pruneScan reads the indexes, lists the packs and marks what the
 // snapshots, except those in skip, use.
 func (r *Repository) pruneScan(ctx context.Context, skip map[string]bool) (*pruneState, error) {
-	st := &pruneState{packs: map[pack.ID][]pack.Blob{}, sizes: map[pack.ID]int64{}, used: map[pack.ID]bool{}}
+	st := &pruneState{packs: map[pack.ID][]pack.Blob{}, sizes: map[pack.ID]int64{}, used: map[pack.ID]bool{},
+		modTimes: map[pack.ID]time.Time{}}
 	var err error
 	if st.indexNames, err = r.listNames(ctx, "index/"); err != nil {
 		return nil, err
@@ -123,6 +147,9 @@ func (r *Repository) pruneScan(ctx context.Context, skip map[string]bool) (*prun
 	err = r.readIndexes(ctx, st.indexNames, func(name string, packs []index.Pack, err error) error {
 		if errors.Is(err, errDamaged) {
 			return fmt.Errorf("%w; prune refuses to run until `velin backup repair index` has rebuilt the indexes", err)
+		}
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil // deleted since the listing (which may lag)
 		}
 		if err != nil {
 			return err // an unreadable index: refuse rather than guess
@@ -139,12 +166,15 @@ func (r *Repository) pruneScan(ctx context.Context, skip map[string]bool) (*prun
 	err = r.st.List(ctx, "data/", func(oi storage.ObjectInfo) error {
 		id, err := pack.ParseID(oi.Name[strings.LastIndexByte(oi.Name, '/')+1:])
 		if err == nil {
-			st.sizes[id] = oi.Size
+			st.sizes[id], st.modTimes[id] = oi.Size, oi.ModTime
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list packs: %w", err)
+	}
+	if err := r.scanSafety(ctx, st); err != nil {
+		return nil, err
 	}
 	return st, r.markUsed(ctx, st.used, skip)
 }
@@ -199,41 +229,54 @@ func (r *Repository) markTree(ctx context.Context, id pack.ID, used map[pack.ID]
 }
 
 // plan sorts packs into kept, to rewrite and to delete. A blob stored in
-// several packs is kept in the first kept pack only.
+// several packs is kept in the first kept pack only. Young packs are kept
+// as they are (an unindexed one is left alone).
 func (st *pruneState) plan() (stats *PruneStats, keep []index.Pack, rewrite []index.Pack, drop []pack.ID) {
 	stats = &PruneStats{}
 	st.placedIn = map[pack.ID]pack.ID{}
+	st.dropKind, st.freed, st.missing = map[pack.ID]int{}, map[pack.ID]int64{}, 0
 	for id, blobs := range st.packs {
 		if _, exists := st.sizes[id]; !exists {
 			stats.OrphansDeleted++ // indexed but missing: the new index drops it
+			st.missing++
 			continue
 		}
-		usedHere, unused := 0, 0
+		usedHere, unused, freed := 0, 0, int64(0)
 		for _, b := range blobs {
 			if _, placed := st.placedIn[b.ID]; st.used[b.ID] && !placed {
 				usedHere++
 				st.placedIn[b.ID] = id
 			} else {
 				unused++
-				stats.BlobsRemoved++
-				stats.BytesFreed += int64(b.Length)
+				freed += int64(b.Length)
 			}
+		}
+		if st.young[id] {
+			keep = append(keep, index.Pack{ID: id, Blobs: blobs})
+			continue
+		}
+		if unused > 0 {
+			stats.BlobsRemoved += unused
+			stats.BytesFreed += freed
 		}
 		switch {
 		case unused == 0:
 			keep = append(keep, index.Pack{ID: id, Blobs: blobs})
 		case usedHere == 0:
 			drop = append(drop, id)
+			st.dropKind[id], st.freed[id] = dropUnused, freed
 			stats.PacksDeleted++
 		default:
 			rewrite = append(rewrite, index.Pack{ID: id, Blobs: blobs})
 			drop = append(drop, id)
+			st.dropKind[id], st.freed[id] = dropRewritten, freed
 			stats.PacksRewritten++
 		}
 	}
 	for id, size := range st.sizes {
-		if _, indexed := st.packs[id]; !indexed {
+		if _, indexed := st.packs[id]; !indexed && !st.young[id] {
 			drop = append(drop, id)
+			st.dropKind[id], st.freed[id] = dropOrphan, size
 			stats.OrphansDeleted++
 			stats.BytesFreed += size
 		}

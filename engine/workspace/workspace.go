@@ -31,6 +31,8 @@ type Options struct {
 	Warn     func(msg string) // stale locks and similar notices
 	// LockTimeout is how long a command waits for a locked repository.
 	LockTimeout time.Duration
+	// PruneMargin and PruneGrace are repo.Options' (0: the defaults).
+	PruneMargin, PruneGrace time.Duration
 }
 
 // Workspace is a loaded configuration and its repositories. Safe for
@@ -115,6 +117,8 @@ func (w *Workspace) repoOptions(t provider.Target) (repo.Options, error) {
 		Warn:        w.opts.Warn,
 		Version:     w.opts.Version,
 		LockTimeout: w.opts.LockTimeout,
+		PruneMargin: w.opts.PruneMargin,
+		PruneGrace:  w.opts.PruneGrace,
 	}, nil
 }
 

@@ -85,5 +85,13 @@ func reclaimLine(res *forget.Result) string {
 	st := res.Reclaimed
 	fmt.Fprintf(&b, "%s %s in %s: %d pack(s) deleted, %d rewritten, %d blob(s) and %d orphan(s) removed.\n",
 		verb, plan.HumanBytes(st.BytesFreed), res.Repository, st.PacksDeleted, st.PacksRewritten, st.BlobsRemoved, st.OrphansDeleted)
+	if st.PacksMarked > 0 {
+		mark := "Marked"
+		if res.DryRun {
+			mark = "Would mark"
+		}
+		fmt.Fprintf(&b, "%s %d unused pack(s) (%s) for deletion: a prune after the grace period deletes them if still unused.\n",
+			mark, st.PacksMarked, plan.HumanBytes(st.BytesMarked))
+	}
 	return b.String()
 }

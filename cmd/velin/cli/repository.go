@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -90,5 +91,25 @@ func (g *globalOptions) workspaceOptions() workspace.Options {
 		Path: g.Path, Vars: g.Vars, VarFiles: g.VarFiles, Env: g.env.Environ,
 		Registry: all.Registry(), Clock: g.env.Clock, Version: Version,
 		Warn: g.warn, LockTimeout: g.LockTimeout,
+		PruneMargin: g.pruneSetting("VELIN_PRUNE_MARGIN"), PruneGrace: g.pruneSetting("VELIN_PRUNE_GRACE"),
 	}
+}
+
+// pruneSetting reads a prune safety duration from the environment for
+// repo.Options: unset is 0 (the default), "0" is -1 (none). A malformed
+// value is ignored with a warning.
+func (g *globalOptions) pruneSetting(name string) time.Duration {
+	v := g.getenv(name)
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		g.warn(fmt.Sprintf("ignoring %s=%q: want a duration such as 1h or 0", name, v))
+		return 0
+	}
+	if d == 0 {
+		return -1
+	}
+	return d
 }

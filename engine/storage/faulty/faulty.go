@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/velinhq/velin/engine/storage"
 )
@@ -44,9 +45,10 @@ type Storage struct {
 	prefixes []prefixRule
 	flips    []flip
 	lag      int
-	recent   []write // the latest successful writes, newest last
-	crash    bool    // CrashAfter is set: writes beyond writesLeft fail
-	left     int64   // writes (Puts and Deletes) still let through
+	lagFor   time.Duration // 0: the lag has no time bound
+	recent   []write       // the latest successful writes, newest last
+	crash    bool          // CrashAfter is set: writes beyond writesLeft fail
+	left     int64         // writes (Puts and Deletes) still let through
 }
 
 // write is one successful Put or Delete, with what the name held before
@@ -54,6 +56,7 @@ type Storage struct {
 type write struct {
 	name  string
 	prior *storage.ObjectInfo
+	at    time.Time
 }
 
 type prefixRule struct {
@@ -146,13 +149,22 @@ func (s *Storage) ListLag(k int) {
 	s.lag = k
 }
 
+// ListLagFor bounds the ListLag window in time: writes older than d are
+// listed as they are even if they are among the last k. Storage tests of
+// protocols that assume a bounded lag (prune's margin) use it.
+func (s *Storage) ListLagFor(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lagFor = d
+}
+
 // Reset removes every rule; counts are kept.
 func (s *Storage) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failPut = map[int64]bool{}
 	s.cutPut = map[int64]int64{}
-	s.prefixes, s.flips, s.lag = nil, nil, 0
+	s.prefixes, s.flips, s.lag, s.lagFor = nil, nil, 0, 0
 	s.crash, s.left = false, 0
 }
 
@@ -200,7 +212,7 @@ func (s *Storage) putPlan(name string) (fail bool, cut int64) {
 func (s *Storage) recordWrite(name string, prior *storage.ObjectInfo) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.recent = append(s.recent, write{name, prior})
+	s.recent = append(s.recent, write{name, prior, time.Now()})
 	if keep := max(s.lag, recentKept); len(s.recent) > 2*keep {
 		s.recent = append([]write(nil), s.recent[len(s.recent)-keep:]...)
 	}
@@ -214,6 +226,9 @@ func (s *Storage) lagging() map[string]*storage.ObjectInfo {
 	hide := map[string]*storage.ObjectInfo{}
 	for i := len(s.recent) - 1; i >= max(len(s.recent)-s.lag, 0); i-- {
 		w := s.recent[i]
+		if s.lagFor > 0 && time.Since(w.at) >= s.lagFor {
+			break // older writes are visible
+		}
 		hide[w.name] = w.prior // the oldest write in the window wins
 	}
 	return hide

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/velinhq/velin/engine/storage"
 	"github.com/velinhq/velin/engine/storage/local"
@@ -265,6 +266,22 @@ func TestListLagKeepsDeleted(t *testing.T) {
 	}
 	if got := fmt.Sprint(listNames(t, s, "")); got != "[b c]" {
 		t.Errorf("List after the lag passed = %s, want [b c]", got)
+	}
+}
+
+func TestListLagFor(t *testing.T) {
+	s := newFaulty(t)
+	s.ListLag(5)
+	s.ListLagFor(200 * time.Millisecond)
+	if err := put(s, "a", []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(listNames(t, s, "")); got != "[]" {
+		t.Errorf("List right after a Put = %s, want []", got)
+	}
+	time.Sleep(250 * time.Millisecond)
+	if got := fmt.Sprint(listNames(t, s, "")); got != "[a]" {
+		t.Errorf("List after the time bound = %s, want [a]", got)
 	}
 }
 
