@@ -87,17 +87,17 @@ func (r *Repository) scanSafety(ctx context.Context, st *pruneState) error {
 			}
 		}
 	}
-	return r.lookInCandidates(ctx, st)
+	return r.lookInUnindexed(ctx, st)
 }
 
-// lookInCandidates makes the blobs of the candidate packs that still exist
+// lookInUnindexed makes the blobs of the packs no index lists (deletion
+// candidates, debris, packs whose index the listing does not show yet)
 // readable while prune marks what snapshots use: a backup that loaded the
-// index before the packs were dropped from it may have committed a
-// snapshot that uses them (its trees included).
-func (r *Repository) lookInCandidates(ctx context.Context, st *pruneState) error {
-	for id := range st.marked {
-		size, exists := st.sizes[id]
-		if _, indexed := st.packs[id]; !exists || indexed {
+// index before a prune dropped a pack from it may have committed a
+// snapshot that uses the pack, its trees included.
+func (r *Repository) lookInUnindexed(ctx context.Context, st *pruneState) error {
+	for id, size := range st.sizes {
+		if _, indexed := st.packs[id]; indexed {
 			continue
 		}
 		blobs, err := r.packHeader(ctx, id, size)
