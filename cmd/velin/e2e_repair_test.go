@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestE2ERepairConfigMissing: after the config object is lost, a backup
@@ -237,4 +239,62 @@ func TestE2ECheck(t *testing.T) {
 	if r := p.run("backup", "check", "-r", p.path("nowhere")); r.code != 10 {
 		t.Fatalf("check of a missing repository: want exit 10, got %s", r)
 	}
+}
+
+// writeLock puts a lock object into the repository at dir.
+func writeLock(t *testing.T, dir, id, body string) {
+	t.Helper()
+	os.MkdirAll(filepath.Join(dir, "locks"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "locks", id), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestE2EUnlock: unlock removes stale and malformed locks and keeps live
+// ones; --remove-all asks, and removes live ones only when confirmed.
+func TestE2EUnlock(t *testing.T) {
+	p := restoreProject(t)
+	repoDir := p.path("backups")
+	now := time.Now().UTC()
+	lock := func(host string, refreshed time.Time) string {
+		return fmt.Sprintf(`{"host":%q,"pid":4242,"start":"","exclusive":false,"created":%q,"refreshed":%q}`,
+			host, refreshed.Format(time.RFC3339), refreshed.Format(time.RFC3339))
+	}
+	stale, malformed, live := strings.Repeat("a", 64), strings.Repeat("b", 64), strings.Repeat("c", 64)
+	writeLock(t, repoDir, stale, lock("gone-host", now.Add(-3*time.Hour)))
+	writeLock(t, repoDir, malformed, "{not json")
+	writeLock(t, repoDir, live, lock("other-host", now))
+
+	r := p.must("backup", "unlock")
+	if !strings.Contains(r.stdout, "removed 2 lock(s), kept 1 live lock(s)") || !strings.Contains(r.stdout, "malformed") ||
+		!strings.Contains(r.stdout, "not refreshed") {
+		t.Fatalf("unlock: %s", r)
+	}
+	if got := lockNames(t, repoDir); len(got) != 1 || got[0] != live {
+		t.Fatalf("locks after unlock: %v", got)
+	}
+	if r := p.run("backup", "prune", "--yes", "--lock-timeout", "0"); r.code != 11 {
+		t.Fatalf("prune beside a live lock: want exit 11, got %s", r)
+	}
+	if r := p.runInput("no\n", "backup", "unlock", "--remove-all"); r.code != 1 || !strings.Contains(r.stderr, "other-host") {
+		t.Fatalf("unlock --remove-all answered no: %s", r)
+	}
+	if len(lockNames(t, repoDir)) != 1 {
+		t.Fatal("a refused unlock removed a lock")
+	}
+	p.must("backup", "unlock", "--remove-all", "--yes", "-r", repoDir)
+	if got := lockNames(t, repoDir); len(got) != 0 {
+		t.Fatalf("locks after --remove-all: %v", got)
+	}
+	p.must("backup", "prune", "--yes")
+}
+
+func lockNames(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, _ := os.ReadDir(filepath.Join(dir, "locks"))
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
 }

@@ -24,7 +24,7 @@ func newBackupCommand(g *globalOptions) *cobra.Command {
 	cmd.AddCommand(newBackupCreateCommand(g), newBackupListCommand(g), newBackupShowCommand(g),
 		newBackupInspectCommand(g), newBackupRestoreCommand(g), newBackupVerifyCommand(g),
 		newBackupDeleteCommand(g), newBackupPruneCommand(g))
-	cmd.AddCommand(newBackupCheckCommand(g), newBackupRepairCommand(g))
+	cmd.AddCommand(newBackupCheckCommand(g), newBackupRepairCommand(g), newBackupUnlockCommand(g))
 	cmd.AddCommand(newBackupLsCommand(g), newBackupFindCommand(g), newBackupDiffCommand(g), newBackupStatsCommand(g))
 	return cmd
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -144,4 +145,104 @@ func printIndexRepair(g *globalOptions, addr string, rep *repo.IndexRepair) erro
 		g.out("  The next backup stores the dropped blobs again if their data still exists; run `velin backup check` to see which snapshots lost data.\n")
 	}
 	return nil
+}
+
+func newBackupUnlockCommand(g *globalOptions) *cobra.Command {
+	o := &maintenanceOptions{}
+	var all bool
+	c := maintenanceCommand(g, o, &cobra.Command{
+		Use:   "unlock",
+		Short: "Remove stale and malformed locks (--remove-all: every lock, after asking)",
+		Long: `Unlock removes the locks that protect nothing: those whose process is gone
+(same machine), those not refreshed for 30 minutes (another machine) and
+malformed lock objects. Live locks are listed and kept. With --remove-all it
+removes every lock, live ones too, after asking (skip with --yes): only do
+that when you know the holders are gone, since a prune running beside a
+backup can delete data the backup is about to reference.
+
+Exit codes: 0 done, 1 error or refused, 10 no repository, 12 wrong
+passphrase, 130 interrupted.`,
+		Example: `  velin backup unlock
+  velin backup unlock --remove-all --yes -r /mnt/usb/velin`,
+	}, func(ctx context.Context, tr targetRepo) error {
+		locks, err := tr.Repo.Locks(ctx)
+		if err != nil {
+			return err
+		}
+		var remove, keep []repo.LockState
+		for _, l := range locks {
+			if l.Stale != "" || all {
+				remove = append(remove, l)
+			} else {
+				keep = append(keep, l)
+			}
+		}
+		if live := len(locks) - countStale(locks); all && live > 0 && !o.Yes &&
+			!g.confirm(fmt.Sprintf("Remove %d lock(s) of %s, %d of them live (%s)?", len(remove), tr.Addr, live, lockHolders(locks))) {
+			return &exitError{code: exitFailure, err: fmt.Errorf("unlock cancelled: no lock was removed")}
+		}
+		if err := tr.Repo.RemoveLocks(ctx, remove); err != nil {
+			return err
+		}
+		return printUnlock(g, tr.Addr, remove, keep)
+	})
+	c.Flags().BoolVar(&all, "remove-all", false, "remove every lock, live ones too (asks first)")
+	c.Flags().BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
+	return c
+}
+
+func countStale(locks []repo.LockState) int {
+	n := 0
+	for _, l := range locks {
+		if l.Stale != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// lockHolders names the holders of the live locks.
+func lockHolders(locks []repo.LockState) string {
+	var out []string
+	for _, l := range locks {
+		if l.Stale == "" {
+			out = append(out, fmt.Sprintf("%s pid %d since %s", l.Host, l.PID, l.Created.Local().Format("2006-01-02 15:04")))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func printUnlock(g *globalOptions, addr string, removed, kept []repo.LockState) error {
+	if g.JSON {
+		return g.printJSONLine(struct {
+			Target  string           `json:"target"`
+			Removed []repo.LockState `json:"removed"`
+			Kept    []repo.LockState `json:"kept"`
+		}{addr, append([]repo.LockState{}, removed...), append([]repo.LockState{}, kept...)})
+	}
+	g.out("%s: removed %d lock(s), kept %d live lock(s)\n", addr, len(removed), len(kept))
+	for _, l := range removed {
+		why := l.Stale
+		if why == "" {
+			why = "live, removed on request"
+		}
+		g.out("  removed %s: %s\n", describeLock(l), why)
+	}
+	for _, l := range kept {
+		g.out("  kept    %s: live\n", describeLock(l))
+	}
+	return nil
+}
+
+func describeLock(l repo.LockState) string {
+	name := strings.TrimPrefix(l.Name, "locks/")
+	name = name[:min(12, len(name))]
+	if l.Host == "" {
+		return name
+	}
+	kind := "shared"
+	if l.Exclusive {
+		kind = "exclusive"
+	}
+	return fmt.Sprintf("%s (%s, %s pid %d)", name, kind, l.Host, l.PID)
 }
