@@ -126,6 +126,11 @@ func (st *pruneState) decide(p *prunePlan, grace time.Duration) {
 			s.OrphansDeleted--
 		}
 		s.BytesFreed -= st.freed[id]
+		if kind != dropOrphan {
+			// Indexed again since it was marked (repair index, another
+			// prune): backups may have used it, so the wait starts over.
+			delete(st.marked, id)
+		}
 		marked, was := st.marked[id]
 		if grace > 0 && (!was || st.now.Sub(marked) < grace) {
 			p.pending = append(p.pending, id)
