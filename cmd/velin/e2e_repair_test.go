@@ -108,8 +108,8 @@ func TestE2ERepairDamagedIndexIsSkipped(t *testing.T) {
 	}
 }
 
-// packFiles lists the pack objects (data/xx/id) of the repository at dir.
-func packFiles(t *testing.T, dir string) []string {
+// repoPackFiles lists the pack objects (data/xx/id) of the repository at dir.
+func repoPackFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
 	filepath.WalkDir(filepath.Join(dir, "data"), func(p string, d os.DirEntry, err error) error {
@@ -127,7 +127,7 @@ func packFiles(t *testing.T, dir string) []string {
 func TestE2ERepairIndexAfterLostPack(t *testing.T) {
 	p := restoreProject(t)
 	repoDir := p.path("backups")
-	lost := packFiles(t, repoDir)
+	lost := repoPackFiles(t, repoDir)
 	p.write("site/index.html", "index v2")
 	p.must("backup", "create")
 	for _, f := range lost {
@@ -215,7 +215,7 @@ func TestE2ECheck(t *testing.T) {
 	if c := parseCheck(t, p.must("backup", "check", "--read-data", "--json")); !c.OK || c.PacksRead == 0 || c.Snapshots != 1 {
 		t.Fatalf("check --read-data: %+v", c)
 	}
-	packs := packFiles(t, repoDir)
+	packs := repoPackFiles(t, repoDir)
 	flipByteAt(t, packs[0], -1)
 	p.must("backup", "verify", "all") // reads blobs only: the trailer is not its business
 	if r := p.must("backup", "check"); !strings.Contains(r.stdout, "no damage found") {
