@@ -1,0 +1,59 @@
+//go:build !race
+
+package repo
+
+// This file holds tests at the scale users have, too slow under the race
+// detector: `make unit` runs them in a second, race-free pass.
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/velinhq/velin/engine/repo/pack"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// TestLargeDirectory backs up a directory of 300,000 entries with the real
+// limits (its tree is split into parts) and restores every entry.
+func TestLargeDirectory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("300,000 entries")
+	}
+	r, _ := newTestRepo(t)
+	const n = 300_000
+	mtime := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	items := make([]item, 0, n+1)
+	items = append(items, item{e: provider.Entry{Path: "d", Kind: provider.KindDir, Mode: 0o755 | 1<<31, ModTime: mtime}})
+	for i := range n {
+		items = append(items, item{e: provider.Entry{Path: fmt.Sprintf("d/upload-%07d-with-a-long-name.jpg", i),
+			Kind: provider.KindFile, Mode: 0o644, ModTime: mtime, UID: 33, GID: 33, Inode: uint64(i + 10), Device: 7, ChangeTime: mtime}})
+	}
+	items = append(items, fileItem("d/zz-last", []byte("last file"), mtime))
+	m := backup(t, r, nil, "files", "big", items)
+	tb, err := r.readTree(context.Background(), mustRootSubtree(t, r, m))
+	if err != nil || len(tb.meta) < 2 {
+		t.Fatalf("the directory was not split into parts: %d parts, %v", len(tb.meta), err)
+	}
+	entries, data := readAll(t, r, m, "files.big")
+	if len(entries) != n+2 || string(data["d/zz-last"]) != "last file" {
+		t.Fatalf("restored %d entries, want %d", len(entries), n+2)
+	}
+	rep, err := r.Check(context.Background(), []*Manifest{m}, nil)
+	if err != nil || len(rep.Damaged) != 0 {
+		t.Fatalf("check: %v %+v", err, rep)
+	}
+}
+
+// mustRootSubtree returns the tree id of the only directory under m's root.
+func mustRootSubtree(t *testing.T, r *Repository, m *Manifest) pack.ID {
+	t.Helper()
+	root, _ := pack.ParseID(m.Sources[0].Root)
+	nodes, err := r.loadTree(context.Background(), root)
+	if err != nil || len(nodes) != 1 || nodes[0].Subtree == nil {
+		t.Fatalf("root tree: %v", err)
+	}
+	return *nodes[0].Subtree
+}
+
