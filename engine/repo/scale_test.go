@@ -56,4 +56,3 @@ func mustRootSubtree(t *testing.T, r *Repository, m *Manifest) pack.ID {
 	}
 	return *nodes[0].Subtree
 }
-
