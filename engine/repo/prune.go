@@ -70,6 +70,7 @@ type pruneState struct {
 	dropKind  map[pack.ID]int       // pack in the drop list → dropUnused...
 	freed     map[pack.ID]int64     // pack in the drop list → bytes its drop frees
 	missing   int                   // indexed packs that do not exist
+	lookedIn  int                   // unindexed packs added to r.idx for the mark
 }
 
 // Prune deletes what no snapshot references: unused blobs (rewriting packs
@@ -103,6 +104,8 @@ func (r *Repository) Prune(ctx context.Context, dryRun bool) (*PruneStats, error
 		if err := r.replaceIndexes(ctx, st.indexNames, all); err != nil {
 			return nil, fmt.Errorf("prune: %w", err)
 		}
+	} else if err := r.dropUnindexed(ctx, st); err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
 	}
 	if err := r.saveMarks(ctx, st, pl); err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
@@ -132,6 +135,9 @@ func (r *Repository) PruneDryRun(ctx context.Context, forget []string) (*PruneSt
 		return nil, fmt.Errorf("prune: %w", err)
 	}
 	st.decide(pl, r.opts.PruneGrace)
+	if err := r.dropUnindexed(ctx, st); err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
 	return pl.stats, nil
 }
 

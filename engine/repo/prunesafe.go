@@ -108,7 +108,31 @@ func (r *Repository) lookInUnindexed(ctx context.Context, st *pruneState) error 
 			return err
 		}
 		r.idx.Add(index.Pack{ID: id, Blobs: blobs})
+		st.lookedIn++
 	}
+	return nil
+}
+
+// dropUnindexed makes the in-memory index hold the index files' content
+// again after lookInUnindexed added packs no index lists, so that this
+// Repository does not deduplicate against deletion candidates afterwards.
+func (r *Repository) dropUnindexed(ctx context.Context, st *pruneState) error {
+	if st.lookedIn == 0 {
+		return nil
+	}
+	names, err := r.listNames(ctx, "index/")
+	if err != nil {
+		return err
+	}
+	fresh := index.NewMaster()
+	loaded := map[string]bool{}
+	if err := r.readIndexes(ctx, names, r.addIndexTo(fresh, loaded)); err != nil {
+		return fmt.Errorf("reload index: %w", err)
+	}
+	r.idx.Replace(fresh)
+	r.mu.Lock()
+	r.indexes = loaded
+	r.mu.Unlock()
 	return nil
 }
 

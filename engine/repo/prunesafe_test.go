@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -125,6 +126,15 @@ func TestPruneTwoPhase(t *testing.T) {
 	}
 	if len(mem.Names("prune/")) != 1 {
 		t.Fatalf("no deletion candidates recorded: %v", mem.Names("prune/"))
+	}
+	// Marking reads the candidates' headers; the index keeps out of them.
+	if _, err := r.Prune(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range packs {
+		if id, _ := parseID(name[strings.LastIndexByte(name, '/')+1:]); r.idx.HasPack(id) {
+			t.Errorf("candidate %s is in the in-memory index after a dry run", name)
+		}
 	}
 
 	// A backup whose index predates the prune reuses the marked blobs.
