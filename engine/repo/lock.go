@@ -18,9 +18,19 @@ import (
 const (
 	lockRefresh = 5 * time.Minute  // a held lock is rewritten this often
 	lockStale   = 30 * time.Minute // an unrefreshed foreign lock is stale after this
+	lockLose    = 20 * time.Minute // a lock not refreshed for this long is given up (< lockStale)
 	lockPollMin = 200 * time.Millisecond
 	lockPollMax = 10 * time.Second // a waiting Lock polls at most this far apart
 )
+
+// lockTimes are the lock's timings (shorter in tests).
+type lockTimes struct {
+	refresh, timeout, lose time.Duration
+}
+
+func defaultLockTimes() lockTimes {
+	return lockTimes{refresh: lockRefresh, timeout: time.Minute, lose: lockLose}
+}
 
 // errMalformedLock is a lock object that is not a lock's JSON.
 var errMalformedLock = errors.New("not a valid lock object")
@@ -42,10 +52,16 @@ type Lock struct {
 	info lockInfo
 	stop chan struct{}
 	done chan struct{}
+	lost chan struct{} // closed when refreshing failed for too long
 
-	mu   sync.Mutex
-	name string
+	mu     sync.Mutex
+	name   string
+	lastOK time.Time // last successful write of the lock (monotonic)
 }
+
+// ErrLockLost means a held lock could not be refreshed for so long that
+// other processes may soon take it for stale: the operation under it stops.
+var ErrLockLost = errors.New("repository lock lost: it could not be refreshed")
 
 // Lock takes a shared (backups, restores, verification) or exclusive
 // (prune, forget, key removal) lock. When a live lock conflicts, Lock waits
@@ -94,7 +110,8 @@ func (r *Repository) tryLock(ctx context.Context, exclusive bool) (*Lock, error)
 		_ = r.st.Delete(context.WithoutCancel(ctx), name)
 		return nil, err
 	}
-	l := &Lock{r: r, info: info, name: name, stop: make(chan struct{}), done: make(chan struct{})}
+	l := &Lock{r: r, info: info, name: name, stop: make(chan struct{}), done: make(chan struct{}),
+		lost: make(chan struct{}), lastOK: time.Now()}
 	go l.refreshLoop()
 	return l, nil
 }
@@ -220,20 +237,55 @@ func processStart(pid int) string {
 	return fields[19]
 }
 
+// refreshLoop rewrites the lock every lockTimes.refresh, each attempt
+// bounded by lockTimes.timeout. When no attempt has succeeded for
+// lockTimes.lose (well before lockStale, when others would remove the
+// lock), the lock is lost: Lost is closed and guarded operations stop.
 func (l *Lock) refreshLoop() {
 	defer close(l.done)
-	t := time.NewTicker(lockRefresh)
+	lt := l.r.lockTimes
+	t := time.NewTicker(lt.refresh)
 	defer t.Stop()
 	for {
 		select {
 		case <-l.stop:
 			return
 		case <-t.C:
-			if err := l.refresh(context.Background()); err != nil {
-				l.r.opts.Warn(fmt.Sprintf("refresh lock: %v", err))
+			ctx, cancel := context.WithTimeout(context.Background(), lt.timeout)
+			err := l.refresh(ctx)
+			cancel()
+			if err == nil {
+				continue
+			}
+			l.r.opts.Warn(fmt.Sprintf("refresh lock: %v", err))
+			l.mu.Lock()
+			since := time.Since(l.lastOK)
+			l.mu.Unlock()
+			if since >= lt.lose {
+				l.r.opts.Warn(fmt.Sprintf("%v for %s: stopping", ErrLockLost, since.Round(time.Second)))
+				l.r.lockLost.Store(true)
+				close(l.lost)
+				return
 			}
 		}
 	}
+}
+
+// Lost is closed when the lock could not be refreshed for too long.
+func (l *Lock) Lost() <-chan struct{} { return l.lost }
+
+// Guard returns a context that is cancelled, with cause ErrLockLost, when
+// the lock is lost; run the work the lock protects under it.
+func (l *Lock) Guard(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		select {
+		case <-l.lost:
+			cancel(ErrLockLost)
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { cancel(context.Canceled) }
 }
 
 // refresh writes a new lock object and deletes the old one (objects are
@@ -248,7 +300,7 @@ func (l *Lock) refresh(ctx context.Context) error {
 		return err
 	}
 	old := l.name
-	l.name, l.info = name, info
+	l.name, l.info, l.lastOK = name, info, time.Now()
 	if err := l.r.st.Delete(ctx, old); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("delete old lock: %w", err)
 	}
@@ -271,4 +323,14 @@ func (l *Lock) Unlock(ctx context.Context) error {
 func shortName(name string) string {
 	s := strings.TrimPrefix(name, "locks/")
 	return s[:min(12, len(s))]
+}
+
+// lockOK fails with ErrLockLost once a lock this repository held was lost:
+// committing a snapshot, forgetting or pruning then stops, because another
+// process may already have taken the repository for unlocked.
+func (r *Repository) lockOK() error {
+	if r.lockLost.Load() {
+		return ErrLockLost
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/engine/repo/repotest"
+	"github.com/velinhq/velin/engine/storage/faulty"
 )
 
 func TestLockConflictsAndStale(t *testing.T) {
@@ -219,4 +220,54 @@ func TestMalformedLockIgnored(t *testing.T) {
 		t.Fatalf("a malformed lock blocks the repository: %v", err)
 	}
 	_ = l.Unlock(ctx)
+	// The repository refuses to commit, forget or prune from now on.
+	if err := r.Forget(ctx, "x"); !errors.Is(err, ErrLockLost) {
+		t.Fatalf("forget after a lost lock: %v", err)
+	}
+	if _, err := r.Prune(ctx, false); !errors.Is(err, ErrLockLost) {
+		t.Fatalf("prune after a lost lock: %v", err)
+	}
+}
+
+// TestLockLostStopsGuardedWork: when the lock cannot be refreshed for
+// lockTimes.lose, Lost is closed and the guarded context is cancelled with
+// ErrLockLost, before other processes could take the lock for stale.
+func TestLockLostStopsGuardedWork(t *testing.T) {
+	ctx := context.Background()
+	fs := faulty.New(repotest.NewMem())
+	r, err := Init(ctx, fs, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.lockTimes = lockTimes{refresh: 20 * time.Millisecond, timeout: 50 * time.Millisecond, lose: 150 * time.Millisecond}
+	l, err := r.Lock(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work, cancel := l.Guard(ctx)
+	defer cancel()
+	time.Sleep(100 * time.Millisecond) // refreshes succeed meanwhile
+	select {
+	case <-work.Done():
+		t.Fatal("guarded work stopped while the lock was refreshed")
+	default:
+	}
+	fs.FailWithPrefix(faulty.OpPut, "locks/")
+	select {
+	case <-work.Done():
+		if !errors.Is(context.Cause(work), ErrLockLost) {
+			t.Fatalf("cause %v", context.Cause(work))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("work went on with a lock that could not be refreshed")
+	}
+	_ = l.Unlock(ctx)
+	// The repository refuses to commit, forget or prune from now on.
+	if err := r.Forget(ctx, "x"); !errors.Is(err, ErrLockLost) {
+		t.Fatalf("forget after a lost lock: %v", err)
+	}
+	if _, err := r.Prune(ctx, false); !errors.Is(err, ErrLockLost) {
+		t.Fatalf("prune after a lost lock: %v", err)
+	}
 }

@@ -211,6 +211,9 @@ func (r *Repository) Snapshot(ctx context.Context, idOrPrefix string) (*Manifest
 // Forget removes the manifests of the given snapshots (ids or unique
 // prefixes). Their data stays until Prune. The caller holds an exclusive lock.
 func (r *Repository) Forget(ctx context.Context, ids ...string) error {
+	if err := r.lockOK(); err != nil {
+		return fmt.Errorf("forget: %w", err)
+	}
 	for _, idp := range ids {
 		m, err := r.Snapshot(ctx, idp)
 		if err != nil {

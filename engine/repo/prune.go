@@ -86,6 +86,9 @@ func (r *Repository) Prune(ctx context.Context, dryRun bool) (*PruneStats, error
 	if dryRun {
 		return r.PruneDryRun(ctx, nil)
 	}
+	if err := r.lockOK(); err != nil {
+		return nil, fmt.Errorf("prune: %w", err)
+	}
 	st, err := r.pruneScan(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -53,12 +54,14 @@ type Repository struct {
 	enc     *zstd.Encoder // nil when compression is off
 	dec     *zstd.Decoder
 
-	packSize int       // pack target size (packTarget; smaller in tests)
-	lim      limits    // size limits of blobs, trees and lists (smaller in tests)
-	chunkers sync.Pool // of *chunkers.Chunker with their scan buffers
-	readBufs sync.Pool // of *[]byte for restores (getBuf, putBuf)
-	runBufs  sync.Pool // of *[]byte of runMax for coalesced reads
-	trees    *treeCache
+	packSize  int         // pack target size (packTarget; smaller in tests)
+	lim       limits      // size limits of blobs, trees and lists (smaller in tests)
+	lockTimes lockTimes   // refresh period, timeout and loss of held locks
+	lockLost  atomic.Bool // a held lock was lost: no more commits, forgets or prunes
+	chunkers  sync.Pool   // of *chunkers.Chunker with their scan buffers
+	readBufs  sync.Pool   // of *[]byte for restores (getBuf, putBuf)
+	runBufs   sync.Pool   // of *[]byte of runMax for coalesced reads
+	trees     *treeCache
 
 	mu         sync.Mutex
 	indexes    map[string]bool      // index object names loaded into idx
@@ -287,7 +290,7 @@ func unlock(ctx context.Context, st storage.Storage, passphrase, wantID string) 
 func newRepository(st storage.Storage, key *crypto.Key, cfg config, o Options) (*Repository, error) {
 	r := &Repository{st: st, key: key, cfg: cfg, opts: o, idx: index.NewMaster(),
 		indexes: map[string]bool{}, badIndexes: map[string]string{}, manifests: map[string]*Manifest{}, packSize: packTarget,
-		trees: newTreeCache(treeCacheBytes), lim: defaultLimits()}
+		trees: newTreeCache(treeCacheBytes), lim: defaultLimits(), lockTimes: defaultLockTimes()}
 	if o.limits != nil {
 		r.lim = *o.limits
 	}

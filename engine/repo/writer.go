@@ -168,6 +168,9 @@ func (w *SnapshotWriter) manifest(ctx context.Context) (*Manifest, error) {
 // If a concurrent backup took the id meanwhile, the next free suffix is
 // used; the returned manifest has the final id.
 func (w *SnapshotWriter) Commit(ctx context.Context, v *Verification) (*Manifest, error) {
+	if err := w.r.lockOK(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
 	if _, err := w.Flush(ctx); err != nil {
 		return nil, err
 	}
