@@ -22,10 +22,11 @@ vet:
 	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
 	GOOS=freebsd GOARCH=amd64 $(GO) build $(PKGS)
 
-## unit: every test with the race detector, then the tests at users' scale
-## (files tagged !race, too slow under it) without.
+## unit: every test with the race detector (the end-to-end tests' velin binary
+## is built without it unless VELIN_E2E_RACE=1), then the tests at users'
+## scale (files tagged !race, too slow under it) without.
 unit:
-	$(GO) test -race -count=1 -timeout 12m $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 	$(GO) test -count=1 -timeout 5m -run '^TestLargeDirectory$$' ./engine/repo/
 
 ## fuzz-short: every fuzz target for $(FUZZTIME) (CI); `make fuzz FUZZTIME=5m` for longer.
