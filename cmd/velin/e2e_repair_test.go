@@ -298,3 +298,60 @@ func lockNames(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// TestE2ERepairSnapshots: after a pack is lost and the indexes repaired,
+// repair snapshots lists what each snapshot lost, asks, and replaces the
+// snapshots with repaired copies that check clean and restore what is left.
+func TestE2ERepairSnapshots(t *testing.T) {
+	p := restoreProject(t)
+	repoDir := p.path("backups")
+	lost := repoPackFiles(t, repoDir)
+	p.write("site/index.html", "index v2")
+	p.must("backup", "create")
+	for _, f := range lost {
+		os.Remove(f)
+	}
+	p.must("backup", "repair", "index")
+	before := p.snapshots()
+
+	r := p.must("backup", "repair", "snapshots", "--dry-run")
+	if !strings.Contains(r.stdout, "files.site:site/uploads") || !strings.Contains(r.stdout, before[1].ID) {
+		t.Fatalf("repair snapshots --dry-run must list the lost paths: %s", r)
+	}
+	if r := p.runInput("no\n", "backup", "repair", "snapshots"); r.code != 1 {
+		t.Fatalf("repair answered no: %s", r)
+	}
+	if now := p.snapshots(); len(now) != 2 || now[0].ID != before[0].ID || now[1].ID != before[1].ID {
+		t.Fatalf("a dry run or refusal changed the snapshots: %+v", now)
+	}
+	if r := p.run("backup", "check"); r.code != 1 {
+		t.Fatalf("check before repairing the snapshots: %s", r)
+	}
+	r = p.must("backup", "repair", "snapshots", "--yes", "--json")
+	var out struct {
+		Snapshots []struct {
+			Snapshot string   `json:"snapshot"`
+			NewID    string   `json:"new_id"`
+			Lost     []string `json:"lost"`
+		} `json:"snapshots"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Snapshots) != 2 || out.Snapshots[1].NewID != before[1].ID+"-repaired" {
+		t.Fatalf("repair snapshots --json: %v\n%s", err, r)
+	}
+	p.must("backup", "check", "--read-data")
+	r = p.must("backup", "show", before[1].ID+"-repaired", "--json")
+	if !strings.Contains(r.stdout, `"from": "`+before[1].ID+`"`) {
+		t.Fatalf("the repaired manifest must say so: %s", r)
+	}
+	// The database's content was in the lost pack: its source fails (exit 3,
+	// partial), the files that are left restore.
+	if r := p.run("backup", "restore", "latest", "--to", p.path("out"), "--yes"); r.code != 3 || !strings.Contains(r.stdout, "sqlite.app") {
+		t.Fatalf("restore of the repaired snapshot: want exit 3 for the lost database, got %s", r)
+	}
+	if b, err := os.ReadFile(p.path("out/site/index.html")); err != nil || string(b) != "index v2" {
+		t.Fatalf("index.html restored from the repaired snapshot: %q %v", b, err)
+	}
+	if _, err := os.Stat(p.path("out/site/uploads/a.jpg")); err == nil {
+		t.Fatal("a lost file was restored")
+	}
+}

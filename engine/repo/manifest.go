@@ -29,7 +29,8 @@ type Manifest struct {
 	Size         int64            `json:"size"`
 	StoredBytes  int64            `json:"stored_bytes"`
 	Verification *Verification    `json:"verification,omitempty"`
-	Stats        *BackupStats     `json:"stats,omitempty"` // absent in snapshots of velin before 0.1.1
+	Stats        *BackupStats     `json:"stats,omitempty"`    // absent in snapshots of velin before 0.1.1
+	Repaired     *RepairNote      `json:"repaired,omitempty"` // set by `velin backup repair snapshots`
 }
 
 // BackupStats is what writing a snapshot did, compared with the previous

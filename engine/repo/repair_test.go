@@ -223,3 +223,85 @@ func chunkIDs(t *testing.T, r *Repository, m *Manifest, path string) []pack.ID {
 	}
 	return out
 }
+
+// TestRepairIndexAndSnapshots: a lost pack is found by CheckRepository;
+// RepairIndex drops its blobs; RepairSnapshots removes the files that
+// needed them (after confirming) and the repository checks clean.
+func TestRepairIndexAndSnapshots(t *testing.T) {
+	ctx := context.Background()
+	r, st := newTestRepo(t)
+	r.packSize = 64 << 10
+	items := crashItems(5, 12)
+	m := backup(t, r, nil, "files", "x", items)
+	if rep, err := r.CheckRepository(ctx, CheckOptions{ReadData: true}); err != nil || !rep.OK() || rep.PacksRead < 3 {
+		t.Fatalf("check of a sound repository: %+v %v", rep, err)
+	}
+	var victim string
+	for _, name := range st.Names("data/") {
+		blobs, err := r.packHeader(ctx, mustParse(t, name[strings.LastIndexByte(name, '/')+1:]), int64(len(mustGet(t, st, name))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(blobs) > 0 && blobs[0].Kind == pack.KindData {
+			victim = name
+			break
+		}
+	}
+	st.Delete(ctx, victim)
+	rep, err := r.CheckRepository(ctx, CheckOptions{})
+	if err != nil || rep.OK() || rep.Problems[0].Kind != "pack" {
+		t.Fatalf("check after a lost pack: %+v %v", rep, err)
+	}
+	if _, err := r.RepairIndex(ctx, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	r2 := openTestRepo(t, st)
+	asked := 0
+	fixed, err := r2.RepairSnapshots(ctx, false, func(plan []SnapshotRepair) bool { asked++; return false })
+	if err != nil || asked != 1 || len(fixed) != 1 || len(fixed[0].Lost) == 0 || fixed[0].NewID != "" {
+		t.Fatalf("declined repair: %+v %v", fixed, err)
+	}
+	fixed, err = r2.RepairSnapshots(ctx, false, nil)
+	if err != nil || len(fixed) != 1 || fixed[0].NewID == "" {
+		t.Fatalf("repair snapshots: %+v %v", fixed, err)
+	}
+	if rep, err := r2.CheckRepository(ctx, CheckOptions{ReadData: true}); err != nil || !rep.OK() {
+		t.Fatalf("check after repair: %+v %v", rep, err)
+	}
+	nm, err := openTestRepo(t, st).Snapshot(ctx, fixed[0].NewID)
+	if err != nil || nm.Repaired == nil || nm.Repaired.From != m.ID || !nm.Time.Equal(m.Time) {
+		t.Fatalf("repaired manifest: %+v %v", nm, err)
+	}
+	lost := map[string]bool{}
+	for _, p := range fixed[0].Lost {
+		lost[strings.TrimPrefix(p, "files.x:")] = true
+	}
+	var kept []item
+	for _, it := range items {
+		if !lost[it.e.Path] {
+			kept = append(kept, it)
+		}
+	}
+	if len(kept) == len(items) || len(kept) == 0 {
+		t.Fatalf("lost %v of %d files", fixed[0].Lost, len(items))
+	}
+	checkItems(t, openTestRepo(t, st), nm, "files.x", kept)
+}
+
+func mustParse(t *testing.T, s string) pack.ID {
+	t.Helper()
+	id, err := pack.ParseID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func mustGet(t *testing.T, st *repotest.Mem, name string) []byte {
+	t.Helper()
+	b, err := getBytes(context.Background(), st, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

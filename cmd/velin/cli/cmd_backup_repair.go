@@ -90,7 +90,7 @@ if snapshots still reference data that is gone.`,
   velin backup repair snapshots --dry-run
   velin backup repair index -r /mnt/usb/velin`,
 	}
-	cmd.AddCommand(newRepairIndexCommand(g))
+	cmd.AddCommand(newRepairIndexCommand(g), newRepairSnapshotsCommand(g))
 	return cmd
 }
 
@@ -145,6 +145,89 @@ func printIndexRepair(g *globalOptions, addr string, rep *repo.IndexRepair) erro
 		g.out("  The next backup stores the dropped blobs again if their data still exists; run `velin backup check` to see which snapshots lost data.\n")
 	}
 	return nil
+}
+
+func newRepairSnapshotsCommand(g *globalOptions) *cobra.Command {
+	o := &maintenanceOptions{}
+	c := maintenanceCommand(g, o, &cobra.Command{
+		Use:   "snapshots",
+		Short: "Remove references to lost data from snapshots (asks first)",
+		Long: `Repair snapshots finds the snapshots that reference data no pack holds any
+more and, after asking (skip with --yes), replaces each with a repaired copy:
+files whose content is lost are left out, directories whose listing is lost
+stay as empty directories, and everything else is kept. The copy keeps the
+snapshot's time and backup, gets the id <old id>-repaired and is marked
+"repaired" (with the id it replaces) in its manifest; the old manifest is
+deleted. Run "velin backup repair index" first when packs were lost. It
+takes an exclusive lock. --dry-run lists what would be removed.
+
+Exit codes: 0 done (or nothing to repair), 1 error or refused, 10 no
+repository, 11 locked, 12 wrong passphrase, 130 interrupted.`,
+		Example: `  velin backup repair snapshots --dry-run
+  velin backup repair snapshots --yes --json`,
+	}, func(ctx context.Context, tr targetRepo) error {
+		declined := false
+		confirm := func(plan []repo.SnapshotRepair) bool {
+			if o.Yes {
+				return true
+			}
+			if !g.JSON {
+				printSnapshotRepairs(g, tr.Addr, plan, true)
+			}
+			declined = !g.confirm(fmt.Sprintf("Replace %d snapshot(s) of %s with repaired copies?", len(plan), tr.Addr))
+			return !declined
+		}
+		var fixed []repo.SnapshotRepair
+		err := withLock(ctx, tr.Repo, !o.DryRun, func() (err error) {
+			fixed, err = tr.Repo.RepairSnapshots(ctx, o.DryRun, confirm)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if declined {
+			return &exitError{code: exitFailure, err: fmt.Errorf("repair snapshots cancelled: nothing was changed")}
+		}
+		if g.JSON {
+			return g.printJSONLine(struct {
+				Target    string                `json:"target"`
+				DryRun    bool                  `json:"dry_run"`
+				Snapshots []repo.SnapshotRepair `json:"snapshots"`
+			}{tr.Addr, o.DryRun, fixed})
+		}
+		printSnapshotRepairs(g, tr.Addr, fixed, o.DryRun || (!o.Yes && len(fixed) > 0))
+		return nil
+	})
+	c.Flags().BoolVar(&o.DryRun, "dry-run", false, "only list what would be removed")
+	c.Flags().BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
+	return c
+}
+
+// printSnapshotRepairs lists each snapshot's lost paths; brief leaves the
+// paths out (they were shown before the question).
+func printSnapshotRepairs(g *globalOptions, addr string, reps []repo.SnapshotRepair, brief bool) {
+	if len(reps) == 0 {
+		g.out("%s: no snapshot references lost data\n", addr)
+		return
+	}
+	for _, rep := range reps {
+		switch {
+		case rep.NewID != "":
+			g.out("%s: snapshot %s replaced by %s (%d path(s) removed)\n", addr, rep.Snapshot, rep.NewID, len(rep.Lost))
+		default:
+			g.out("%s: snapshot %s references lost data at %d path(s):\n", addr, rep.Snapshot, len(rep.Lost))
+		}
+		if brief && rep.NewID != "" {
+			continue
+		}
+		for i, p := range rep.Lost {
+			if i == 20 {
+				g.out("  … and %d more\n", len(rep.Lost)-20)
+				break
+			}
+			g.out("  %s\n", p)
+		}
+	}
 }
 
 func newBackupUnlockCommand(g *globalOptions) *cobra.Command {

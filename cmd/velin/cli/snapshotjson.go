@@ -29,6 +29,7 @@ type snapshotJSON struct {
 	StoredBytes  int64                 `json:"stored_bytes"`
 	Stats        *repo.BackupStats     `json:"stats"`
 	Verification *verificationJSON     `json:"verification"`
+	Repaired     *repo.RepairNote      `json:"repaired"` // null unless `backup repair snapshots` wrote it
 }
 
 // verificationJSON is a manifest's verification record as objects.
@@ -41,7 +42,8 @@ type verificationJSON struct {
 func toSnapshotJSON(target string, m *repo.Manifest) snapshotJSON {
 	s := snapshotJSON{ID: m.ID, Target: target, Time: m.Time, Host: m.Host, MachineID: m.MachineID, VelinVersion: m.VelinVersion,
 		Plan: m.Plan, Backup: m.Backup, Strategy: m.Strategy, Parent: m.Parent, Sources: m.Sources,
-		Size: m.Size, StoredBytes: m.StoredBytes, Stats: m.Stats, Verification: toVerificationJSON(m.Verification)}
+		Size: m.Size, StoredBytes: m.StoredBytes, Stats: m.Stats, Verification: toVerificationJSON(m.Verification),
+		Repaired: m.Repaired}
 	if s.Sources == nil {
 		s.Sources = []repo.SourceManifest{}
 	}
