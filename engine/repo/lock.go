@@ -129,45 +129,76 @@ func (r *Repository) putLock(ctx context.Context, name string, info lockInfo) er
 
 // checkLocks looks for locks that conflict with ours (named own).
 func (r *Repository) checkLocks(ctx context.Context, own string, exclusive bool) error {
-	names, err := r.listNames(ctx, "locks/")
+	var infos []storage.ObjectInfo
+	err := r.st.List(ctx, "locks/", func(oi storage.ObjectInfo) error {
+		infos = append(infos, oi)
+		return nil
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("list locks: %w", err)
 	}
-	for _, name := range names {
-		if name == own {
+	now := r.storageNow(ctx, own, infos)
+	for _, oi := range infos {
+		if oi.Name == own {
 			continue
 		}
-		info, err := r.readLock(ctx, name)
-		if errors.Is(err, storage.ErrNotFound) {
-			continue // released meanwhile
-		}
-		if errors.Is(err, errMalformedLock) {
-			// Lock objects are written whole (temp + rename), so this one
-			// was damaged or written by something else: it protects nothing.
-			r.opts.Warn(fmt.Sprintf("ignoring malformed lock %s: %v", shortName(name), err))
-			continue
-		}
-		if err != nil {
+		if err := r.checkLock(ctx, oi, now, exclusive); err != nil {
 			return err
-		}
-		if why := r.stale(info); why != "" {
-			r.opts.Warn(fmt.Sprintf("removing stale lock %s of %s pid %d from %s: %s",
-				shortName(name), info.Host, info.PID, info.Created.Format(time.RFC3339), why))
-			if err := r.st.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) {
-				return fmt.Errorf("remove stale lock: %w", err)
-			}
-			continue
-		}
-		if exclusive || info.Exclusive {
-			kind := "shared"
-			if info.Exclusive {
-				kind = "exclusive"
-			}
-			return fmt.Errorf("%w: %s lock held by %s pid %d since %s", ErrLocked, kind, info.Host, info.PID,
-				info.Created.Format(time.RFC3339))
 		}
 	}
 	return nil
+}
+
+// checkLock looks at one foreign lock: ErrLocked when it conflicts, nil
+// when it does not or was stale (and is removed) or malformed.
+func (r *Repository) checkLock(ctx context.Context, oi storage.ObjectInfo, now time.Time, exclusive bool) error {
+	name := oi.Name
+	info, err := r.readLock(ctx, name)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil // released meanwhile
+	}
+	if errors.Is(err, errMalformedLock) {
+		// Lock objects are written whole (temp + rename), so this one
+		// was damaged or written by something else: it protects nothing.
+		r.opts.Warn(fmt.Sprintf("ignoring malformed lock %s: %v", shortName(name), err))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if why := r.stale(info, oi.ModTime, now); why != "" {
+		r.opts.Warn(fmt.Sprintf("removing stale lock %s of %s pid %d from %s: %s",
+			shortName(name), info.Host, info.PID, info.Created.Format(time.RFC3339), why))
+		if err := r.st.Delete(ctx, name); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("remove stale lock: %w", err)
+		}
+		return nil
+	}
+	if exclusive || info.Exclusive {
+		kind := "shared"
+		if info.Exclusive {
+			kind = "exclusive"
+		}
+		return fmt.Errorf("%w: %s lock held by %s pid %d since %s", ErrLocked, kind, info.Host, info.PID,
+			info.Created.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// storageNow is the storage's current time: the modification time of the
+// lock object we just wrote (from the listing, else a Stat), so that a
+// foreign lock's age is measured on one clock, not against a local clock
+// that may be skewed. Zero when the storage does not tell.
+func (r *Repository) storageNow(ctx context.Context, own string, infos []storage.ObjectInfo) time.Time {
+	for _, oi := range infos {
+		if oi.Name == own {
+			return oi.ModTime
+		}
+	}
+	if oi, err := r.st.Stat(ctx, own); err == nil {
+		return oi.ModTime
+	}
+	return time.Time{}
 }
 
 func (r *Repository) readLock(ctx context.Context, name string) (lockInfo, error) {
@@ -182,8 +213,12 @@ func (r *Repository) readLock(ctx context.Context, name string) (lockInfo, error
 	return info, nil
 }
 
-// stale says why a lock is stale, or "" when it is live.
-func (r *Repository) stale(info lockInfo) string {
+// stale says why a lock is stale, or "" when it is live. A lock of this
+// machine is stale when its process is gone; another machine's when it
+// was not refreshed for lockStale, by the storage's clock (written is the
+// lock object's modification time, now the storage's present) or, where
+// the storage gives no times, by comparing its refresh time with ours.
+func (r *Repository) stale(info lockInfo, written, now time.Time) string {
 	if r.sameMachine(info) {
 		if !processAlive(info.PID) {
 			return "process is gone"
@@ -193,7 +228,11 @@ func (r *Repository) stale(info lockInfo) string {
 		}
 		return ""
 	}
-	if age := r.opts.Clock().Sub(info.Refreshed); age > lockStale {
+	age := r.opts.Clock().Sub(info.Refreshed)
+	if !written.IsZero() && !now.IsZero() {
+		age = now.Sub(written)
+	}
+	if age > lockStale {
 		return fmt.Sprintf("not refreshed for %s", age.Round(time.Minute))
 	}
 	return ""

@@ -42,7 +42,7 @@ func (r *Repository) Locks(ctx context.Context) ([]LockState, error) {
 			return nil, err
 		}
 		out = append(out, LockState{Name: name, Host: info.Host, PID: info.PID, Exclusive: info.Exclusive,
-			Created: info.Created, Refreshed: info.Refreshed, Stale: r.stale(info)})
+			Created: info.Created, Refreshed: info.Refreshed, Stale: r.stale(info, time.Time{}, time.Time{})})
 	}
 	return out, nil
 }
