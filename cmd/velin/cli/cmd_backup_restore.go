@@ -91,7 +91,7 @@ func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 	if err != nil {
 		return err
 	}
-	if !g.JSON {
+	if !g.JSON && !(g.Quiet && o.Yes) { // -q --yes: only the outcome
 		g.out("%s", renderRestorePlan(loc.Target, p))
 	}
 	if o.DryRun {
