@@ -261,9 +261,12 @@ func TestE2EUnlock(t *testing.T) {
 			host, refreshed.Format(time.RFC3339), refreshed.Format(time.RFC3339))
 	}
 	stale, malformed, live := strings.Repeat("a", 64), strings.Repeat("b", 64), strings.Repeat("c", 64)
-	writeLock(t, repoDir, stale, lock("gone-host", now.Add(-3*time.Hour)))
 	writeLock(t, repoDir, malformed, "{not json")
 	writeLock(t, repoDir, live, lock("other-host", now))
+	// A malformed lock blocks nobody meanwhile (nor does a live shared one
+	// block a backup).
+	p.must("backup", "create")
+	writeLock(t, repoDir, stale, lock("gone-host", now.Add(-3*time.Hour)))
 
 	r := p.must("backup", "unlock")
 	if !strings.Contains(r.stdout, "removed 2 lock(s), kept 1 live lock(s)") || !strings.Contains(r.stdout, "malformed") ||
@@ -353,5 +356,16 @@ func TestE2ERepairSnapshots(t *testing.T) {
 	}
 	if _, err := os.Stat(p.path("out/site/uploads/a.jpg")); err == nil {
 		t.Fatal("a lost file was restored")
+	}
+}
+
+// TestE2EVerifyAllOfEmptyRepository: verify all with nothing to verify is an
+// error naming the repository, not a silent success.
+func TestE2EVerifyAllOfEmptyRepository(t *testing.T) {
+	p := restoreProject(t)
+	p.must("backup", "delete", p.snapshots()[0].ID, "--yes")
+	r := p.run("backup", "verify", "all")
+	if r.code != 1 || !strings.Contains(r.stderr, "no snapshot to verify") || !strings.Contains(r.stderr, p.path("backups")) {
+		t.Fatalf("verify all of an empty repository: %s", r)
 	}
 }

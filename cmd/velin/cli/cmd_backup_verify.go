@@ -66,7 +66,7 @@ func snapshotsToVerify(ctx context.Context, ws *workspace.Workspace, id, target 
 		return nil, err
 	}
 	var out []*located
-	opened := 0
+	var opened []string
 	for _, addr := range addrs {
 		r, err := ws.Repo(ctx, addr, false)
 		if err != nil || r == nil {
@@ -75,7 +75,7 @@ func snapshotsToVerify(ctx context.Context, ws *workspace.Workspace, id, target 
 			}
 			continue
 		}
-		opened++
+		opened = append(opened, r.Location())
 		snaps, err := r.Snapshots(ctx)
 		if err != nil {
 			return nil, err
@@ -84,10 +84,13 @@ func snapshotsToVerify(ctx context.Context, ws *workspace.Workspace, id, target 
 			out = append(out, &located{Target: addr, Repo: r, Snapshot: m})
 		}
 	}
-	if opened == 0 {
+	if len(opened) == 0 {
 		// "All of nothing" must not pass: a wrong path or a lost
 		// repository is exactly what verification is for.
 		return nil, fmt.Errorf("verify all: %w in %s", repo.ErrNoRepository, strings.Join(addrs, ", "))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("verify all: no snapshot to verify in %s", strings.Join(opened, ", "))
 	}
 	return out, nil
 }
