@@ -117,6 +117,9 @@ func Prepare(ctx context.Context, req Request) (*Plan, error) {
 		}
 		p.Sources = append(p.Sources, sp)
 	}
+	if len(req.Include) > 0 && filtered == 0 && len(req.Sources) > 0 {
+		return nil, fmt.Errorf("restore: --include applies to file trees only, and snapshot %s restores none", req.Snapshot.ID)
+	}
 	if filtered > 0 && len(noMatch) == filtered {
 		return nil, fmt.Errorf("restore: --include %s matches nothing in snapshot %s (%s)",
 			strings.Join(req.Include, " "), req.Snapshot.ID, strings.Join(noMatch, "; "))

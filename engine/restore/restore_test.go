@@ -106,6 +106,10 @@ func TestIncludeNeverTouchesASourceThatCannotFilter(t *testing.T) {
 	if _, err := Prepare(context.Background(), req); err == nil {
 		t.Fatal("--include on a named database source must be refused")
 	}
+	req.Named, req.Sources = false, req.Sources[1:]
+	if _, err := Prepare(context.Background(), req); err == nil {
+		t.Fatal("--include with no file tree to filter must be refused, not restore nothing")
+	}
 }
 
 func TestOneFailingSourceDoesNotStopTheOthers(t *testing.T) {
