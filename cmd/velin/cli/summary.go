@@ -67,27 +67,36 @@ type summaryJSON struct {
 // summary prints what a run did and returns its exit code.
 func (r *reporter) summary(ctx context.Context, rep *apply.Report, target func(*repo.Manifest) string) (int, error) {
 	word, code := outcome(ctx, rep)
-	c := rep.Counts()
 	now := r.g.env.Clock()
-	took := now.Sub(r.start)
 	sort.Strings(rep.Forgotten)
 	if r.g.JSON {
-		s := summaryJSON{Type: "summary", Time: now, Status: word, ExitCode: code, OK: c[graph.StatusOK],
-			Failed: c[graph.StatusFailed], Skipped: c[graph.StatusSkipped], Cancelled: c[graph.StatusCancelled],
-			DurationMS: took.Milliseconds(), Snapshots: []snapshotJSON{}, Forgotten: append([]string{}, rep.Forgotten...),
-			Results: []resultJSON{}}
-		for _, m := range rep.Snapshots {
-			s.Snapshots = append(s.Snapshots, toSnapshotJSON(target(m), m))
-		}
-		for _, res := range rep.Results {
-			j := resultJSON{Node: res.Node.ID, Status: string(res.Status), DurationMS: res.End.Sub(res.Start).Milliseconds()}
-			if res.Err != nil {
-				j.Error = r.g.redact(res.Err.Error())
-			}
-			s.Results = append(s.Results, j)
-		}
-		return code, r.g.printJSONLine(s)
+		return code, r.g.printJSONLine(r.summaryJSON(rep, word, code, now, target))
 	}
+	r.g.out("%s", r.summaryText(rep, word, now.Sub(r.start)))
+	return code, nil
+}
+
+func (r *reporter) summaryJSON(rep *apply.Report, word string, code int, now time.Time, target func(*repo.Manifest) string) summaryJSON {
+	c := rep.Counts()
+	s := summaryJSON{Type: "summary", Time: now, Status: word, ExitCode: code, OK: c[graph.StatusOK],
+		Failed: c[graph.StatusFailed], Skipped: c[graph.StatusSkipped], Cancelled: c[graph.StatusCancelled],
+		DurationMS: now.Sub(r.start).Milliseconds(), Snapshots: []snapshotJSON{},
+		Forgotten: append([]string{}, rep.Forgotten...), Results: []resultJSON{}}
+	for _, m := range rep.Snapshots {
+		s.Snapshots = append(s.Snapshots, toSnapshotJSON(target(m), m))
+	}
+	for _, res := range rep.Results {
+		j := resultJSON{Node: res.Node.ID, Status: string(res.Status), DurationMS: res.End.Sub(res.Start).Milliseconds()}
+		if res.Err != nil {
+			j.Error = r.g.redact(res.Err.Error())
+		}
+		s.Results = append(s.Results, j)
+	}
+	return s
+}
+
+func (r *reporter) summaryText(rep *apply.Report, word string, took time.Duration) string {
+	c := rep.Counts()
 	var b strings.Builder
 	heading := map[string]string{"ok": "complete", "failed": "FAILED", "partial": "PARTIAL", "interrupted": "interrupted"}[word]
 	fmt.Fprintf(&b, "\nApply %s: %d ok, %d failed, %d skipped, %d cancelled (%s).\n", heading,
@@ -114,8 +123,7 @@ func (r *reporter) summary(ctx context.Context, rep *apply.Report, target func(*
 	if len(rep.Forgotten) > 0 {
 		fmt.Fprintf(&b, "Retention forgot %d snapshot(s): %s\n", len(rep.Forgotten), strings.Join(rep.Forgotten, ", "))
 	}
-	r.g.out("%s", b.String())
-	return code, nil
+	return b.String()
 }
 
 // writeStats prints a backup's statistics, as restic does.
