@@ -24,7 +24,7 @@ type Facts struct {
 	Skipped []Problem `json:"skipped,omitempty"`
 	// Incomplete lists entries a backup stored as read or left out because
 	// they changed or could not be read; Backup also returns them as a
-	// *Partial. Empty in Inspect.
+	// *Partial. Inspect lists what its walk already cannot read.
 	Incomplete []Problem `json:"incomplete,omitempty"`
 	// Links maps a configured path that is a symbolic link (followed) to
 	// the link's target, by the path's top-level entry name.
