@@ -283,6 +283,25 @@ func TestE2EFilesUnreadableIsPartial(t *testing.T) {
 	}
 	text := asUser(t, p, "backup", "show", "latest").stdout
 	wantIn(t, "backup show", text, "incomplete: data/secret.txt: open:")
+	js := asUser(t, p, "backup", "create", "--json")
+	if js.code != 3 {
+		t.Fatalf("backup create --json: want exit 3, got %s", js)
+	}
+	warnings := 0
+	for _, line := range strings.Split(strings.TrimSpace(js.stdout), "\n") {
+		var ev struct {
+			Type, Message string
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not one JSON object per line: %q: %v", line, err)
+		}
+		if ev.Type == "warning" && strings.Contains(ev.Message, "data/secret.txt") {
+			warnings++
+		}
+	}
+	if warnings != 1 {
+		t.Errorf("%d warning events name data/secret.txt:\n%s", warnings, js.stdout)
+	}
 	res := asUser(t, p, "backup", "restore", "latest", "--to", p.path("out"), "--yes")
 	if res.code != 0 {
 		t.Fatalf("restore: %s", res)
