@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -84,7 +85,7 @@ func (r *Repository) Lock(ctx context.Context, exclusive bool) (*Lock, error) {
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(pause):
+		case <-time.After(pause + rand.N(pause/2+1)): // jitter: racing lockers do not retry in step
 		}
 		pause = min(2*pause, lockPollMax)
 	}
@@ -103,6 +104,22 @@ func (r *Repository) tryLock(ctx context.Context, exclusive bool) (*Lock, error)
 	if err := r.checkLocks(ctx, name, exclusive); err != nil {
 		_ = r.st.Delete(context.WithoutCancel(ctx), name)
 		return nil, err
+	}
+	// Write, then confirm: on a storage whose listings may lag, a lock
+	// written by another process just before ours may not be listed yet.
+	// Once the lag has passed, both are listed to both, so two racing
+	// lockers cannot both go ahead (at worst both back off and retry).
+	if lag := r.opts.ListLag; lag > 0 {
+		select {
+		case <-time.After(lag):
+		case <-ctx.Done():
+			_ = r.st.Delete(context.WithoutCancel(ctx), name)
+			return nil, ctx.Err()
+		}
+		if err := r.checkLocks(ctx, name, exclusive); err != nil {
+			_ = r.st.Delete(context.WithoutCancel(ctx), name)
+			return nil, err
+		}
 	}
 	// Whatever changed while we did not hold a lock (a prune) is seen now,
 	// before anything is written or deduplicated under this lock.

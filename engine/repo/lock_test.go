@@ -285,3 +285,44 @@ func TestForeignLockStaleByStorageClock(t *testing.T) {
 		t.Fatalf("a freshly written foreign lock was taken for stale: %v", err)
 	}
 }
+
+// TestLockConfirmsUnderListLag: with listings that hide writes for a
+// while, two exclusive lockers that race must not both get the lock; with
+// ListLag set, the second write-then-confirm sees the first.
+func TestLockConfirmsUnderListLag(t *testing.T) {
+	ctx := context.Background()
+	fs := faulty.New(repotest.NewMem())
+	o := testOptions()
+	if _, err := Init(ctx, fs, o); err != nil {
+		t.Fatal(err)
+	}
+	o.ListLag = 300 * time.Millisecond
+	a, b := openTestRepoWith(t, fs, o), openTestRepoWith(t, fs, o)
+	fs.ListLag(100)
+	fs.ListLagFor(150 * time.Millisecond)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	held := 0
+	for _, r := range []*Repository{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l, err := r.Lock(ctx, true)
+			if err != nil {
+				if !errors.Is(err, ErrLocked) {
+					t.Error(err)
+				}
+				return
+			}
+			mu.Lock()
+			held++
+			mu.Unlock()
+			time.Sleep(500 * time.Millisecond) // hold it while the other confirms
+			_ = l.Unlock(ctx)
+		}()
+	}
+	wg.Wait()
+	if held > 1 {
+		t.Fatalf("%d exclusive locks held at once under a lagging listing", held)
+	}
+}

@@ -40,6 +40,10 @@ type Options struct {
 	// LockTimeout is how long Lock waits for a conflicting lock to go
 	// before it fails with ErrLocked; 0 fails at once.
 	LockTimeout time.Duration
+	// ListLag is how long the storage's listings may lag behind its writes
+	// (0 for a local disk; S3-compatible stores say theirs). Lock confirms
+	// after it that no conflicting lock appeared.
+	ListLag time.Duration
 	// PruneMargin: Prune never deletes a pack, nor drops it from the
 	// index, while it is younger than this by the storage's ModTime.
 	// 0 = DefaultPruneMargin; negative = no margin (tests).
