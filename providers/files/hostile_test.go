@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,5 +184,42 @@ func TestExactReaderReadError(t *testing.T) {
 	b, err := io.ReadAll(x)
 	if err != nil || string(b) != "abc" || !errors.Is(x.err, boom) || x.left != 7 {
 		t.Fatalf("read %q, %v; x = %+v", b, err, x)
+	}
+}
+
+// Inspect lists named pipes and sockets as skipped and counts a hard link
+// once; Contains places a local path inside the tree.
+func TestInspectSkipsSpecialFiles(t *testing.T) {
+	site := filepath.Join(t.TempDir(), "s")
+	os.MkdirAll(filepath.Join(site, "d"), 0o755)
+	os.WriteFile(filepath.Join(site, "a"), []byte("12345"), 0o644)
+	if err := os.Link(filepath.Join(site, "a"), filepath.Join(site, "d", "a2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(site, "p"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("unix", filepath.Join(site, "d", "sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	src, err := New([]string{site}, nil, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts, err := src.Inspect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []provider.Problem{{Path: "s/d/sock", Op: "skip", Err: "socket"}, {Path: "s/p", Op: "skip", Err: "named pipe"}}
+	if facts.Files != 1 || facts.Bytes != 5 || fmt.Sprint(facts.Skipped) != fmt.Sprint(want) {
+		t.Errorf("facts %+v", facts)
+	}
+	if p, ok := src.Contains(filepath.Join(site, "d", "repo")); !ok || p != "s/d/repo" {
+		t.Errorf("Contains = %q, %v", p, ok)
+	}
+	if _, ok := src.Contains(site + "x/repo"); ok {
+		t.Error("a sibling directory is inside the tree")
 	}
 }
