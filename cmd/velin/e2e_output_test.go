@@ -561,3 +561,26 @@ func TestE2EOutputQuietVerbose(t *testing.T) {
 		t.Errorf("init --json: %s", r)
 	}
 }
+
+// TestE2EOutputExitCodes: a wrong passphrase is exit code 12 on every
+// command that opens the repository, plan and apply included.
+func TestE2EOutputExitCodes(t *testing.T) {
+	p := seedIssueProject(t)
+	p.must("apply", "-auto-approve")
+	p.env = append(withoutEnv(p.env, "VELIN_PASSPHRASE"), "VELIN_PASSPHRASE=not-the-right-passphrase")
+	for _, args := range [][]string{
+		{"plan"}, {"apply", "-auto-approve"}, {"backup", "create"}, {"backup", "list"},
+		{"backup", "show", "latest"}, {"backup", "verify", "all"}, {"backup", "ls", "latest"},
+		{"backup", "find", "*"}, {"backup", "diff", "latest", "latest"}, {"backup", "stats"},
+	} {
+		r := p.run(args...)
+		if r.code != 12 {
+			t.Errorf("velin %s with a wrong passphrase: exit %d, want 12\n%s", strings.Join(args, " "), r.code, r)
+		}
+	}
+	r := p.run("plan", "--json")
+	errs := decodeLines(t, "plan --json stderr", r.stderr)
+	if last := errs[len(errs)-1]; r.code != 12 || last["exit_code"] != 12.0 || !strings.Contains(last["summary"].(string), "passphrase") {
+		t.Errorf("plan --json with a wrong passphrase: %s", r)
+	}
+}

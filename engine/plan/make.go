@@ -52,6 +52,12 @@ func Make(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, opts Opt
 	return m.p, nil
 }
 
+// fail records that a cannot run, because of err.
+func (m *maker) fail(a *Action, err error) {
+	a.Error = err.Error()
+	m.p.errs = append(m.p.errs, fmt.Errorf("%s: %w", a.Node, err))
+}
+
 func (m *maker) action(ctx context.Context, n *graph.Node) (*Action, error) {
 	a := &Action{Node: n.ID, Kind: string(n.Kind), Phase: string(n.Phase), Owner: n.Owner, Addr: n.Addr}
 	switch n.Kind {
@@ -117,7 +123,7 @@ func (m *maker) source(ctx context.Context, a *Action) (*Action, error) {
 	facts, err := src.Impl.Inspect(ctx)
 	if err != nil {
 		a.Summary = "back up " + a.Addr
-		a.Error = "unreachable: " + err.Error()
+		m.fail(a, fmt.Errorf("unreachable: %w", err))
 		return a, nil
 	}
 	a.Facts = &facts
@@ -131,7 +137,7 @@ func (m *maker) source(ctx context.Context, a *Action) (*Action, error) {
 	m.p.Summary.Bytes += facts.Bytes
 	r, err := m.repoFor(ctx, b.Target.Addr)
 	if err != nil {
-		a.Error = err.Error()
+		m.fail(a, err)
 		return a, nil
 	}
 	if m.strategy(b) == "full" {
@@ -140,7 +146,7 @@ func (m *maker) source(ctx context.Context, a *Action) (*Action, error) {
 	}
 	parent, err := Latest(ctx, r, b.Name, SourceKey(a.Addr))
 	if err != nil {
-		a.Error = err.Error()
+		m.fail(a, err)
 		return a, nil
 	}
 	if parent == nil {
@@ -161,7 +167,7 @@ func (m *maker) snapshot(ctx context.Context, a *Action) (*Action, error) {
 	t := m.ws.Config.Targets[b.Target.Addr]
 	r, err := m.repoFor(ctx, b.Target.Addr)
 	if err != nil {
-		a.Error = err.Error()
+		m.fail(a, err)
 	}
 	a.Marker = "+"
 	strategy := m.strategy(b)
@@ -197,12 +203,12 @@ func (m *maker) retention(ctx context.Context, a *Action) (*Action, error) {
 	b := m.backup(a.Owner)
 	r, err := m.repoFor(ctx, b.Target.Addr)
 	if err != nil {
-		a.Error = err.Error()
+		m.fail(a, err)
 		return a, nil
 	}
 	forget, err := Forgettable(ctx, r, b, m.ws.Now(), true)
 	if err != nil {
-		a.Error = err.Error()
+		m.fail(a, err)
 		return a, nil
 	}
 	a.Marker = "-"

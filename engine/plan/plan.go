@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -54,12 +55,19 @@ type Plan struct {
 	Repos      map[string]string `json:"repos"`              // target address → repository fingerprint
 	Actions    []Action          `json:"actions"`
 	Summary    Summary           `json:"summary"`
+
+	errs []error // why actions cannot run, typed (see Err)
 }
 
 // HasChanges reports whether applying the plan would do anything.
 func (p *Plan) HasChanges() bool { return len(p.Actions) > 0 }
 
 // Errors lists the actions that could not be planned.
+// Err joins the errors of the actions that cannot run, nil when none, for
+// errors.Is (a wrong passphrase, a missing or locked repository). Only a
+// plan made in this process has it; a saved plan read back does not.
+func (p *Plan) Err() error { return errors.Join(p.errs...) }
+
 func (p *Plan) Errors() []string {
 	var out []string
 	for _, a := range p.Actions {

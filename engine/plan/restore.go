@@ -79,7 +79,7 @@ func (m *maker) restore(ctx context.Context, a *Action) (*Action, error) {
 	a.Marker = "~"
 	a.Summary = "restore " + a.Addr
 	if err != nil {
-		a.Error = err.Error()
+		m.fail(a, err)
 		return a, nil
 	}
 	m.p.Snapshot = rt.Snapshot.ID
@@ -90,7 +90,7 @@ func (m *maker) restore(ctx context.Context, a *Action) (*Action, error) {
 		Sources: []restore.Source{{Key: key, Impl: m.ws.Config.Sources[a.Addr].Impl}},
 		To:      rt.Options.To, Include: rt.Options.Include})
 	if err != nil {
-		a.Error = err.Error()
+		m.fail(a, err)
 		return a, nil
 	}
 	sp := rp.Sources[0]

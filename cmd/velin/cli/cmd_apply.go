@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -74,7 +75,10 @@ func applyFresh(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 		}
 	}
 	if errs := p.Errors(); len(errs) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("apply: %d action(s) cannot run (see the plan above); nothing was done", len(errs))}
+		if g.JSON { // the plan was not printed: name the problems
+			return planFailure(p, fmt.Errorf("apply: %d action(s) cannot run: %s; nothing was done", len(errs), strings.Join(errs, "; ")))
+		}
+		return planFailure(p, fmt.Errorf("apply: %d action(s) cannot run (see the plan above); nothing was done", len(errs)))
 	}
 	if !p.HasChanges() {
 		return nil

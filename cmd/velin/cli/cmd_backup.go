@@ -55,7 +55,7 @@ passphrase) instead of the block's target.`,
 					return err
 				}
 				if errs := p.Errors(); len(errs) > 0 {
-					return fmt.Errorf("backup create: %s", strings.Join(errs, "; "))
+					return planFailure(p, fmt.Errorf("backup create: %s", strings.Join(errs, "; ")))
 				}
 				gr, err := g.build(ws, o.sel.selection())
 				if err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,7 +65,10 @@ func runPlan(ctx context.Context, g *globalOptions, ws *workspace.Workspace, o *
 		return err
 	}
 	if errs := p.Errors(); len(errs) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("plan: %d action(s) cannot run (see above)", len(errs))}
+		if g.JSON {
+			return planFailure(p, fmt.Errorf("plan: %d action(s) cannot run: %s", len(errs), strings.Join(errs, "; ")))
+		}
+		return planFailure(p, fmt.Errorf("plan: %d action(s) cannot run (see above)", len(errs)))
 	}
 	if o.Out != "" {
 		if err := p.Save(o.Out); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -40,4 +41,15 @@ func codeFor(err error) int {
 		return exitPassphrase
 	}
 	return exitFailure
+}
+
+// planFailure is err with the exit code of why the plan's actions cannot
+// run: a missing repository, a lock or a wrong passphrase keep their code;
+// anything else is 1.
+func planFailure(p *plan.Plan, err error) error {
+	code := codeFor(p.Err())
+	if code == exitOK {
+		code = exitFailure
+	}
+	return &exitError{code: code, err: err}
 }
