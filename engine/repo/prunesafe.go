@@ -124,16 +124,7 @@ func (r *Repository) dropUnindexed(ctx context.Context, st *pruneState) error {
 	if err != nil {
 		return err
 	}
-	fresh := index.NewMaster()
-	loaded := map[string]bool{}
-	if err := r.readIndexes(ctx, names, r.addIndexTo(fresh, loaded)); err != nil {
-		return fmt.Errorf("reload index: %w", err)
-	}
-	r.idx.Replace(fresh)
-	r.mu.Lock()
-	r.indexes = loaded
-	r.mu.Unlock()
-	return nil
+	return r.rebuildIndex(ctx, names)
 }
 
 // decide splits the plan's drop list into the packs to delete now (marked

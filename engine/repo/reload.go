@@ -35,6 +35,12 @@ func (r *Repository) refreshIndex(ctx context.Context) error {
 	if !gone {
 		return r.loadIndexes(ctx)
 	}
+	return r.rebuildIndex(ctx, names)
+}
+
+// rebuildIndex replaces the in-memory index with the content of the index
+// files names (as listed now), so that nothing else stays in it.
+func (r *Repository) rebuildIndex(ctx context.Context, names []string) error {
 	fresh := index.NewMaster()
 	loaded := map[string]bool{}
 	if err := r.readIndexes(ctx, names, r.addIndexTo(fresh, loaded)); err != nil {
