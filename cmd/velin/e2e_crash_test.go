@@ -152,7 +152,10 @@ variable "token" {
   sensitive = true
 }
 step "exec" "notify" {
-  command = ["sh", "-c", "echo token is ${var.token}; echo pass is $VELIN_PASSPHRASE"]
+  # A secret goes to a step through env, never on its command line; velin's
+  # own VELIN_PASSPHRASE is not inherited at all.
+  command = ["sh", "-c", "echo token is $TOKEN; echo pass is $VELIN_PASSPHRASE"]
+  env     = { TOKEN = var.token }
 }
 backup "with_step" {
   sources = [source.files.data]
