@@ -8,10 +8,14 @@ package repo
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/velinhq/velin/engine/repo/pack"
+	"github.com/velinhq/velin/engine/storage/local"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -55,4 +59,70 @@ func mustRootSubtree(t *testing.T, r *Repository, m *Manifest) pack.ID {
 		t.Fatalf("root tree: %v", err)
 	}
 	return *nodes[0].Subtree
+}
+
+// BenchmarkDirectoryMillion backs up one directory of 1,000,000 empty
+// files into a local repository and walks it back, reporting the process's
+// peak RSS (VmHWM) after each phase: the figure docs/performance.md gives
+// for issue 7's 200 MB target. Run: go test -run '^$' -bench
+// DirectoryMillion -benchtime 1x ./engine/repo/
+func BenchmarkDirectoryMillion(b *testing.B) {
+	const n = 1_000_000
+	ctx := context.Background()
+	mtime := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	for range b.N {
+		st, err := local.New(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := Init(ctx, st, testOptions())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer r.Close()
+		w, err := r.NewSnapshot(ctx, SnapshotMeta{Backup: "b", Plan: "p"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sw := w.Source("files", "big")
+		for i := range n {
+			e := provider.Entry{Path: fmt.Sprintf("d/upload-%07d.jpg", i), Kind: provider.KindFile, Mode: 0o644,
+				ModTime: mtime, UID: 33, GID: 33, Inode: uint64(i + 10), Device: 7, ChangeTime: mtime}
+			if err := sw.Put(ctx, e, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := sw.Finish(ctx, provider.Facts{Type: "files", Identity: "/src"}); err != nil {
+			b.Fatal(err)
+		}
+		m, err := w.Commit(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(peakRSSMB(), "backup-peak-MB")
+		tr, err := r.Tree(ctx, m, "files.big")
+		if err != nil {
+			b.Fatal(err)
+		}
+		seen := 0
+		if err := tr.Walk(ctx, func(provider.Entry) error { seen++; return nil }); err != nil || seen != n+1 {
+			b.Fatalf("walked %d entries: %v", seen, err)
+		}
+		b.ReportMetric(peakRSSMB(), "walk-peak-MB")
+	}
+}
+
+// peakRSSMB is the process's peak resident set size in MB (Linux).
+func peakRSSMB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			return kb / 1000
+		}
+	}
+	return 0
 }
