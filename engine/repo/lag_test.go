@@ -3,27 +3,38 @@ package repo
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/velinhq/velin/engine/storage"
 	"github.com/velinhq/velin/engine/storage/faulty"
 )
 
 // TestCrashOverLaggingListing repeats the crash test of backup and prune
 // on a storage whose listings lag behind the last writes (new objects
-// hidden, deleted ones still listed): a crash at any point, followed by
-// runs that see a stale listing, loses nothing and leaves no partial
-// snapshot; in the end prune has reclaimed everything unused.
+// hidden, deleted ones still listed), with prune's safety rules on (the
+// clock moved past the margin and the grace period): a crash at any point,
+// followed by runs that see a stale listing, loses nothing and leaves no
+// partial snapshot; in the end prune has reclaimed everything unused.
 func TestCrashOverLaggingListing(t *testing.T) {
+	var skew atomic.Int64
+	o := safeOptions(&skew)
+	o.PruneGrace = time.Hour
+	open := func(st storage.Storage) *Repository {
+		r := openWith(t, st, o)
+		r.packSize = 64 << 10
+		return r
+	}
 	_, mem := newTestRepo(t)
 	lag := faulty.New(mem)
-	first := crashItems(31, 10)
-	if _, err := tryBackup(openSmallPacks(t, lag), first); err != nil {
+	if _, err := tryBackup(open(lag), crashItems(31, 10)); err != nil {
 		t.Fatal(err)
 	}
 	lag.ListLag(4)
 	second := crashItems(32, 10)
 	for n := int64(0); ; n++ {
-		_, err := tryBackup(openSmallPacks(t, crashAfter(lag, n)), second)
+		_, err := tryBackup(open(crashAfter(lag, n)), second)
 		if err == nil {
 			break
 		}
@@ -33,30 +44,40 @@ func TestCrashOverLaggingListing(t *testing.T) {
 		checkAll(t, mem, 1)
 	}
 	snaps := checkAll(t, mem, 2)
-	if err := openTestRepo(t, lag).Forget(context.Background(), snaps[0].ID); err != nil {
+	if err := open(lag).Forget(context.Background(), snaps[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	for n := int64(0); ; n++ {
-		_, err := openSmallPacks(t, crashAfter(lag, n)).Prune(context.Background(), false)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, faulty.ErrInjected) {
-			t.Fatalf("prune crash after %d writes: %v", n, err)
-		}
-		checkAll(t, mem, 1)
-	}
-	// Prune again until the listing has caught up with the debris.
-	for range 3 {
-		if _, err := openSmallPacks(t, lag).Prune(context.Background(), false); err != nil {
-			t.Fatal(err)
+	// Mark (all packs older than the margin), then delete (the grace
+	// period passed), crashing each prune at every point.
+	for phase := range 3 {
+		lag.CatchUp() // two hours pass: the listing has caught up
+		mem.Age("", 2*time.Hour)
+		skew.Add(int64(2 * time.Hour))
+		for n := int64(0); ; n++ {
+			_, err := open(crashAfter(lag, n)).Prune(context.Background(), false)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, faulty.ErrInjected) {
+				t.Fatalf("phase %d: prune crash after %d writes: %v", phase, n, err)
+			}
+			checkAll(t, mem, 1)
 		}
 	}
 	lag.Reset()
 	snaps = checkAll(t, mem, 1)
 	checkItems(t, openTestRepo(t, mem), snaps[0], "files.x", second)
-	st, err := openTestRepo(t, mem).Prune(context.Background(), true)
-	if err != nil || st.PacksDeleted+st.PacksRewritten+st.OrphansDeleted+st.BlobsRemoved != 0 {
+	for range 2 { // mark, then delete the debris of the crashed runs
+		mem.Age("", 2*time.Hour)
+		skew.Add(int64(2 * time.Hour))
+		if _, err := open(mem).Prune(context.Background(), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mem.Age("", 2*time.Hour)
+	skew.Add(int64(2 * time.Hour))
+	st, err := open(mem).Prune(context.Background(), true)
+	if err != nil || st.PacksDeleted+st.PacksRewritten+st.OrphansDeleted+st.BlobsRemoved+st.PacksMarked != 0 {
 		t.Fatalf("prune has work left: %+v %v", st, err)
 	}
 }

@@ -209,14 +209,17 @@ func (r *Repository) Snapshot(ctx context.Context, idOrPrefix string) (*Manifest
 	return nil, fmt.Errorf("snapshot %q matches %s: %w", idOrPrefix, strings.Join(match, ", "), ErrAmbiguousID)
 }
 
-// Forget removes the manifests of the given snapshots (ids or unique
-// prefixes). Their data stays until Prune. The caller holds an exclusive lock.
+// Forget removes the manifests of the given snapshots. Their data stays
+// until Prune. The caller holds an exclusive lock. ids are exact (resolve a
+// prefix with Snapshot first): when the snapshot meant is gone, another
+// process having forgotten it, a prefix could name another snapshot
+// ("…-full" of "…-full-2").
 func (r *Repository) Forget(ctx context.Context, ids ...string) error {
 	if err := r.lockOK(); err != nil {
 		return fmt.Errorf("forget: %w", err)
 	}
-	for _, idp := range ids {
-		m, err := r.Snapshot(ctx, idp)
+	for _, id := range ids {
+		m, err := r.loadManifest(ctx, id)
 		if err != nil {
 			return fmt.Errorf("forget: %w", err)
 		}

@@ -63,14 +63,16 @@ type pruneState struct {
 
 	// Safety (prunesafe.go).
 	now       time.Time
-	modTimes  map[pack.ID]time.Time // from listing data/
-	young     map[pack.ID]bool      // packs within the margin: kept as they are
-	marked    map[pack.ID]time.Time // deletion candidates → when marked
-	markNames []string              // the prune/ objects read
-	dropKind  map[pack.ID]int       // pack in the drop list → dropUnused...
-	freed     map[pack.ID]int64     // pack in the drop list → bytes its drop frees
-	missing   int                   // indexed packs that do not exist
-	lookedIn  int                   // unindexed packs added to r.idx for the mark
+	modTimes  map[pack.ID]time.Time   // from listing data/
+	young     map[pack.ID]bool        // packs within the margin: kept as they are
+	marked    map[pack.ID]time.Time   // deletion candidates → when marked
+	markNames []string                // the prune/ objects read (or written since)
+	markCount int                     // marks read
+	dropKind  map[pack.ID]int         // pack in the drop list → dropUnused...
+	freed     map[pack.ID]int64       // pack in the drop list → bytes its drop frees
+	missing   int                     // indexed packs that do not exist
+	lookedIn  int                     // unindexed packs added to r.idx for the mark
+	headers   map[pack.ID][]pack.Blob // their headers
 }
 
 // Prune deletes what no snapshot references: unused blobs (rewriting packs
@@ -98,11 +100,15 @@ func (r *Repository) Prune(ctx context.Context, dryRun bool) (*PruneStats, error
 		return nil, fmt.Errorf("prune: %w", err)
 	}
 	st.decide(pl, r.opts.PruneGrace)
+	st.adoptYoung(pl)
 	newPacks, err := r.rewritePacks(ctx, pl.rewrite, st.placedIn)
 	if err != nil {
 		return nil, fmt.Errorf("prune: %w", err)
 	}
 	if st.indexChanged(pl) {
+		if err := r.unmarkKept(ctx, st, pl); err != nil {
+			return nil, fmt.Errorf("prune: %w", err)
+		}
 		all := append(pl.keep, newPacks...)
 		if err := r.replaceIndexes(ctx, st.indexNames, all); err != nil {
 			return nil, fmt.Errorf("prune: %w", err)
@@ -148,7 +154,7 @@ func (r *Repository) PruneDryRun(ctx context.Context, forget []string) (*PruneSt
 // snapshots, except those in skip, use.
 func (r *Repository) pruneScan(ctx context.Context, skip map[string]bool) (*pruneState, error) {
 	st := &pruneState{packs: map[pack.ID][]pack.Blob{}, sizes: map[pack.ID]int64{}, used: map[pack.ID]bool{},
-		modTimes: map[pack.ID]time.Time{}}
+		modTimes: map[pack.ID]time.Time{}, headers: map[pack.ID][]pack.Blob{}}
 	var err error
 	if st.indexNames, err = r.listNames(ctx, "index/"); err != nil {
 		return nil, err

@@ -87,6 +87,7 @@ func (r *Repository) scanSafety(ctx context.Context, st *pruneState) error {
 			}
 		}
 	}
+	st.markCount = len(st.marked)
 	return r.lookInUnindexed(ctx, st)
 }
 
@@ -108,6 +109,7 @@ func (r *Repository) lookInUnindexed(ctx context.Context, st *pruneState) error 
 			return err
 		}
 		r.idx.Add(index.Pack{ID: id, Blobs: blobs})
+		st.headers[id] = blobs
 		st.lookedIn++
 	}
 	return nil
@@ -164,6 +166,24 @@ func (st *pruneState) decide(p *prunePlan, grace time.Duration) {
 	}
 }
 
+// adoptYoung indexes the young packs no index lists that hold used blobs
+// no kept pack holds: their own index may be hidden by the listing, or
+// lost with a failed writer; indexing them twice is harmless.
+func (st *pruneState) adoptYoung(p *prunePlan) {
+	for id, blobs := range st.headers {
+		if _, indexed := st.packs[id]; indexed || !st.young[id] || !st.hidesUsed(blobs) {
+			continue
+		}
+		p.keep = append(p.keep, index.Pack{ID: id, Blobs: blobs})
+		p.corrected++
+		for _, b := range blobs {
+			if _, placed := st.placedIn[b.ID]; st.used[b.ID] && !placed {
+				st.placedIn[b.ID] = id
+			}
+		}
+	}
+}
+
 // indexChanged reports whether the plan drops or adds anything in the index.
 func (st *pruneState) indexChanged(p *prunePlan) bool {
 	if len(p.rewrite) > 0 || p.corrected > 0 || st.missing > 0 {
@@ -177,31 +197,62 @@ func (st *pruneState) indexChanged(p *prunePlan) bool {
 	return false
 }
 
+// unmarkKept runs before the index changes: it rewrites the records
+// without the candidates this run keeps (indexes again), so that no later
+// prune that misses the new index (a lagging listing, a crash before the
+// final record) deletes one of them on its old mark.
+func (r *Repository) unmarkKept(ctx context.Context, st *pruneState, p *prunePlan) error {
+	stay := map[pack.ID]bool{}
+	for _, id := range append(p.pending, p.ripe...) {
+		stay[id] = true
+	}
+	m := map[string]time.Time{}
+	for id, t := range st.marked {
+		if stay[id] {
+			m[id.String()] = t.UTC()
+		}
+	}
+	if len(m) == st.markCount {
+		return nil // every mark stays
+	}
+	return r.writeMarks(ctx, st, m)
+}
+
 // saveMarks records the plan's pending packs as the deletion candidates,
 // then deletes the records it replaces. Packs that left the candidates
 // (deleted, used again, gone) are simply not written again.
 func (r *Repository) saveMarks(ctx context.Context, st *pruneState, p *prunePlan) error {
-	m := pruneMarks{Packs: map[string]time.Time{}}
+	m := map[string]time.Time{}
 	for _, id := range p.pending {
 		t, was := st.marked[id]
 		if !was {
 			t = st.now
 		}
-		m.Packs[id.String()] = t.UTC()
+		m[id.String()] = t.UTC()
 	}
-	if len(st.markNames) == min(1, len(st.marked)) && sameMarks(m.Packs, st.marked) {
+	if len(st.markNames) == min(1, len(st.marked)) && sameMarks(m, st.marked) {
 		return nil // nothing changed
 	}
-	if len(m.Packs) > 0 {
-		if err := r.putSealedJSON(ctx, "prune/"+randomName(), pruneAAD, m, false); err != nil {
+	return r.writeMarks(ctx, st, m)
+}
+
+// writeMarks writes one record of marks (none if empty), then deletes the
+// records read or written before.
+func (r *Repository) writeMarks(ctx context.Context, st *pruneState, marks map[string]time.Time) error {
+	var names []string
+	if len(marks) > 0 {
+		name := "prune/" + randomName()
+		if err := r.putSealedJSON(ctx, name, pruneAAD, pruneMarks{Packs: marks}, false); err != nil {
 			return fmt.Errorf("record deletion candidates: %w", err)
 		}
+		names = append(names, name)
 	}
 	for _, name := range st.markNames {
 		if err := r.st.Delete(ctx, name); err != nil {
 			return fmt.Errorf("delete %s: %w", name, err)
 		}
 	}
+	st.markNames = names
 	return nil
 }
 

@@ -2,6 +2,7 @@ package repo
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -170,5 +171,27 @@ func TestPruneTwoPhase(t *testing.T) {
 	}
 	if got := mem.Names("prune/"); len(got) != 0 {
 		t.Errorf("deletion candidates left: %v", got)
+	}
+}
+
+// TestForgetIsExact: forgetting a snapshot another process forgot first
+// does not forget the snapshot whose id it is a prefix of.
+func TestForgetIsExact(t *testing.T) {
+	r, mem := newTestRepo(t)
+	ctx := context.Background()
+	a := backup(t, r, nil, "files", "x", crashItems(41, 2))
+	b := backup(t, r, nil, "files", "x", crashItems(42, 2))
+	if !strings.HasPrefix(b.ID, a.ID) {
+		t.Fatalf("ids %s and %s: the test needs one to be a prefix of the other", a.ID, b.ID)
+	}
+	if err := openTestRepo(t, mem).Forget(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	stale := openTestRepo(t, mem)
+	if err := stale.Forget(ctx, a.ID); !errors.Is(err, ErrSnapshotNotFound) {
+		t.Errorf("forgetting %s again: %v, want ErrSnapshotNotFound", a.ID, err)
+	}
+	if _, err := openTestRepo(t, mem).Snapshot(ctx, b.ID); err != nil {
+		t.Errorf("snapshot %s is gone: %v", b.ID, err)
 	}
 }

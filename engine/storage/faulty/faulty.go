@@ -158,6 +158,15 @@ func (s *Storage) ListLagFor(d time.Duration) {
 	s.lagFor = d
 }
 
+// CatchUp makes the listing show every write made so far, as a lagging
+// listing does once time has passed; later writes lag again. Tests that
+// move clocks forward call it.
+func (s *Storage) CatchUp() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recent = nil
+}
+
 // Reset removes every rule; counts are kept.
 func (s *Storage) Reset() {
 	s.mu.Lock()

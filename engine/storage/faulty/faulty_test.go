@@ -267,6 +267,10 @@ func TestListLagKeepsDeleted(t *testing.T) {
 	if got := fmt.Sprint(listNames(t, s, "")); got != "[b c]" {
 		t.Errorf("List after the lag passed = %s, want [b c]", got)
 	}
+	s.CatchUp()
+	if got := fmt.Sprint(listNames(t, s, "")); got != "[b c x y]" {
+		t.Errorf("List after CatchUp = %s, want [b c x y]", got)
+	}
 }
 
 func TestListLagFor(t *testing.T) {
