@@ -3,6 +3,8 @@ GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 4s
 BIN       := bin/velin
+# End-to-end tests run again with short passphrases: output, restore, recovery, files.
+SHORT_PASS_TESTS := TestE2EOutput|TestRestore|TestRecovery|TestKeyManagement|TestE2EFiles|TestSecretsNeverLeak
 
 .PHONY: all build test vet unit fuzz-short fuzz bench quickstart clean
 
@@ -28,6 +30,9 @@ vet:
 unit:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 	$(GO) test -count=1 -timeout 5m -run '^TestLargeDirectory$$' ./engine/repo/
+	@# Output with 1- and 3-character passphrases: nothing mangled (issue 6 §5).
+	for pass in x abc; do VELIN_E2E_PASSPHRASE=$$pass $(GO) test -count=1 -timeout 10m \
+		-run '$(SHORT_PASS_TESTS)' ./cmd/velin/ || exit 1; done
 
 ## fuzz-short: every fuzz target for $(FUZZTIME) (CI); `make fuzz FUZZTIME=5m` for longer.
 fuzz-short fuzz:

@@ -167,6 +167,9 @@ step "exec" "dump_env" {
 	}
 	env := string(b)
 	for _, banned := range []string{"VELIN_PASSPHRASE", testPassphrase, "VELIN_VAR_token", "UNRELATED_SETTING"} {
+		if !searchable(banned) {
+			continue
+		}
 		if strings.Contains(env, banned) {
 			t.Errorf("the step's environment holds %q:\n%s", banned, env)
 		}
