@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/velinhq/velin/engine/workspace"
-	"github.com/velinhq/velin/providers/provider"
 )
 
 // MaxListed is how many changes of one action are shown in text output;
@@ -40,7 +39,7 @@ func (p *Plan) Render(w io.Writer) error {
 				fmt.Fprintf(&b, "      … and %d more (--json lists them all)\n", len(a.Changes)-MaxListed)
 				break
 			}
-			fmt.Fprintf(&b, "      %s %s %s%s\n", changeMarker(c.Action), c.Action, c.What, suffix(changeText(c)))
+			fmt.Fprintf(&b, "      %s %s %s%s\n", changeMarker(c.Action), c.Action, c.What, suffix(ChangeText(c.Snapshot, c.Current, c.Detail)))
 		}
 		if a.Error != "" {
 			fmt.Fprintf(&b, "      error: %s\n", a.Error)
@@ -61,17 +60,18 @@ func changeMarker(action string) string {
 	return "~"
 }
 
-// changeText puts what the snapshot holds next to what exists now.
-func changeText(c provider.Change) string {
+// ChangeText puts what the snapshot holds next to what exists now, for a
+// line of a restore plan ("snapshot: 3 rows; now: 5 rows; detail").
+func ChangeText(snapshot, current, detail string) string {
 	var parts []string
-	if c.Snapshot != "" {
-		parts = append(parts, "snapshot: "+c.Snapshot)
+	if snapshot != "" {
+		parts = append(parts, "snapshot: "+snapshot)
 	}
-	if c.Current != "" {
-		parts = append(parts, "now: "+c.Current)
+	if current != "" {
+		parts = append(parts, "now: "+current)
 	}
-	if c.Detail != "" {
-		parts = append(parts, c.Detail)
+	if detail != "" {
+		parts = append(parts, detail)
 	}
 	return strings.Join(parts, "; ")
 }

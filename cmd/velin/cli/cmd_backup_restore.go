@@ -188,20 +188,10 @@ func renderChanges(b *strings.Builder, s *restore.SourcePlan) {
 }
 
 func snapshotVsCurrent(c restore.Change) string {
-	var parts []string
-	if c.Snapshot != "" {
-		parts = append(parts, "snapshot: "+c.Snapshot)
+	if t := plan.ChangeText(c.Snapshot, c.Current, c.Detail); t != "" {
+		return " (" + t + ")"
 	}
-	if c.Current != "" {
-		parts = append(parts, "now: "+c.Current)
-	}
-	if c.Detail != "" {
-		parts = append(parts, c.Detail)
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(parts, "; ") + ")"
+	return ""
 }
 
 func renderRestoreResult(res *restore.Result) string {
