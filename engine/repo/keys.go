@@ -73,8 +73,8 @@ func (r *Repository) AddKey(ctx context.Context, passphrase string) (string, err
 	}
 	o := r.opts
 	o.Passphrase = passphrase
-	name, err := writeKeyFile(ctx, r.st, r.key, o)
-	if err != nil {
+	name := "keys/" + randomName()
+	if err := writeKeyFile(ctx, r.st, name, r.key, o); err != nil {
 		return "", err
 	}
 	return strings.TrimPrefix(name, "keys/"), nil

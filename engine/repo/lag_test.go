@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/velinhq/velin/engine/repo/repotest"
 	"github.com/velinhq/velin/engine/storage"
 	"github.com/velinhq/velin/engine/storage/faulty"
 )
@@ -110,4 +111,34 @@ func TestBackupRestoreOverFaults(t *testing.T) {
 	r := openTestRepo(t, f)
 	checkSnapshot(t, r, m)
 	checkItems(t, r, m, "files.x", items)
+}
+
+// TestOpenJustCreatedOverLaggingListing: a repository just created by
+// another process opens even while the listing still hides its key file
+// and config (Init's key file is found by name).
+func TestOpenJustCreatedOverLaggingListing(t *testing.T) {
+	ctx := context.Background()
+	f := faulty.New(repotest.NewMem())
+	f.ListLag(10)
+	created, err := Init(ctx, f, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	created.Close()
+	if n, _ := created.listNames(ctx, "keys/"); len(n) != 0 {
+		t.Fatalf("the listing does not lag: %v", n)
+	}
+	r, err := Open(ctx, f, testOptions())
+	if err != nil {
+		t.Fatalf("open over a lagging listing: %v", err)
+	}
+	defer r.Close()
+	if r.keyName != created.keyName {
+		t.Fatalf("opened with %s, created %s", r.keyName, created.keyName)
+	}
+	o := testOptions()
+	o.Passphrase = "another"
+	if _, err := Open(ctx, f, o); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/velinhq/velin/engine/repo/crypto"
 	"github.com/velinhq/velin/engine/repo/index"
+	"github.com/velinhq/velin/engine/repo/pack"
 	"github.com/velinhq/velin/engine/storage"
 )
 
@@ -111,7 +113,8 @@ func Init(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 	}
 	keyName := ""
 	if key.Encrypted() {
-		if keyName, err = writeKeyFile(ctx, st, key, o); err != nil {
+		keyName = initKeyName(cfg.ID)
+		if err = writeKeyFile(ctx, st, keyName, key, o); err != nil {
 			return nil, err
 		}
 	}
@@ -142,25 +145,29 @@ func newKey(o Options) (*crypto.Key, error) {
 	return crypto.NewKey()
 }
 
-// writeKeyFile stores key sealed with the passphrase and returns its name.
-func writeKeyFile(ctx context.Context, st storage.Storage, key *crypto.Key, o Options) (string, error) {
+// initKeyName is the name of the key file Init writes: derived from the
+// repository id, so that Open finds it with Get while a lagging listing
+// still hides it. Keys added later have random names.
+func initKeyName(repoID string) string { return "keys/" + repoID }
+
+// writeKeyFile stores key sealed with the passphrase under name.
+func writeKeyFile(ctx context.Context, st storage.Storage, name string, key *crypto.Key, o Options) error {
 	p := crypto.DefaultKDF()
 	if o.kdfN != 0 {
 		p.N = o.kdfN
 	}
 	kf, err := crypto.NewKeyFile(key, o.Passphrase, o.Host, o.Clock(), p)
 	if err != nil {
-		return "", err
+		return err
 	}
 	data, err := json.MarshalIndent(kf, "", "  ")
 	if err != nil {
-		return "", fmt.Errorf("write key: %w", err)
+		return fmt.Errorf("write key: %w", err)
 	}
-	name := "keys/" + randomName()
 	if err := putBytes(ctx, st, name, data, true); err != nil {
-		return "", fmt.Errorf("write key: %w", err)
+		return fmt.Errorf("write key: %w", err)
 	}
-	return name, nil
+	return nil
 }
 
 // Open opens the repository on st: ErrNoRepository when there is none,
@@ -184,7 +191,7 @@ func Open(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 		if o.Passphrase == "" {
 			return nil, ErrNoPassphrase
 		}
-		if key, keyName, err = unlock(ctx, st, o.Passphrase, cfg.ChunkerKeyID); err != nil {
+		if key, keyName, err = unlock(ctx, st, o.Passphrase, cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -256,9 +263,11 @@ func refuseLeftovers(ctx context.Context, st storage.Storage) error {
 }
 
 // unlock finds the key file that opens with passphrase and belongs to the
-// repository (its key id is wantID); key files of a lost init race or of
-// another repository are passed over.
-func unlock(ctx context.Context, st storage.Storage, passphrase, wantID string) (*crypto.Key, string, error) {
+// repository (its key id is cfg.ChunkerKeyID); key files of a lost init
+// race or of another repository are passed over. The listing may lag
+// behind a repository just created by another process, so Init's key file
+// is tried by name when it is not listed.
+func unlock(ctx context.Context, st storage.Storage, passphrase string, cfg config) (*crypto.Key, string, error) {
 	var names []string
 	err := st.List(ctx, "keys/", func(oi storage.ObjectInfo) error {
 		names = append(names, oi.Name)
@@ -267,6 +276,10 @@ func unlock(ctx context.Context, st storage.Storage, passphrase, wantID string) 
 	if err != nil {
 		return nil, "", fmt.Errorf("list keys: %w", err)
 	}
+	if _, err := pack.ParseID(cfg.ID); err == nil && !slices.Contains(names, initKeyName(cfg.ID)) {
+		names = append(names, initKeyName(cfg.ID))
+	}
+	wantID := cfg.ChunkerKeyID
 	for _, name := range names {
 		data, err := getBytes(ctx, st, name)
 		if errors.Is(err, storage.ErrNotFound) {
