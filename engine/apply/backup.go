@@ -9,7 +9,6 @@ import (
 	"github.com/velinhq/velin/engine/config"
 	"github.com/velinhq/velin/engine/forget"
 	"github.com/velinhq/velin/engine/graph"
-	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -66,7 +65,7 @@ func (r *runner) startSnapshot(ctx context.Context, br *backupRun) error {
 	strategy := r.strategy(br.b)
 	// The latest snapshot is the parent of an incremental backup; a full
 	// one only compares with it, for its statistics.
-	latest, err := plan.Latest(ctx, rp, br.b.Name, "")
+	latest, err := rp.Latest(ctx, br.b.Name, "")
 	if err != nil {
 		lock.Unlock(ctx)
 		return err

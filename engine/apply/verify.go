@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/graph"
-	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
 )
@@ -62,7 +62,7 @@ func Checksums(ctx context.Context, rp *repo.Repository, m *repo.Manifest, v *re
 		c.Status, c.Error = "failed", strings.Join(names, "; ")
 		return fmt.Errorf("checksums: %d damaged: %s", len(rep.Damaged), strings.Join(names, "; "))
 	}
-	v.Checksums = fmt.Sprintf("ok: %d blobs, %s", rep.Blobs, plan.HumanBytes(rep.Bytes))
+	v.Checksums = fmt.Sprintf("ok: %d blobs, %s", rep.Blobs, bytesize.Format(rep.Bytes))
 	return nil
 }
 
@@ -118,7 +118,7 @@ func testRestoreOne(ctx context.Context, ws *workspace.Workspace, rp *repo.Repos
 		return "", counts, fmt.Errorf("restored %d files, %d bytes, %d rows; the manifest says %d files, %d bytes, %d rows",
 			c.Files, c.Bytes, c.Rows, sm.Files, sm.Bytes, sm.Rows)
 	}
-	res := fmt.Sprintf("ok: %d files, %s", c.Files, plan.HumanBytes(c.Bytes))
+	res := fmt.Sprintf("ok: %d files, %s", c.Files, bytesize.Format(c.Bytes))
 	if c.Rows > 0 {
 		res += fmt.Sprintf(", %d rows", c.Rows)
 	}

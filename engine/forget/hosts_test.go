@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/engine/config"
-	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/repo/repotest"
 	"github.com/velinhq/velin/providers/provider"
@@ -53,7 +52,7 @@ func TestRetentionAndParentPerHost(t *testing.T) {
 	a1 := snap(a)
 	b1 := snap(b)
 	a2 := snap(a)
-	if m, _ := plan.Latest(ctx, b, "nightly", ""); m == nil || m.ID != b1 {
+	if m, _ := b.Latest(ctx, "nightly", ""); m == nil || m.ID != b1 {
 		t.Fatalf("host b's parent is %v, want its own %s", m, b1)
 	}
 	blk := &config.Backup{Name: "nightly", Retention: &config.Retention{KeepLast: 1}}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/engine/config"
-	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/retention"
 )
@@ -41,18 +40,12 @@ func (rt *Retention) Forget() []string {
 // that this host made in r (repo.Repository.Mine).
 // A block without a policy keeps everything.
 func Decide(ctx context.Context, r *repo.Repository, b *config.Backup, now time.Time) (*Retention, error) {
-	rt := &Retention{Backup: b.Name, Policy: plan.PolicyString(b.Retention), Decisions: []Decision{}}
-	snaps, err := r.Snapshots(ctx)
+	rt := &Retention{Backup: b.Name, Policy: PolicyString(b.Retention), Decisions: []Decision{}}
+	list, err := own(ctx, r, b)
 	if err != nil {
 		return nil, err
 	}
-	var list []retention.Snapshot
-	for _, m := range snaps {
-		if m.Backup == b.Name && r.Mine(m) { // other hosts' snapshots are theirs to forget
-			list = append(list, retention.Snapshot{ID: m.ID, Time: m.Time})
-		}
-	}
-	for _, d := range retention.Apply(list, plan.Policy(b.Retention), now) {
+	for _, d := range retention.Apply(list, Policy(b.Retention), now) {
 		reasons := d.Reasons
 		if reasons == nil {
 			reasons = []string{}
@@ -60,4 +53,48 @@ func Decide(ctx context.Context, r *repo.Repository, b *config.Backup, now time.
 		rt.Decisions = append(rt.Decisions, Decision{ID: d.Snapshot.ID, Time: d.Snapshot.Time, Keep: d.Keep, Reasons: reasons})
 	}
 	return rt, nil
+}
+
+// own lists the snapshots of b that this host made in r, oldest first:
+// other hosts' snapshots are theirs to forget.
+func own(ctx context.Context, r *repo.Repository, b *config.Backup) ([]retention.Snapshot, error) {
+	snaps, err := r.Snapshots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var list []retention.Snapshot
+	for _, m := range snaps {
+		if m.Backup == b.Name && r.Mine(m) {
+			list = append(list, retention.Snapshot{ID: m.ID, Time: m.Time})
+		}
+	}
+	return list, nil
+}
+
+// newSnapshotID stands for the snapshot a plan is about to create.
+const newSnapshotID = "(new)"
+
+// Forgettable lists the snapshots of backup b that its retention policy
+// forgets, oldest first, for a plan made before the backup runs: the
+// snapshot about to be made counts as the newest one. r may be nil (no
+// repository yet).
+func Forgettable(ctx context.Context, r *repo.Repository, b *config.Backup, now time.Time) ([]string, error) {
+	p := Policy(b.Retention)
+	if r == nil || p.Empty() {
+		return nil, nil
+	}
+	list, err := own(ctx, r, b)
+	if err != nil {
+		return nil, err
+	}
+	list = append(list, retention.Snapshot{ID: newSnapshotID, Time: now})
+	var out []string
+	decisions := retention.Apply(list, p, now)
+	for i := len(decisions) - 1; i >= 0; i-- {
+		d := decisions[i]
+		if !d.Keep && d.Snapshot.ID != newSnapshotID {
+			out = append(out, d.Snapshot.ID)
+		}
+	}
+	return out, nil
 }

@@ -13,4 +13,9 @@
 // verification record); "~" changes something in place outside velin (a
 // step runs, a restore replaces files or database contents); "-" removes (a
 // snapshot forgotten by retention, data dropped by a restore).
+//
+// This package holds planning only: it asks engine/repo for snapshots
+// (Repository.Latest, Repository.Fingerprint), engine/forget for what
+// retention forgets, engine/restore for what a restore changes, and
+// engine/bytesize to print sizes.
 package plan

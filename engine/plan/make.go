@@ -6,7 +6,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/config"
+	"github.com/velinhq/velin/engine/forget"
 	"github.com/velinhq/velin/engine/graph"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
@@ -107,7 +109,7 @@ func (m *maker) repoFor(ctx context.Context, targetAddr string) (*repo.Repositor
 		return nil, err
 	}
 	if _, ok := m.p.Repos[targetAddr]; !ok {
-		fp, err := Fingerprint(ctx, r)
+		fp, err := fingerprint(ctx, r)
 		if err != nil {
 			return nil, err
 		}
@@ -144,7 +146,7 @@ func (m *maker) source(ctx context.Context, a *Action) (*Action, error) {
 		a.Details = append(a.Details, "full: every byte is read again (stored data still deduplicates)")
 		return a, nil
 	}
-	parent, err := Latest(ctx, r, b.Name, SourceKey(a.Addr))
+	parent, err := latest(ctx, r, b.Name, repo.SourceKey(src.Type, src.Name))
 	if err != nil {
 		m.fail(a, err)
 		return a, nil
@@ -172,7 +174,7 @@ func (m *maker) snapshot(ctx context.Context, a *Action) (*Action, error) {
 	a.Marker = "+"
 	strategy := m.strategy(b)
 	if strategy == "incremental" && err == nil {
-		if parent, perr := Latest(ctx, r, b.Name, ""); perr == nil && parent == nil {
+		if parent, perr := latest(ctx, r, b.Name, ""); perr == nil && parent == nil {
 			strategy = "full: the first of this backup"
 		}
 	}
@@ -206,20 +208,20 @@ func (m *maker) retention(ctx context.Context, a *Action) (*Action, error) {
 		m.fail(a, err)
 		return a, nil
 	}
-	forget, err := Forgettable(ctx, r, b, m.ws.Now(), true)
+	ids, err := forget.Forgettable(ctx, r, b, m.ws.Now())
 	if err != nil {
 		m.fail(a, err)
 		return a, nil
 	}
 	a.Marker = "-"
-	a.Forget = forget
-	a.Summary = fmt.Sprintf("apply retention of %s (%s): forget %d snapshot(s)", a.Owner, PolicyString(b.Retention), len(forget))
-	if len(forget) == 0 {
+	a.Forget = ids
+	a.Summary = fmt.Sprintf("apply retention of %s (%s): forget %d snapshot(s)", a.Owner, forget.PolicyString(b.Retention), len(ids))
+	if len(ids) == 0 {
 		a.Marker = "~"
-		a.Summary = fmt.Sprintf("apply retention of %s (%s): nothing to forget", a.Owner, PolicyString(b.Retention))
+		a.Summary = fmt.Sprintf("apply retention of %s (%s): nothing to forget", a.Owner, forget.PolicyString(b.Retention))
 	}
-	a.Details = forget
-	m.p.Summary.Forget += len(forget)
+	a.Details = ids
+	m.p.Summary.Forget += len(ids)
 	return a, nil
 }
 
@@ -231,7 +233,7 @@ func describeFacts(f provider.Facts) string {
 	if f.Tables == 0 && f.Rows == 0 {
 		parts = append(parts, plural(f.Files, "file"))
 	}
-	parts = append(parts, HumanBytes(f.Bytes))
+	parts = append(parts, bytesize.Format(f.Bytes))
 	if f.ServerVersion != "" {
 		parts = append(parts, f.ServerVersion)
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/velinhq/velin/engine/bytesize"
+	"github.com/velinhq/velin/engine/restore"
 	"github.com/velinhq/velin/engine/workspace"
 )
 
@@ -39,7 +41,7 @@ func (p *Plan) Render(w io.Writer) error {
 				fmt.Fprintf(&b, "      … and %d more (--json lists them all)\n", len(a.Changes)-MaxListed)
 				break
 			}
-			fmt.Fprintf(&b, "      %s %s %s%s\n", changeMarker(c.Action), c.Action, c.What, suffix(ChangeText(c.Snapshot, c.Current, c.Detail)))
+			fmt.Fprintf(&b, "      %s %s %s%s\n", changeMarker(c.Action), c.Action, c.What, suffix(restore.ChangeText(c.Snapshot, c.Current, c.Detail)))
 		}
 		if a.Error != "" {
 			fmt.Fprintf(&b, "      error: %s\n", a.Error)
@@ -60,22 +62,6 @@ func changeMarker(action string) string {
 	return "~"
 }
 
-// ChangeText puts what the snapshot holds next to what exists now, for a
-// line of a restore plan ("snapshot: 3 rows; now: 5 rows; detail").
-func ChangeText(snapshot, current, detail string) string {
-	var parts []string
-	if snapshot != "" {
-		parts = append(parts, "snapshot: "+snapshot)
-	}
-	if current != "" {
-		parts = append(parts, "now: "+current)
-	}
-	if detail != "" {
-		parts = append(parts, detail)
-	}
-	return strings.Join(parts, "; ")
-}
-
 func suffix(s string) string {
 	if s == "" {
 		return ""
@@ -89,7 +75,7 @@ func (p *Plan) SummaryLine() string {
 	var parts []string
 	if s.Snapshots > 0 {
 		parts = append(parts, fmt.Sprintf("%d snapshot(s) to create (%d source(s), %d files, %s)",
-			s.Snapshots, s.Sources, s.Files, HumanBytes(s.Bytes)))
+			s.Snapshots, s.Sources, s.Files, bytesize.Format(s.Bytes)))
 	}
 	if s.Restores > 0 {
 		parts = append(parts, fmt.Sprintf("%d source(s) to restore, %d existing item(s) to overwrite", s.Restores, s.Overwrite))
@@ -121,7 +107,7 @@ func (p *Plan) CheckStale(ctx context.Context, ws *workspace.Workspace) error {
 		if err != nil {
 			return err
 		}
-		got, err := Fingerprint(ctx, r)
+		got, err := fingerprint(ctx, r)
 		if err != nil {
 			return err
 		}

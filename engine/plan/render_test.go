@@ -75,11 +75,3 @@ func TestSaveReadRoundTripAndVersion(t *testing.T) {
 		t.Fatalf("a plan of another format version must be refused: %v", err)
 	}
 }
-
-func TestHumanBytes(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 kB", 1_418_000_000: "1.4 GB"} {
-		if got := HumanBytes(n); got != want {
-			t.Errorf("HumanBytes(%d) = %q, want %q", n, got, want)
-		}
-	}
-}

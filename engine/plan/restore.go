@@ -23,7 +23,7 @@ func ResolveSnapshot(ctx context.Context, r *repo.Repository, id, backup string)
 	if id != "" && id != "latest" {
 		return r.Snapshot(ctx, id)
 	}
-	m, err := Latest(ctx, r, backup, "")
+	m, err := r.Latest(ctx, backup, "")
 	if err != nil {
 		return nil, err
 	}
@@ -85,9 +85,10 @@ func (m *maker) restore(ctx context.Context, a *Action) (*Action, error) {
 	m.p.Snapshot = rt.Snapshot.ID
 	a.Parent = rt.Snapshot.ID
 	a.Summary = fmt.Sprintf("restore %s from snapshot %s", a.Addr, rt.Snapshot.ID)
-	key := SourceKey(a.Addr)
+	src := m.ws.Config.Sources[a.Addr]
+	key := repo.SourceKey(src.Type, src.Name)
 	rp, err := restore.Prepare(ctx, restore.Request{Repo: rt.Repo, Snapshot: rt.Snapshot, Named: true,
-		Sources: []restore.Source{{Key: key, Impl: m.ws.Config.Sources[a.Addr].Impl}},
+		Sources: []restore.Source{{Key: key, Impl: src.Impl}},
 		To:      rt.Options.To, Include: rt.Options.Include})
 	if err != nil {
 		m.fail(a, err)

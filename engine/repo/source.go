@@ -40,7 +40,7 @@ type SourceWriter struct {
 var _ provider.Sink = (*SourceWriter)(nil)
 
 func newSourceWriter(w *SnapshotWriter, typ, name string) *SourceWriter {
-	return &SourceWriter{w: w, typ: typ, name: name, key: typ + "." + name, entries: map[string]node{}}
+	return &SourceWriter{w: w, typ: typ, name: name, key: SourceKey(typ, name), entries: map[string]node{}}
 }
 
 func (sw *SourceWriter) finished() bool {

@@ -74,6 +74,23 @@ type Change struct {
 	Part     bool   `json:"part,omitempty"` // a table of the database above, not counted
 }
 
+// ChangeText puts what the snapshot holds next to what exists now, for a
+// line of a restore plan in `velin plan` and `velin backup restore`
+// ("snapshot: 3 rows; now: 5 rows; detail").
+func ChangeText(snapshot, current, detail string) string {
+	var parts []string
+	if snapshot != "" {
+		parts = append(parts, "snapshot: "+snapshot)
+	}
+	if current != "" {
+		parts = append(parts, "now: "+current)
+	}
+	if detail != "" {
+		parts = append(parts, detail)
+	}
+	return strings.Join(parts, "; ")
+}
+
 // Overwrites counts the existing items the plan replaces or drops.
 func (p *Plan) Overwrites() int {
 	n := 0

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
 )
@@ -160,7 +160,7 @@ func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspac
 		}
 		sort.Strings(srcs)
 		rows = append(rows, []string{s.ID, s.Time.Local().Format(timeFormat), s.Host, s.Backup,
-			strings.Join(srcs, ","), plan.HumanBytes(s.Size), plan.HumanBytes(s.StoredBytes), strings.TrimPrefix(s.Target, "target.")})
+			strings.Join(srcs, ","), bytesize.Format(s.Size), bytesize.Format(s.StoredBytes), strings.TrimPrefix(s.Target, "target.")})
 	}
 	return table(redactWriter(g, g.env.Stdout), []string{"ID", "TIME", "HOST", "BACKUP", "SOURCES", "SIZE", "STORED", "TARGET"}, rows)
 }

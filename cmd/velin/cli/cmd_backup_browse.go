@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
 	"github.com/velinhq/velin/providers/provider"
@@ -48,7 +48,7 @@ func entryLine(e entryJSON) string {
 	if !e.ModTime.IsZero() {
 		mtime = e.ModTime.Local().Format(timeFormat)
 	}
-	return fmt.Sprintf("%-8s %-10s %10s  %s  %s", e.Kind, e.Mode, plan.HumanBytes(e.Size), mtime, name)
+	return fmt.Sprintf("%-8s %-10s %10s  %s  %s", e.Kind, e.Mode, bytesize.Format(e.Size), mtime, name)
 }
 
 // splitSourcePath splits "files.site/blog/post.html" into the source key

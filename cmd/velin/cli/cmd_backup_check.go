@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/repo"
 )
 
@@ -99,7 +99,7 @@ func printCheck(g *globalOptions, addr string, rep *repo.RepositoryCheck) error 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d snapshot(s), %d index file(s), %d pack(s), %d blob(s)", addr, rep.Snapshots, rep.Indexes, rep.Packs, rep.Blobs)
 	if rep.PacksRead > 0 {
-		fmt.Fprintf(&b, "; read %d pack(s), %s", rep.PacksRead, plan.HumanBytes(rep.BytesRead))
+		fmt.Fprintf(&b, "; read %d pack(s), %s", rep.PacksRead, bytesize.Format(rep.BytesRead))
 	}
 	b.WriteString("\n")
 	for _, p := range rep.Problems {

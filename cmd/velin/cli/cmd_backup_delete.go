@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/forget"
-	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/workspace"
 )
 
@@ -54,7 +54,7 @@ func runDelete(ctx context.Context, g *globalOptions, ws *workspace.Workspace, i
 	m := loc.Snapshot
 	if !g.JSON {
 		g.out("Snapshot %s of backup %q (%s, %s) will be deleted from %s.\n", m.ID, m.Backup,
-			m.Time.Local().Format("2006-01-02 15:04 MST"), plan.HumanBytes(m.Size), loc.Target)
+			m.Time.Local().Format("2006-01-02 15:04 MST"), bytesize.Format(m.Size), loc.Target)
 	}
 	if !dryRun && !yes && !g.confirm("Delete this snapshot?") {
 		return &exitError{code: exitFailure, err: fmt.Errorf("delete cancelled: nothing was changed")}
@@ -84,14 +84,14 @@ func reclaimLine(res *forget.Result) string {
 	}
 	st := res.Reclaimed
 	fmt.Fprintf(&b, "%s %s in %s: %d pack(s) deleted, %d rewritten, %d blob(s) and %d orphan(s) removed.\n",
-		verb, plan.HumanBytes(st.BytesFreed), res.Repository, st.PacksDeleted, st.PacksRewritten, st.BlobsRemoved, st.OrphansDeleted)
+		verb, bytesize.Format(st.BytesFreed), res.Repository, st.PacksDeleted, st.PacksRewritten, st.BlobsRemoved, st.OrphansDeleted)
 	if st.PacksMarked > 0 {
 		mark := "Marked"
 		if res.DryRun {
 			mark = "Would mark"
 		}
 		fmt.Fprintf(&b, "%s %d unused pack(s) (%s) for deletion: a prune after the grace period deletes them if still unused.\n",
-			mark, st.PacksMarked, plan.HumanBytes(st.BytesMarked))
+			mark, st.PacksMarked, bytesize.Format(st.BytesMarked))
 	}
 	return b.String()
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
 	"github.com/velinhq/velin/providers/provider"
@@ -115,7 +115,7 @@ func diffSnapshots(ctx context.Context, g *globalOptions, a, b *located) error {
 		fmt.Fprintf(&sb, "%s    %s/%s\n", diffMarks[c.Change], c.Source, c.Path)
 	}
 	fmt.Fprintf(&sb, "\n%d added, %d removed, %d modified, %d type changed, %d metadata only; %s added, %s removed.\n",
-		sum.Added, sum.Removed, sum.Modified, sum.TypeChanged, sum.Metadata, plan.HumanBytes(sum.BytesAdded), plan.HumanBytes(sum.BytesRemoved))
+		sum.Added, sum.Removed, sum.Modified, sum.TypeChanged, sum.Metadata, bytesize.Format(sum.BytesAdded), bytesize.Format(sum.BytesRemoved))
 	g.out("%s", sb.String())
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/restore"
 	"github.com/velinhq/velin/engine/workspace"
@@ -157,7 +158,7 @@ func restoreCounts(s *restore.SourcePlan) string {
 	if s.Type == "sqlite" {
 		unit = "database file"
 	}
-	parts := []string{fmt.Sprintf("snapshot: %d %s, %s", s.Files, unit, plan.HumanBytes(s.Bytes))}
+	parts := []string{fmt.Sprintf("snapshot: %d %s, %s", s.Files, unit, bytesize.Format(s.Bytes))}
 	if s.Tables > 0 {
 		parts = append(parts, fmt.Sprintf("%d tables, %d rows", s.Tables, s.Rows))
 	}
@@ -188,7 +189,7 @@ func renderChanges(b *strings.Builder, s *restore.SourcePlan) {
 }
 
 func snapshotVsCurrent(c restore.Change) string {
-	if t := plan.ChangeText(c.Snapshot, c.Current, c.Detail); t != "" {
+	if t := restore.ChangeText(c.Snapshot, c.Current, c.Detail); t != "" {
 		return " (" + t + ")"
 	}
 	return ""

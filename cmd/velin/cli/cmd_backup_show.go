@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
 	"github.com/velinhq/velin/providers/provider"
@@ -51,14 +51,14 @@ func showManifest(g *globalOptions, loc *located) {
 	if m.Parent != "" {
 		fmt.Fprintf(&b, "  parent:    %s\n", m.Parent)
 	}
-	fmt.Fprintf(&b, "  size:      %s (%s newly stored)\n", plan.HumanBytes(m.Size), plan.HumanBytes(m.StoredBytes))
+	fmt.Fprintf(&b, "  size:      %s (%s newly stored)\n", bytesize.Format(m.Size), bytesize.Format(m.StoredBytes))
 	writeStats(&b, m.Stats)
 	for _, s := range m.Sources {
 		fmt.Fprintf(&b, "  source %s\n    identity: %s\n", s.Key, s.Identity)
 		if s.ServerVersion != "" {
 			fmt.Fprintf(&b, "    version:  %s\n", s.ServerVersion)
 		}
-		fmt.Fprintf(&b, "    files:    %d, %s\n", s.Files, plan.HumanBytes(s.Bytes))
+		fmt.Fprintf(&b, "    files:    %d, %s\n", s.Files, bytesize.Format(s.Bytes))
 		if s.Rows > 0 || s.Tables > 0 {
 			fmt.Fprintf(&b, "    rows:     %d in %d tables\n", s.Rows, s.Tables)
 		}
@@ -136,7 +136,7 @@ func inspect(ctx context.Context, g *globalOptions, loc *located, depth int) err
 				name = path.Base(d.Path) + "/"
 				indent = strings.Repeat("  ", strings.Count(d.Path, "/")+2)
 			}
-			fmt.Fprintf(&b, "%s%-*s %8d files %10s\n", indent, max(1, 40-len(indent)), name, d.Files, plan.HumanBytes(d.Bytes))
+			fmt.Fprintf(&b, "%s%-*s %8d files %10s\n", indent, max(1, 40-len(indent)), name, d.Files, bytesize.Format(d.Bytes))
 		}
 	}
 	g.out("%s", b.String())

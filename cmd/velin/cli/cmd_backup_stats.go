@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/workspace"
 )
 
@@ -94,7 +94,7 @@ func repoStats(ctx context.Context, g *globalOptions, ws *workspace.Workspace, t
 			continue
 		}
 		fmt.Fprintf(&b, "  snapshots:     %d\n  restore size:  %s in %d files\n  stored:        %s in %d packs, %d blobs\n  ratio:         %.2f\n",
-			s.Snapshots, plan.HumanBytes(s.RestoreSize), s.Files, plan.HumanBytes(s.StoredBytes), s.Packs, s.Blobs, s.Ratio)
+			s.Snapshots, bytesize.Format(s.RestoreSize), s.Files, bytesize.Format(s.StoredBytes), s.Packs, s.Blobs, s.Ratio)
 	}
 	g.out("%s", b.String())
 	return nil

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/engine/apply"
+	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/graph"
-	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -110,11 +110,11 @@ func (r *reporter) summaryText(rep *apply.Report, word string, took time.Duratio
 	}
 	for _, m := range rep.Snapshots {
 		fmt.Fprintf(&b, "Snapshot %s of backup %q: %d source(s), %s, %s newly stored.\n",
-			m.ID, m.Backup, len(m.Sources), plan.HumanBytes(m.Size), plan.HumanBytes(m.StoredBytes))
+			m.ID, m.Backup, len(m.Sources), bytesize.Format(m.Size), bytesize.Format(m.StoredBytes))
 		writeStats(&b, m.Stats)
 		for _, s := range m.Sources {
 			if r.g.Verbose {
-				fmt.Fprintf(&b, "  source %s: %d files, %s, %s newly stored\n", s.Key, s.Files, plan.HumanBytes(s.Bytes), plan.HumanBytes(s.StoredBytes))
+				fmt.Fprintf(&b, "  source %s: %d files, %s, %s newly stored\n", s.Key, s.Files, bytesize.Format(s.Bytes), bytesize.Format(s.StoredBytes))
 			}
 			writeSourceNotes(&b, "  "+s.Key+": ", s)
 		}
@@ -132,6 +132,6 @@ func writeStats(b io.Writer, s *repo.BackupStats) {
 		return
 	}
 	fmt.Fprintf(b, "  files:        %d new, %d changed, %d unmodified\n", s.FilesNew, s.FilesChanged, s.FilesUnmodified)
-	fmt.Fprintf(b, "  read:         %s in %s\n", plan.HumanBytes(s.BytesRead), (time.Duration(s.DurationMS) * time.Millisecond).Round(10*time.Millisecond))
-	fmt.Fprintf(b, "  added:        %s to the repository (%s stored)\n", plan.HumanBytes(s.BytesAdded), plan.HumanBytes(s.BytesStored))
+	fmt.Fprintf(b, "  read:         %s in %s\n", bytesize.Format(s.BytesRead), (time.Duration(s.DurationMS) * time.Millisecond).Round(10*time.Millisecond))
+	fmt.Fprintf(b, "  added:        %s to the repository (%s stored)\n", bytesize.Format(s.BytesAdded), bytesize.Format(s.BytesStored))
 }
