@@ -65,6 +65,9 @@ type Repository struct {
 	runBufs   sync.Pool   // of *[]byte of runMax for coalesced reads
 	trees     *treeCache
 
+	condMu sync.Mutex
+	cond   conditional // whether the storage honours IfAbsent (probed at the first Flush)
+
 	mu         sync.Mutex
 	indexes    map[string]bool      // index object names loaded into idx
 	badIndexes map[string]string    // damaged index object names → why (skipped)

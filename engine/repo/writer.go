@@ -43,6 +43,7 @@ type SnapshotWriter struct {
 	sources []*SourceWriter
 	state   int // writerOpen, writerFlushed, writerDone
 	pending *Manifest
+	idBase  string // the id stem (idBase)
 	idN     int
 
 	files, read, newBytes, stored     atomic.Int64
@@ -139,11 +140,15 @@ func (w *SnapshotWriter) Flush(ctx context.Context) (*Manifest, error) {
 }
 
 func (w *SnapshotWriter) manifest(ctx context.Context) (*Manifest, error) {
-	id, n, err := w.r.freeID(ctx, snapshotBase(w.t, w.meta.Strategy), 1)
+	base, err := w.r.idBase(ctx, w.t, w.meta.Strategy)
 	if err != nil {
 		return nil, fmt.Errorf("flush: %w", err)
 	}
-	w.idN = n
+	id, n, err := w.r.freeID(ctx, base, 1)
+	if err != nil {
+		return nil, fmt.Errorf("flush: %w", err)
+	}
+	w.idBase, w.idN = base, n
 	m := &Manifest{ID: id, Time: w.t, Host: w.r.opts.Host, MachineID: w.r.opts.MachineID, VelinVersion: w.r.opts.Version,
 		Plan: w.meta.Plan, Backup: w.meta.Backup, Strategy: w.meta.Strategy}
 	if w.meta.Parent != nil {
@@ -194,7 +199,7 @@ func (w *SnapshotWriter) Commit(ctx context.Context, v *Verification) (*Manifest
 		if !errors.Is(err, storage.ErrExists) {
 			return nil, fmt.Errorf("commit %s: %w", m.ID, err)
 		}
-		if m.ID, n, err = w.r.freeID(ctx, snapshotBase(w.t, w.meta.Strategy), n+1); err != nil {
+		if m.ID, n, err = w.r.freeID(ctx, w.idBase, n+1); err != nil {
 			return nil, fmt.Errorf("commit: %w", err)
 		}
 	}

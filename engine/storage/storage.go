@@ -14,7 +14,10 @@ var ErrNotFound = errors.New("object not found")
 
 // ErrExists is returned by Put with IfAbsent when the name is already taken.
 // Of racing IfAbsent writers exactly one wins; an S3 implementation uses a
-// conditional write (If-None-Match: *) for it.
+// conditional write (If-None-Match: *) for it. Some S3-compatible servers
+// ignore that header and replace the object: an implementation passes
+// IfAbsent on and need not know, because the repository probes the storage
+// before relying on it (docs/design.md, "Snapshot ids and manifests").
 var ErrExists = errors.New("object already exists")
 
 // ErrInvalidRange is returned (possibly wrapped) by GetRange for a negative

@@ -48,6 +48,7 @@ type Storage struct {
 	lagFor   time.Duration // 0: the lag has no time bound
 	recent   []write       // the latest successful writes, newest last
 	crash    bool          // CrashAfter is set: writes beyond writesLeft fail
+	noCond   bool          // IgnoreIfAbsent: Put replaces whatever exists
 	left     int64         // writes (Puts and Deletes) still let through
 }
 
@@ -167,6 +168,16 @@ func (s *Storage) CatchUp() {
 	s.recent = nil
 }
 
+// IgnoreIfAbsent makes Put ignore PutOptions.IfAbsent and replace an
+// existing object, as a store without conditional writes does (some
+// S3-compatible servers ignore If-None-Match): of racing writers, the last
+// one wins and none is told.
+func (s *Storage) IgnoreIfAbsent() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noCond = true
+}
+
 // Reset removes every rule; counts are kept.
 func (s *Storage) Reset() {
 	s.mu.Lock()
@@ -175,6 +186,7 @@ func (s *Storage) Reset() {
 	s.cutPut = map[int64]int64{}
 	s.prefixes, s.flips, s.lag, s.lagFor = nil, nil, 0, 0
 	s.crash, s.left = false, 0
+	s.noCond = false
 }
 
 // Counts returns the calls seen so far.
@@ -196,10 +208,14 @@ func (s *Storage) failsLocked(op Op, name string) bool {
 }
 
 // putPlan counts a Put and decides its fate: fail now, or cut after cut
-// bytes (cut < 0: pass through).
-func (s *Storage) putPlan(name string) (fail bool, cut int64) {
+// bytes (cut < 0: pass through); it clears opts.IfAbsent under
+// IgnoreIfAbsent.
+func (s *Storage) putPlan(name string, opts *storage.PutOptions) (fail bool, cut int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.noCond {
+		opts.IfAbsent = false
+	}
 	s.counts.Puts++
 	n := s.counts.Puts
 	if s.failPut[n] {

@@ -347,3 +347,27 @@ func TestCrashAfter(t *testing.T) {
 		t.Fatalf("after Reset: %v", err)
 	}
 }
+
+// TestIgnoreIfAbsent: an IfAbsent Put replaces the object, as on a store
+// without conditional writes, until Reset.
+func TestIgnoreIfAbsent(t *testing.T) {
+	s := newFaulty(t)
+	ctx := context.Background()
+	ifAbsent := func(data string) error {
+		return s.Put(ctx, "snapshots/x", strings.NewReader(data), int64(len(data)), storage.PutOptions{IfAbsent: true})
+	}
+	if err := ifAbsent("one"); err != nil {
+		t.Fatal(err)
+	}
+	s.IgnoreIfAbsent()
+	if err := ifAbsent("two!"); err != nil {
+		t.Fatalf("IfAbsent honoured: %v", err)
+	}
+	if oi, err := s.Stat(ctx, "snapshots/x"); err != nil || oi.Size != 4 {
+		t.Fatalf("not replaced: %+v %v", oi, err)
+	}
+	s.Reset()
+	if err := ifAbsent("three"); !errors.Is(err, storage.ErrExists) {
+		t.Fatalf("after Reset: %v, want ErrExists", err)
+	}
+}

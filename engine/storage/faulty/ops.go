@@ -11,7 +11,7 @@ import (
 
 // Put applies the Put rules, then writes through.
 func (s *Storage) Put(ctx context.Context, name string, r io.Reader, size int64, opts storage.PutOptions) error {
-	fail, cut := s.putPlan(name)
+	fail, cut := s.putPlan(name, &opts)
 	if fail {
 		_, _ = io.Copy(io.Discard, r) // a Put reads its reader to EOF, even when it fails
 		return fmt.Errorf("put %s: %w", name, ErrInjected)
