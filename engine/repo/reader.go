@@ -26,14 +26,7 @@ func (r *Repository) walkTree(ctx context.Context, root, prefix string, fn func(
 }
 
 func (r *Repository) walkID(ctx context.Context, id pack.ID, prefix string, fn func(string, node) error) error {
-	nodes, err := r.loadTree(ctx, id)
-	if err != nil {
-		if prefix == "" {
-			return fmt.Errorf("root tree: %w", err)
-		}
-		return fmt.Errorf("tree of %s: %w", prefix, err)
-	}
-	for _, n := range nodes {
+	err := r.eachNode(ctx, id, func(n node) error {
 		p := n.Name
 		if prefix != "" {
 			p = prefix + "/" + n.Name
@@ -42,12 +35,18 @@ func (r *Repository) walkID(ctx context.Context, id pack.ID, prefix string, fn f
 			return err
 		}
 		if n.Kind == provider.KindDir {
-			if err := r.walkID(ctx, *n.Subtree, p, fn); err != nil {
-				return err
-			}
+			return r.walkID(ctx, *n.Subtree, p, fn)
 		}
+		return nil
+	})
+	var re *treeReadError
+	switch {
+	case !errors.As(err, &re):
+		return err // nil, or fn's
+	case prefix == "":
+		return fmt.Errorf("root tree: %w", re.err)
 	}
-	return nil
+	return fmt.Errorf("tree of %s: %w", prefix, re.err)
 }
 
 // loadTree returns the nodes of a tree, from the tree cache when they are
@@ -102,16 +101,8 @@ func (r *Repository) readTree(ctx context.Context, id pack.ID) (treeBlob, error)
 		}
 		nodes = append(nodes, pn...)
 	}
-	for i := range nodes {
-		if n := &nodes[i]; n.ContentList != nil {
-			if n.Content, n.lists, err = r.readList(ctx, *n.ContentList, n.Size); err != nil {
-				return t, fmt.Errorf("file %s: %w", n.Name, err)
-			}
-			t.meta = append(t.meta, n.lists...)
-		}
-	}
 	t.nodes = nodes
-	return t, nil
+	return t, r.expandLists(ctx, &t)
 }
 
 func (r *Repository) readPart(ctx context.Context, id pack.ID, t *treeBlob) ([]node, error) {

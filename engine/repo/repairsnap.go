@@ -92,7 +92,7 @@ func (r *Repository) salvage(ctx context.Context, avail map[pack.ID]bool, s Sour
 		if sw == nil {
 			return nil
 		}
-		return sw.putNode(p, *n)
+		return sw.putNode(ctx, p, *n)
 	})
 	return lost, err
 }
@@ -146,7 +146,7 @@ func allAvailable(avail map[pack.ID]bool, ids []pack.ID) bool {
 
 // putNode records a node read from another snapshot; its subtree and
 // content list are rebuilt by Finish.
-func (sw *SourceWriter) putNode(path string, n node) error {
+func (sw *SourceWriter) putNode(ctx context.Context, path string, n node) error {
 	if err := sw.w.begin(); err != nil {
 		return fmt.Errorf("put %s: %w", path, err)
 	}
@@ -156,7 +156,7 @@ func (sw *SourceWriter) putNode(path string, n node) error {
 		sw.files.Add(1)
 		sw.bytes.Add(n.Size)
 	}
-	return sw.record(path, n)
+	return sw.record(ctx, path, n)
 }
 
 // rewriteSnapshot writes the repaired copy of m and deletes m.

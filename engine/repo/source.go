@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash"
 	"io"
@@ -24,9 +25,9 @@ type SourceWriter struct {
 	w              *SnapshotWriter
 	typ, name, key string
 
-	mu      sync.Mutex
-	entries map[string]node // path → node (content ids filled for files)
-	done    bool
+	mu     sync.Mutex
+	runs   *entryRuns // the entries Put so far, for the trees built by Finish
+	done   bool
 	result  SourceManifest
 
 	files, bytes, stored atomic.Int64
@@ -40,7 +41,7 @@ type SourceWriter struct {
 var _ provider.Sink = (*SourceWriter)(nil)
 
 func newSourceWriter(w *SnapshotWriter, typ, name string) *SourceWriter {
-	return &SourceWriter{w: w, typ: typ, name: name, key: SourceKey(typ, name), entries: map[string]node{}}
+	return &SourceWriter{w: w, typ: typ, name: name, key: SourceKey(typ, name), runs: newEntryRuns(runBytes)}
 }
 
 func (sw *SourceWriter) finished() bool {
@@ -72,7 +73,7 @@ func (sw *SourceWriter) Put(ctx context.Context, e provider.Entry, r io.Reader) 
 	} else {
 		n.Size = 0
 	}
-	return sw.record(e.Path, n)
+	return sw.record(ctx, e.Path, n)
 }
 
 func checkEntry(e provider.Entry) error {
@@ -91,17 +92,39 @@ func checkEntry(e provider.Entry) error {
 	return nil
 }
 
-func (sw *SourceWriter) record(path string, n node) error {
+// record keeps the node of path for Finish, encoded as its tree will hold
+// it: the content of a long file moves to content lists first. A
+// duplicate path is found by Finish.
+func (sw *SourceWriter) record(ctx context.Context, path string, n node) error {
+	if len(n.Content) > sw.w.r.lim.inlineContent {
+		id, err := sw.storeList(ctx, n.Content)
+		if err != nil {
+			return fmt.Errorf("put %s: content list: %w", path, err)
+		}
+		n.ContentList = &id
+	}
+	data, err := json.Marshal(n.toWire())
+	if err != nil {
+		return fmt.Errorf("put %s: %w", path, err)
+	}
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
-	if sw.done {
+	if sw.done || sw.runs == nil {
 		return fmt.Errorf("put %s: source %s already finished", path, sw.key)
 	}
-	if _, dup := sw.entries[path]; dup {
-		return fmt.Errorf("put %s: duplicate entry", path)
+	if err := sw.runs.add(record{path: path, dir: n.Kind == provider.KindDir, node: data}); err != nil {
+		return fmt.Errorf("put %s: %w", path, err)
 	}
-	sw.entries[path] = n
 	return nil
+}
+
+// drop releases the entries of a source that will not be finished.
+func (sw *SourceWriter) drop() {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.runs != nil {
+		sw.runs.close()
+	}
 }
 
 // store chunks r on the calling goroutine, hashes each chunk, and queues
@@ -269,7 +292,7 @@ func (sw *SourceWriter) Reuse(ctx context.Context, e provider.Entry) error {
 	sw.w.files.Add(1)
 	sw.w.filesSame.Add(1)
 	sw.w.reused.Add(pn.Size)
-	return sw.record(e.Path, n)
+	return sw.record(ctx, e.Path, n)
 }
 
 // Finish builds the source's trees bottom-up and records its manifest part.
@@ -283,7 +306,12 @@ func (sw *SourceWriter) Finish(ctx context.Context, facts provider.Facts) error 
 	if sw.done {
 		return fmt.Errorf("finish %s: already finished", sw.key)
 	}
+	if sw.runs == nil {
+		return fmt.Errorf("finish %s: an earlier Finish failed", sw.key)
+	}
 	root, err := sw.buildTrees(ctx)
+	sw.runs.close()
+	sw.runs = nil // its entries are gone: a second Finish must not build an empty tree
 	if err != nil {
 		return fmt.Errorf("finish %s: %w", sw.key, err)
 	}

@@ -119,6 +119,9 @@ func (w *SnapshotWriter) Flush(ctx context.Context) (*Manifest, error) {
 		if !sw.finished() {
 			w.p.abort()
 			w.state = writerDone
+			for _, sw := range w.sources {
+				sw.drop()
+			}
 			return nil, fmt.Errorf("flush: source %s was not finished", sw.key)
 		}
 	}
@@ -218,4 +221,7 @@ func (w *SnapshotWriter) Abort() {
 		w.p.abort()
 	}
 	w.state = writerDone
+	for _, sw := range w.sources {
+		sw.drop()
+	}
 }

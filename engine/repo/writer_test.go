@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,16 +102,43 @@ func TestPutRejectsBadEntries(t *testing.T) {
 	if err := sw.Put(ctx, provider.Entry{Path: "f", Kind: provider.KindFile}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := sw.Put(ctx, provider.Entry{Path: "f", Kind: provider.KindFile}, nil); err == nil {
-		t.Error("duplicate accepted")
-	}
 	if err := sw.Put(ctx, provider.Entry{Path: "f/child", Kind: provider.KindFile}, nil); err != nil {
 		t.Fatal(err)
 	}
+	if err := sw.Finish(ctx, provider.Facts{}); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("file with children accepted: %v", err)
+	}
 	if err := sw.Finish(ctx, provider.Facts{}); err == nil {
-		t.Error("file with children accepted")
+		t.Error("a second Finish after a failed one succeeded")
 	}
 	if _, err := w.Flush(ctx); err == nil || errors.Is(err, context.Canceled) {
 		t.Errorf("flush with unfinished source: %v", err)
+	}
+}
+
+// TestFinishRejectsDuplicates: the same path Put twice (a file, a
+// directory) fails the source's Finish, however far apart the two Puts
+// are (the second one after the first was spilled to a run).
+func TestFinishRejectsDuplicates(t *testing.T) {
+	for _, kind := range []provider.Kind{provider.KindFile, provider.KindDir} {
+		r, _ := newTestRepo(t)
+		ctx := context.Background()
+		w, _ := r.NewSnapshot(ctx, SnapshotMeta{})
+		sw := w.Source("files", "x")
+		sw.runs.limit = 1 << 10 // every few entries make a run
+		put := func(p string) {
+			if err := sw.Put(ctx, provider.Entry{Path: p, Kind: kind, Mode: 0o755}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		put("dup")
+		for i := range 50 {
+			put(fmt.Sprintf("other-%02d", i))
+		}
+		put("dup")
+		if err := sw.Finish(ctx, provider.Facts{}); err == nil || !strings.Contains(err.Error(), "duplicate") {
+			t.Errorf("%s Put twice: Finish says %v", kind, err)
+		}
+		w.Abort()
 	}
 }

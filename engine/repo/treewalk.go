@@ -1,0 +1,103 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/velinhq/velin/engine/repo/pack"
+)
+
+// treeReadError is eachNode's failure to read or decode the tree itself,
+// told apart from an error of its callback.
+type treeReadError struct{ err error }
+
+func (e *treeReadError) Error() string { return e.err.Error() }
+func (e *treeReadError) Unwrap() error { return e.err }
+
+// eachNode calls fn with the nodes of tree id in name order, content lists
+// expanded. A directory split into parts is read one part at a time, so
+// its nodes are never all in memory, whatever its size: the tree cache
+// keeps parts (and trees of one blob), never a split tree as a whole.
+// Reading errors come back as *treeReadError; fn's as they are.
+func (r *Repository) eachNode(ctx context.Context, id pack.ID, fn func(node) error) error {
+	if t, ok := r.trees.get(id); ok {
+		return eachOf(t.nodes, fn)
+	}
+	data, err := r.loadBlob(ctx, id, pack.KindTree)
+	if err != nil {
+		return &treeReadError{err}
+	}
+	nodes, parts, err := decodeTree(data, r.lim)
+	if err != nil {
+		return &treeReadError{err}
+	}
+	if parts == nil {
+		t := treeBlob{nodes: nodes, size: len(data)}
+		if err := r.expandLists(ctx, &t); err != nil {
+			return &treeReadError{err}
+		}
+		r.trees.put(id, t)
+		return eachOf(t.nodes, fn)
+	}
+	last := ""
+	for i, pid := range parts {
+		t, err := r.loadPart(ctx, pid)
+		if err != nil {
+			return &treeReadError{err}
+		}
+		if i > 0 && last >= t.nodes[0].Name {
+			return &treeReadError{fmt.Errorf("tree part %s: names not sorted across parts", pid)}
+		}
+		last = t.nodes[len(t.nodes)-1].Name
+		if err := eachOf(t.nodes, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func eachOf(nodes []node, fn func(node) error) error {
+	for _, n := range nodes {
+		if err := fn(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadPart returns one part of a split tree, content lists expanded, from
+// the tree cache when it is there. Its meta lists its content lists only,
+// as readTree would for the part read as a tree of its own.
+func (r *Repository) loadPart(ctx context.Context, id pack.ID) (treeBlob, error) {
+	if t, ok := r.trees.get(id); ok {
+		return t, nil
+	}
+	var t treeBlob
+	nodes, err := r.readPart(ctx, id, &t)
+	if err != nil {
+		return t, err
+	}
+	t = treeBlob{nodes: nodes, size: t.size}
+	if err := r.expandLists(ctx, &t); err != nil {
+		return t, err
+	}
+	r.trees.put(id, t)
+	return t, nil
+}
+
+// expandLists reads the content lists of t's long files into their
+// Content, and adds the lists to t.meta.
+func (r *Repository) expandLists(ctx context.Context, t *treeBlob) error {
+	for i := range t.nodes {
+		n := &t.nodes[i]
+		if n.ContentList == nil {
+			continue
+		}
+		var err error
+		if n.Content, n.lists, err = r.readList(ctx, *n.ContentList, n.Size); err != nil {
+			return fmt.Errorf("file %s: %w", n.Name, err)
+		}
+		t.meta = append(t.meta, n.lists...)
+	}
+	return nil
+}
