@@ -28,7 +28,7 @@ type SourceWriter struct {
 	mu     sync.Mutex
 	runs   *entryRuns // the entries Put so far, for the trees built by Finish
 	done   bool
-	result  SourceManifest
+	result SourceManifest
 
 	files, bytes, stored atomic.Int64
 	sumOnce              atomic.Bool // the first file's content is hashed
