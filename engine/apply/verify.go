@@ -11,7 +11,24 @@ import (
 	"github.com/velinhq/velin/engine/graph"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
+	"github.com/velinhq/velin/providers/provider"
 )
+
+// testRestoreID names one test restore: lowercase letters and digits
+// only, unique per snapshot, source and run.
+func testRestoreID(m *repo.Manifest, sm repo.SourceManifest) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(m.ID + sm.Key) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	id := b.String()
+	if len(id) > 24 {
+		id = id[len(id)-24:]
+	}
+	return fmt.Sprintf("%s%x", id, time.Now().UnixNano()&0xffffff)
+}
 
 func (r *runner) verify(ctx context.Context, n *graph.Node) error {
 	br, err := r.existing(n.Owner)
@@ -109,10 +126,18 @@ func testRestoreOne(ctx context.Context, ws *workspace.Workspace, rp *repo.Repos
 		return "", counts, err
 	}
 	defer os.RemoveAll(scratch)
-	c, err := src.TestRestore(ctx, tree, scratch)
+	rep, err := src.TestRestore(ctx, tree, provider.TestRestoreOptions{Scratch: scratch, ID: testRestoreID(m, sm)})
+	c := rep.Counts
 	counts = repo.CheckCounts{Files: c.Files, Bytes: c.Bytes, Rows: c.Rows}
 	if err != nil {
 		return "", counts, err
+	}
+	if failed := rep.Failed(); len(failed) > 0 {
+		var what []string
+		for _, f := range failed {
+			what = append(what, f.Name+": "+f.Detail)
+		}
+		return "", counts, fmt.Errorf("%w: %s", provider.ErrAssertion, strings.Join(what, "; "))
 	}
 	if c.Files != sm.Files || c.Bytes != sm.Bytes || c.Rows != sm.Rows {
 		return "", counts, fmt.Errorf("restored %d files, %d bytes, %d rows; the manifest says %d files, %d bytes, %d rows",

@@ -41,8 +41,8 @@ func (*fakeSource) PlanRestore(context.Context, provider.Tree, provider.RestoreO
 func (*fakeSource) Restore(context.Context, provider.Tree, provider.RestoreOptions) error {
 	return errFake
 }
-func (*fakeSource) TestRestore(context.Context, provider.Tree, string) (provider.Counts, error) {
-	return provider.Counts{}, errFake
+func (*fakeSource) TestRestore(context.Context, provider.Tree, provider.TestRestoreOptions) (provider.TestReport, error) {
+	return provider.TestReport{}, errFake
 }
 
 type fakeTarget struct {

@@ -49,12 +49,31 @@ func (l limits) check() error {
 	return nil
 }
 
+// An entry's Meta is bounded so that a node stays bounded: at most
+// metaKeys keys and metaBytes bytes of keys and values (provider.Entry).
+const (
+	metaKeys  = 16
+	metaBytes = 1024
+)
+
+// checkMeta refuses Meta over the bounds (the writer's side of the limit).
+func checkMeta(m map[string]string) error {
+	n := 0
+	for k, v := range m {
+		n += len(k) + len(v)
+	}
+	if len(m) > metaKeys || n > metaBytes {
+		return fmt.Errorf("meta of %d keys and %d bytes is over the limit of %d keys and %d bytes", len(m), n, metaKeys, metaBytes)
+	}
+	return nil
+}
+
 // Sizes used by check. A node's JSON is bounded: a name and a symlink
 // target are at most 4096 bytes each (PATH_MAX), twice that as JSON
 // escapes or base64, plus fixed fields and its inline content ids.
 const (
-	partIDJSON   = 67                         // `"<64 hex>",`
-	partsHeader  = 16                         // `{"parts":[` … `]}`
-	maxNodeFixed = 4*4096 + 1024              // name, target (escaped) and the other fields
-	maxNodeJSON  = maxNodeFixed + 2048*67 + 1 // with the default inline content
+	partIDJSON   = 67                                       // `"<64 hex>",`
+	partsHeader  = 16                                       // `{"parts":[` … `]}`
+	maxNodeFixed = 4*4096 + 6*metaBytes + 4*metaKeys + 1024 // name, target, meta (escaped) and the other fields
+	maxNodeJSON  = maxNodeFixed + 2048*67 + 1               // with the default inline content
 )

@@ -176,3 +176,24 @@ func TestForgedContentListRefused(t *testing.T) {
 		t.Fatalf("forged size accepted: %v", err)
 	}
 }
+
+// TestMetaBound: an entry's Meta at the bound is accepted, one byte or one
+// key more is refused by the writer (the node size bound in check relies
+// on it).
+func TestMetaBound(t *testing.T) {
+	m := map[string]string{"k": strings.Repeat("v", metaBytes-1)}
+	if err := checkMeta(m); err != nil {
+		t.Errorf("meta at the bound refused: %v", err)
+	}
+	m["k"] += "v"
+	if err := checkMeta(m); err == nil {
+		t.Error("meta of metaBytes+1 bytes accepted")
+	}
+	many := map[string]string{}
+	for i := range metaKeys + 1 {
+		many[fmt.Sprint(i)] = ""
+	}
+	if err := checkMeta(many); err == nil {
+		t.Error("meta of metaKeys+1 keys accepted")
+	}
+}

@@ -70,6 +70,9 @@ type SourceManifest struct {
 	Incomplete []provider.Problem `json:"incomplete,omitempty"`
 	// Links maps a configured path that is a symlink to its target.
 	Links map[string]string `json:"links,omitempty"`
+	// Details are the source's own facts worth keeping (a database
+	// source's dump client and version, databases dumped); never secrets.
+	Details map[string]string `json:"details,omitempty"`
 }
 
 // Verification records what was checked before the snapshot was committed.

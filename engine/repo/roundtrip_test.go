@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,7 @@ func randomTree(rng *rand.Rand) []item {
 	}
 	sparse := fileItem("sparse", randBytes(rng, 100), mt)
 	sparse.e.Sparse = true
+	sparse.e.Meta = map[string]string{"database": "app", "client": "pg_dump 15.20"}
 	return append(items, sparse)
 }
 
@@ -84,7 +86,7 @@ func checkItems(t *testing.T, r *Repository, m *Manifest, key string, items []it
 		if w.ModTime.IsZero() {
 			w.ModTime = time.Time{}
 		}
-		if e != w {
+		if !reflect.DeepEqual(e, w) {
 			t.Errorf("entry %s:\n got %+v\nwant %+v", e.Path, e, w)
 		}
 		if e.Kind == provider.KindFile && !bytes.Equal(data[e.Path], it.data) {

@@ -89,6 +89,9 @@ func checkEntry(e provider.Entry) error {
 	default:
 		return fmt.Errorf("put %s: unknown kind %q", e.Path, e.Kind)
 	}
+	if err := checkMeta(e.Meta); err != nil {
+		return fmt.Errorf("put %s: %w", e.Path, err)
+	}
 	return nil
 }
 
@@ -319,7 +322,7 @@ func (sw *SourceWriter) Finish(ctx context.Context, facts provider.Facts) error 
 	sw.result = SourceManifest{Key: sw.key, Type: sw.typ, Name: sw.name, Identity: facts.Identity,
 		ServerVersion: facts.ServerVersion, Files: sw.files.Load(), Bytes: sw.bytes.Load(),
 		Rows: facts.Rows, Tables: facts.Tables, Root: root.String(),
-		Skipped: facts.Skipped, Incomplete: facts.Incomplete, Links: facts.Links}
+		Skipped: facts.Skipped, Incomplete: facts.Incomplete, Links: facts.Links, Details: facts.Details}
 	if sw.files.Load() == 1 {
 		sw.result.Checksum = sw.sum
 	}

@@ -35,7 +35,10 @@ type node struct {
 	Device    uint64        `json:"dev,omitempty"`
 	CTime     int64         `json:"ctime,omitempty"`
 	Sparse    bool          `json:"sparse,omitempty"`
-	Content   []pack.ID     `json:"content,omitempty"`
+	// Meta is the entry's provider.Entry.Meta (at most metaKeys keys and
+	// metaBytes bytes).
+	Meta    map[string]string `json:"meta,omitempty"`
+	Content []pack.ID         `json:"content,omitempty"`
 	// ContentList replaces Content for a file of more than
 	// limits.inlineContent chunks: the top of its content lists.
 	ContentList *pack.ID `json:"content_list,omitempty"`
@@ -75,13 +78,13 @@ func fromUnixNano(n int64) time.Time {
 func nodeFromEntry(name string, e provider.Entry) node {
 	return node{Name: name, Kind: e.Kind, Mode: e.Mode, MTime: unixNano(e.ModTime), Size: e.Size,
 		UID: e.UID, GID: e.GID, Target: e.Target, Inode: e.Inode, Device: e.Device,
-		CTime: unixNano(e.ChangeTime), Sparse: e.Sparse}
+		CTime: unixNano(e.ChangeTime), Sparse: e.Sparse, Meta: e.Meta}
 }
 
 func (n node) entry(path string) provider.Entry {
 	return provider.Entry{Path: path, Kind: n.Kind, Mode: n.Mode, ModTime: fromUnixNano(n.MTime), Size: n.Size,
 		Target: n.Target, UID: n.UID, GID: n.GID, Inode: n.Inode, Device: n.Device,
-		ChangeTime: fromUnixNano(n.CTime), Sparse: n.Sparse}
+		ChangeTime: fromUnixNano(n.CTime), Sparse: n.Sparse, Meta: n.Meta}
 }
 
 // encodeTree sorts nodes by name (bytes) and encodes them as one tree

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -22,23 +23,29 @@ import (
 // targets and hard links, and for each file the SHA-256 of its content
 // against the hash of the content read from the repository. The counts are
 // of regular files, each inode once.
-func (s *Source) TestRestore(ctx context.Context, tree provider.Tree, scratch string) (provider.Counts, error) {
-	ht := &hashingTree{Tree: tree, sums: map[string][sha256.Size]byte{}}
-	if err := s.Restore(ctx, ht, provider.RestoreOptions{To: scratch}); err != nil {
-		return provider.Counts{}, err
+func (s *Source) TestRestore(ctx context.Context, tree provider.Tree, opts provider.TestRestoreOptions) (provider.TestReport, error) {
+	if len(opts.Asserts) > 0 {
+		return provider.TestReport{}, fmt.Errorf("test restore files: a file tree has no assertions")
 	}
-	c, problems, err := compareRestored(ctx, ht, scratch)
+	start := time.Now()
+	ht := &hashingTree{Tree: tree, sums: map[string][sha256.Size]byte{}}
+	if err := s.Restore(ctx, ht, provider.RestoreOptions{To: opts.Scratch}); err != nil {
+		return provider.TestReport{}, err
+	}
+	c, problems, err := compareRestored(ctx, ht, opts.Scratch)
 	if err != nil {
-		return provider.Counts{}, fmt.Errorf("test restore files: %w", err)
+		return provider.TestReport{}, fmt.Errorf("test restore files: %w", err)
 	}
 	if len(problems) > 0 {
 		if len(problems) > 5 {
 			problems = append(problems[:5], fmt.Sprintf("… and %d more", len(problems)-5))
 		}
-		return provider.Counts{}, fmt.Errorf("test restore files: restored tree differs: %s", strings.Join(problems, "; "))
+		return provider.TestReport{}, fmt.Errorf("test restore files: restored tree differs: %s", strings.Join(problems, "; "))
 	}
 	c.Check = "names and content hashes match"
-	return c, nil
+	check := provider.CheckResult{Name: "content", Kind: "integrity", Passed: true, Detail: c.Check,
+		DurationMS: time.Since(start).Milliseconds()}
+	return provider.TestReport{Counts: c, Checks: []provider.CheckResult{check}}, nil
 }
 
 // hashingTree records the SHA-256 of every file content read whole

@@ -36,6 +36,11 @@ type Entry struct {
 	// Sparse is true when the file has holes worth recreating on restore.
 	Sparse bool
 
+	// Meta is what a source wants to know again at restore about an entry
+	// (a dump's database name, the dump tool's version), stored with it in
+	// the snapshot. At most 16 keys and 1024 bytes in all; never a secret.
+	Meta map[string]string
+
 	// Handle is opaque: a Tree sets it on the entries it yields, and Tree.Open
 	// uses it to find the content again. Sources leave it nil.
 	Handle any

@@ -72,11 +72,21 @@ type BackupOptions struct {
 
 // RestoreOptions say where and what to restore.
 type RestoreOptions struct {
-	// To is a directory under which the source restores its entries (a
-	// file tree's roots by their base names, a database file by its own
-	// name); it is created if missing. Empty means the source's own
-	// location (in place).
+	// To is where to restore. For sources of local files (file trees,
+	// SQLite) it is a directory under which the source restores its entries
+	// (a file tree's roots by their base names, a database file by its own
+	// name), created if missing. For database servers it is a connection:
+	// a DSN (postgres, mysql) or an address/URL (redis), which may hold a
+	// password: the engine registers it as a secret before the call. Empty
+	// means the source's own location (in place).
 	To string
+	// Database restores only this database of a source that holds several
+	// (each its own entry, "<db>.sql"); empty means every one.
+	Database string
+	// Tables restores only these tables ("schema.table" for PostgreSQL,
+	// "db.table" for MySQL): their data is replaced and nothing else is
+	// touched. Empty means whole databases.
+	Tables []string
 	// Include limits a file-tree restore to entries matching these globs
 	// (doublestar syntax, relative to the tree root). Empty means all.
 	Include []string
@@ -124,10 +134,16 @@ type Source interface {
 	// outside the destination directory.
 	Restore(ctx context.Context, tree Tree, opts RestoreOptions) error
 
-	// TestRestore restores tree into scratch (an empty temporary directory
-	// owned by the caller), checks what it can (integrity_check for sqlite)
-	// and returns the counts, which the engine compares with the manifest.
-	TestRestore(ctx context.Context, tree Tree, scratch string) (Counts, error)
+	// TestRestore restores tree into a scratch place (opts.Scratch, an
+	// empty temporary directory owned by the caller, or a temporary
+	// database named from opts.ID), checks what it can (integrity_check for
+	// sqlite, row counts per table for database servers), runs opts.Asserts
+	// and returns the counts, which the engine compares with the manifest,
+	// and the checks. It always removes the temporary database it created,
+	// also when it fails or ctx is cancelled. An error means the test
+	// restore could not run to the end; a failed check is a CheckResult
+	// with Passed false and no error.
+	TestRestore(ctx context.Context, tree Tree, opts TestRestoreOptions) (TestReport, error)
 }
 
 // LocalTree is implemented by sources that read a tree of the local file

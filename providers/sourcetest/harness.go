@@ -44,8 +44,15 @@ type Harness struct {
 	NewSnapshot func(t testing.TB, parent provider.Tree) (sink provider.Sink, finish func() provider.Tree)
 
 	// FileTree enables the file-tree tests: unchanged files must be reused
-	// by incremental backups, include globs, hostile trees.
+	// by incremental backups, include globs, hostile trees. Other sources
+	// run the database tests: a restore that fails half-way leaves the
+	// live data as it was.
 	FileTree bool
+
+	// Asserts, for a provider.Asserter, are one assertion true of the
+	// fixture's data and one false; the test restore must pass the first
+	// and fail the second.
+	Asserts struct{ True, False provider.Assert }
 }
 
 // MemRepo is the default Harness.NewSnapshot: in-memory snapshots.
@@ -112,6 +119,12 @@ func Run(t *testing.T, h Harness) {
 	t.Run("PlanRestore", func(t *testing.T) { testPlanRestore(t, h) })
 	t.Run("RestoreInPlace", func(t *testing.T) { testRestoreInPlace(t, h) })
 	t.Run("TestRestore", func(t *testing.T) { testTestRestore(t, h) })
+	t.Run("RestoreFailureLeavesLive", func(t *testing.T) {
+		if h.FileTree {
+			t.Skip("a file tree restores every intact file (partial restore)")
+		}
+		testRestoreFailure(t, h)
+	})
 	t.Run("FileTree", func(t *testing.T) {
 		if !h.FileTree {
 			t.Skip("not a file-tree source")

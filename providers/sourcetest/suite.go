@@ -1,6 +1,8 @@
 package sourcetest
 
 import (
+	"fmt"
+	"time"
 	"context"
 	"strings"
 	"testing"
@@ -141,13 +143,57 @@ func testRestoreInPlace(t *testing.T, h Harness) {
 func testTestRestore(t *testing.T, h Harness) {
 	fx := h.Setup(t)
 	tree, facts, _ := h.backup(t, fx, nil, false)
-	counts, err := fx.Source.TestRestore(context.Background(), tree, t.TempDir())
+	opts := provider.TestRestoreOptions{Scratch: t.TempDir(), ID: scratchID(t)}
+	if h.Asserts.True.Name != "" {
+		opts.Asserts = []provider.Assert{h.Asserts.True, h.Asserts.False}
+	}
+	rep, err := fx.Source.TestRestore(context.Background(), tree, opts)
 	if err != nil {
 		t.Fatalf("test restore: %v", err)
 	}
+	counts := rep.Counts
 	if counts.Files != facts.Files || counts.Bytes != facts.Bytes || counts.Rows != facts.Rows {
 		t.Errorf("test restore counted %+v, backup facts %+v", counts, facts)
 	}
+	failed := rep.Failed()
+	if h.Asserts.True.Name == "" {
+		if len(failed) > 0 {
+			t.Errorf("test restore: failed checks %+v", failed)
+		}
+		return
+	}
+	if len(failed) != 1 || failed[0].Name != "assert "+h.Asserts.False.Name || failed[0].Kind != "assert" {
+		t.Errorf("test restore: want exactly the false assertion %q failed, got %+v", h.Asserts.False.Name, failed)
+	}
+	n := 0
+	for _, c := range rep.Checks {
+		if c.Kind == "assert" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("test restore ran %d assertions, want 2: %+v", n, rep.Checks)
+	}
+}
+
+// scratchID is a test restore id unique to the test: [a-z0-9] only.
+func scratchID(t testing.TB) string {
+	return fmt.Sprintf("t%x", time.Now().UnixNano())
+}
+
+// testRestoreFailure makes the snapshot's content fail half-way through a
+// restore in place: the restore must fail and the live data stay exactly
+// as it was (never half-restored).
+func testRestoreFailure(t *testing.T, h Harness) {
+	fx := h.Setup(t)
+	tree, _, _ := h.backup(t, fx, nil, false)
+	fx.Mutate(t)
+	check := fx.Capture(t)
+	err := fx.Source.Restore(context.Background(), failingTree{tree}, provider.RestoreOptions{})
+	if err == nil {
+		t.Fatal("restore of a snapshot whose content fails half-way succeeded")
+	}
+	check(t, fx.Live)
 }
 
 func walk(t testing.TB, tree provider.Tree, fn func(provider.Entry)) {

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -9,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/velinhq/velin/providers/provider"
+	"github.com/velinhq/velin/providers/sqlassert"
 )
 
 // sidecars are the files SQLite keeps next to a database; a stale one
@@ -203,19 +206,37 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// TestRestore implements provider.Source.
-func (s *Source) TestRestore(ctx context.Context, tree provider.Tree, scratch string) (provider.Counts, error) {
-	dest := filepath.Join(scratch, filepath.Base(s.path))
+// TestRestore implements provider.Source: it restores the database file
+// into opts.Scratch, checks its integrity, counts its rows and runs the
+// assertions on the copy (read-only).
+func (s *Source) TestRestore(ctx context.Context, tree provider.Tree, opts provider.TestRestoreOptions) (provider.TestReport, error) {
+	start := time.Now()
+	dest := filepath.Join(opts.Scratch, filepath.Base(s.path))
 	if _, err := s.restoreTo(ctx, tree, dest); err != nil {
-		return provider.Counts{}, fmt.Errorf("test restore sqlite: %w", err)
+		return provider.TestReport{}, fmt.Errorf("test restore sqlite: %w", err)
 	}
 	fi, err := os.Stat(dest)
 	if err != nil {
-		return provider.Counts{}, fmt.Errorf("test restore sqlite: %w", err)
+		return provider.TestReport{}, fmt.Errorf("test restore sqlite: %w", err)
 	}
 	st, err := readStats(ctx, dsn(dest, true, true))
 	if err != nil {
-		return provider.Counts{}, fmt.Errorf("test restore sqlite: count: %w", err)
+		return provider.TestReport{}, fmt.Errorf("test restore sqlite: count: %w", err)
 	}
-	return provider.Counts{Files: 1, Bytes: fi.Size(), Rows: st.rows, Check: "integrity_check: ok"}, nil
+	rep := provider.TestReport{Counts: provider.Counts{Files: 1, Bytes: fi.Size(), Rows: st.rows, Check: "integrity_check: ok"}}
+	rep.Checks = append(rep.Checks, provider.CheckResult{Name: "integrity_check", Kind: "integrity", Passed: true,
+		Detail: fmt.Sprintf("ok, %d rows", st.rows), DurationMS: time.Since(start).Milliseconds()})
+	if len(opts.Asserts) == 0 {
+		return rep, nil
+	}
+	db, err := sql.Open("sqlite", dsn(dest, true, true))
+	if err != nil {
+		return provider.TestReport{}, fmt.Errorf("test restore sqlite: %w", err)
+	}
+	defer db.Close()
+	rep.Checks = append(rep.Checks, sqlassert.Run(ctx, db, opts.Asserts)...)
+	return rep, nil
 }
+
+// CheckAssert implements provider.Asserter: SQL assertions only.
+func (s *Source) CheckAssert(a provider.Assert) error { return sqlassert.Check(a) }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/velinhq/velin/providers/provider"
 	"github.com/velinhq/velin/providers/sourcetest"
 )
 
@@ -99,11 +100,18 @@ func setup(t testing.TB) sourcetest.Fixture {
 }
 
 func TestSuite(t *testing.T) {
-	sourcetest.Run(t, sourcetest.Harness{Setup: setup})
+	sourcetest.Run(t, harness(nil))
+}
+
+func harness(snap func(testing.TB, provider.Tree) (provider.Sink, func() provider.Tree)) sourcetest.Harness {
+	h := sourcetest.Harness{Setup: setup, NewSnapshot: snap}
+	h.Asserts.True = provider.Assert{Name: "users", SQL: "SELECT count(*) > 0 FROM users"}
+	h.Asserts.False = provider.Assert{Name: "none", SQL: "SELECT count(*) > 1000000 FROM users"}
+	return h
 }
 
 // TestSuiteRealRepository runs the same suite against the engine's
 // repository (encrypted, on disk) instead of the in-memory stand-in.
 func TestSuiteRealRepository(t *testing.T) {
-	sourcetest.Run(t, sourcetest.Harness{Setup: setup, NewSnapshot: snaptest.Snapshots(t)})
+	sourcetest.Run(t, harness(snaptest.Snapshots(t)))
 }
