@@ -1,11 +1,11 @@
 package sourcetest
 
 import (
-	"fmt"
-	"time"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/velinhq/velin/providers/provider"
 )
