@@ -27,13 +27,15 @@ func parentDir(p string) string {
 }
 
 // buildTrees stores the source's trees from its records and returns the
-// root tree's id. Caller holds sw.mu.
-func (sw *SourceWriter) buildTrees(ctx context.Context) (pack.ID, error) {
+// root tree's id and the number of nodes below it (the manifest's
+// Entries). Caller holds sw.mu.
+func (sw *SourceWriter) buildTrees(ctx context.Context) (pack.ID, int64, error) {
 	b := sw.newTreeBuilder(ctx)
 	if err := sw.runs.each(b.add); err != nil {
-		return pack.ID{}, err
+		return pack.ID{}, 0, err
 	}
-	return b.finish()
+	root, err := b.finish()
+	return root, b.nodes, err
 }
 
 // treeBuilder turns a source's records, in path order (comparePaths),
@@ -48,6 +50,7 @@ type treeBuilder struct {
 	open  []*dirFrame // open[0] is the source's root
 	prev  string      // the last record's path
 	count int
+	nodes int64 // nodes added to trees
 }
 
 // dirFrame is one open directory.
@@ -93,6 +96,7 @@ func (b *treeBuilder) add(rec record) error {
 	}
 	t := b.top()
 	t.last = baseName(rec.path)
+	b.nodes++
 	return t.enc.add(rec.node)
 }
 
@@ -134,6 +138,7 @@ func (b *treeBuilder) closeTop() error {
 	if err != nil {
 		return err
 	}
+	b.nodes++
 	return b.top().enc.add(data)
 }
 

@@ -2,6 +2,7 @@ package repo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -92,10 +93,16 @@ func (c *checker) walk(ctx context.Context, m *Manifest, s SourceManifest, fn fu
 		c.damage(Damage{Snapshot: m.ID, Source: s.Key, Path: "/", Err: "bad root id: " + err.Error()})
 		return nil
 	}
-	return c.walkID(ctx, m, s, root, "", fn)
+	g := c.r.newWalkGuard(m, &s)
+	err = c.walkID(ctx, m, s, g, root, "", 0, fn)
+	if errors.Is(err, errTreeBounds) { // damage: the rest of this source is not walked
+		c.damage(Damage{Snapshot: m.ID, Source: s.Key, Path: shortPath(g.at), Err: err.Error()})
+		return nil
+	}
+	return err
 }
 
-func (c *checker) walkID(ctx context.Context, m *Manifest, s SourceManifest, id pack.ID, prefix string, fn func(string, node) error) error {
+func (c *checker) walkID(ctx context.Context, m *Manifest, s SourceManifest, g *walkGuard, id pack.ID, prefix string, depth int, fn func(string, node) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -122,11 +129,14 @@ func (c *checker) walkID(ctx context.Context, m *Manifest, s SourceManifest, id 
 	}
 	for _, n := range tr.nodes {
 		p := joinPath(prefix, n.Name)
+		if err := g.visit(p, depth+1); err != nil {
+			return err
+		}
 		if err := fn(p, n); err != nil {
 			return err
 		}
 		if n.Kind == provider.KindDir {
-			if err := c.walkID(ctx, m, s, *n.Subtree, p, fn); err != nil {
+			if err := c.walkID(ctx, m, s, g, *n.Subtree, p, depth+1, fn); err != nil {
 				return err
 			}
 		}

@@ -173,7 +173,7 @@ func (c *repoChecker) snapshots(ctx context.Context) error {
 				report("/", s.Root, "bad root id")
 				continue
 			}
-			if err := c.walk(ctx, root, "", report); err != nil {
+			if err := c.walk(ctx, c.r.newWalkGuard(m, &s), root, "", 0, report); err != nil {
 				return err
 			}
 			if missing > maxFileProblems {
@@ -188,7 +188,7 @@ func (c *repoChecker) snapshots(ctx context.Context) error {
 // walk checks one tree and what it references; report names each damaged
 // file or tree. Trees already walked are not walked again, but a damaged
 // one is reported for every snapshot that uses it.
-func (c *repoChecker) walk(ctx context.Context, id pack.ID, path string, report func(path, blob, msg string)) error {
+func (c *repoChecker) walk(ctx context.Context, g *walkGuard, id pack.ID, path string, depth int, report func(path, blob, msg string)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -227,10 +227,15 @@ func (c *repoChecker) walk(ctx context.Context, id pack.ID, path string, report 
 				break
 			}
 		}
-		if n.Kind == provider.KindDir {
-			if err := c.walk(ctx, *n.Subtree, p, report); err != nil {
-				return err
-			}
+		if n.Kind != provider.KindDir {
+			continue
+		}
+		if err := g.deeper(p, depth+1); err != nil {
+			report(p, n.Subtree.String(), err.Error())
+			continue
+		}
+		if err := c.walk(ctx, g, *n.Subtree, p, depth+1, report); err != nil {
+			return err
 		}
 	}
 	return nil

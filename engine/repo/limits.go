@@ -13,11 +13,14 @@ type limits struct {
 	listIDs       int // ids in one content-list blob
 	parts         int // parts of one tree
 	listDepth     int // levels of content lists above the data chunks
+	treeDepth     int // names in an entry's path: directory levels of a tree
+	legacyEntries int // entries a walk allows a manifest without Entries, plus 4 per file
 }
 
 // defaultLimits are those of real repositories (docs/design.md, "Tree
 // format"). A 1,000,000-entry directory is ~40 parts of 4 MiB; a stream of
-// 65,536³ chunks fits in three list levels.
+// 65,536³ chunks fits in three list levels. A path of 2,048 names is at
+// least 4,095 bytes, the most a path can have on Linux (PATH_MAX).
 func defaultLimits() limits {
 	return limits{
 		blobRaw:       16 << 20,
@@ -26,6 +29,8 @@ func defaultLimits() limits {
 		listIDs:       65536,
 		parts:         65536,
 		listDepth:     6,
+		treeDepth:     2048,
+		legacyEntries: 1 << 20,
 	}
 }
 
@@ -43,7 +48,7 @@ func (l limits) check() error {
 		return fmt.Errorf("limits: a parts list may reach %d bytes, over the blob limit %d", partsHeader+l.parts*partIDJSON, l.blobRaw)
 	case l.inlineContent*partIDJSON+maxNodeFixed > maxNodeJSON:
 		return fmt.Errorf("limits: %d inline chunk ids make a node longer than %d bytes", l.inlineContent, maxNodeJSON)
-	case l.listIDs < 2 || l.listDepth < 1 || l.parts < 2 || l.inlineContent < 1:
+	case l.listIDs < 2 || l.listDepth < 1 || l.parts < 2 || l.inlineContent < 1 || l.treeDepth < 1:
 		return fmt.Errorf("limits: lists, parts and depth must allow indirection")
 	}
 	return nil

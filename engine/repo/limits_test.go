@@ -79,6 +79,38 @@ func TestLimitsWriterWithinReader(t *testing.T) {
 	}
 }
 
+// TestLimitsTreeDepthWriterWithinReader: the deepest path the writer
+// takes (treeDepth names, 4,095 bytes under the default limits) is read
+// back by a walk, check and prune; one name more is refused by the writer.
+func TestLimitsTreeDepthWriterWithinReader(t *testing.T) {
+	ctx := context.Background()
+	r, _ := newTestRepo(t)
+	lim := r.lim
+	deepest := strings.Repeat("a/", lim.treeDepth-1) + "f"
+	m := backup(t, r, nil, "files", "s", []item{fileItem(deepest, []byte("deep"), time.Now())})
+	if _, data := readAll(t, r, m, "files.s"); string(data[deepest]) != "deep" {
+		t.Fatalf("a path of %d names is not read back", lim.treeDepth)
+	}
+	if rep, err := r.Check(ctx, []*Manifest{m}, nil); err != nil || !rep.OK() || rep.Files != 1 {
+		t.Fatalf("check: %v %+v", err, rep)
+	}
+	if rc, err := r.CheckRepository(ctx, CheckOptions{}); err != nil || !rc.OK() {
+		t.Fatalf("check repository: %v %+v", err, rc)
+	}
+	if _, err := r.Prune(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	w, err := r.NewSnapshot(ctx, SnapshotMeta{Backup: "b", Plan: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	it := fileItem("a/"+deepest, nil, time.Now())
+	if err := w.Source("files", "s").Put(ctx, it.e, nil); err == nil {
+		t.Fatalf("a path of %d names was accepted", lim.treeDepth+1)
+	}
+}
+
 // smallLimits reach several levels of content lists and tree parts with a
 // few megabytes.
 func smallLimits() *limits {

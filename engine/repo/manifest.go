@@ -55,6 +55,7 @@ type SourceManifest struct {
 	Identity      string `json:"identity"`
 	ServerVersion string `json:"server_version,omitempty"`
 	Files         int64  `json:"files"`
+	Entries       int64  `json:"entries,omitempty"` // nodes in the tree, all kinds (absent in older manifests): bounds a walk
 	Bytes         int64  `json:"bytes"`
 	Rows          int64  `json:"rows,omitempty"`
 	Tables        int64  `json:"tables,omitempty"`

@@ -210,7 +210,7 @@ func (r *Repository) markUsed(ctx context.Context, used map[pack.ID]bool, skip m
 			if err != nil {
 				return fmt.Errorf("snapshot %s: %w", m.ID, err)
 			}
-			if err := r.markTree(ctx, root, used); err != nil {
+			if err := r.markTree(ctx, r.newWalkGuard(m, &s), root, "", 0, used); err != nil {
 				return fmt.Errorf("snapshot %s source %s: %w", m.ID, s.Key, err)
 			}
 		}
@@ -218,7 +218,10 @@ func (r *Repository) markUsed(ctx context.Context, used map[pack.ID]bool, skip m
 	return nil
 }
 
-func (r *Repository) markTree(ctx context.Context, id pack.ID, used map[pack.ID]bool) error {
+// markTree marks tree id, found at prefix (depth names below the root),
+// and what it references. Each tree blob is read once, however often it is
+// named, so only the depth is bounded.
+func (r *Repository) markTree(ctx context.Context, g *walkGuard, id pack.ID, prefix string, depth int, used map[pack.ID]bool) error {
 	if used[id] {
 		return nil // identical subtree already marked
 	}
@@ -235,7 +238,11 @@ func (r *Repository) markTree(ctx context.Context, id pack.ID, used map[pack.ID]
 			used[c] = true
 		}
 		if n.Kind == provider.KindDir {
-			if err := r.markTree(ctx, *n.Subtree, used); err != nil {
+			p := joinPath(prefix, n.Name)
+			if err := g.deeper(p, depth+1); err != nil {
+				return err
+			}
+			if err := r.markTree(ctx, g, *n.Subtree, p, depth+1, used); err != nil {
 				return err
 			}
 		}

@@ -15,27 +15,27 @@ import (
 const prefetch = 4
 
 // walkTree visits every node below the tree root (hex id) depth-first,
-// siblings in name order, a directory before its children. Paths are
-// joined to prefix.
-func (r *Repository) walkTree(ctx context.Context, root, prefix string, fn func(path string, n node) error) error {
+// siblings in name order, a directory before its children, within the
+// bounds of g.
+func (r *Repository) walkTree(ctx context.Context, g *walkGuard, root string, fn func(path string, n node) error) error {
 	id, err := pack.ParseID(root)
 	if err != nil {
 		return fmt.Errorf("tree %q: %w", root, err)
 	}
-	return r.walkID(ctx, id, prefix, fn)
+	return r.walkID(ctx, g, id, "", 0, fn)
 }
 
-func (r *Repository) walkID(ctx context.Context, id pack.ID, prefix string, fn func(string, node) error) error {
+func (r *Repository) walkID(ctx context.Context, g *walkGuard, id pack.ID, prefix string, depth int, fn func(string, node) error) error {
 	err := r.eachNode(ctx, id, func(n node) error {
-		p := n.Name
-		if prefix != "" {
-			p = prefix + "/" + n.Name
+		p := joinPath(prefix, n.Name)
+		if err := g.visit(p, depth+1); err != nil {
+			return err
 		}
 		if err := fn(p, n); err != nil {
 			return err
 		}
 		if n.Kind == provider.KindDir {
-			return r.walkID(ctx, *n.Subtree, p, fn)
+			return r.walkID(ctx, g, *n.Subtree, p, depth+1, fn)
 		}
 		return nil
 	})
@@ -131,12 +131,13 @@ func (r *Repository) Tree(ctx context.Context, m *Manifest, sourceKey string) (p
 	if _, err := pack.ParseID(s.Root); err != nil {
 		return nil, fmt.Errorf("snapshot %s source %s: %w", m.ID, sourceKey, err)
 	}
-	return &tree{r: r, root: s.Root}, nil
+	return &tree{r: r, m: m, s: s}, nil
 }
 
 type tree struct {
-	r    *Repository
-	root string
+	r *Repository
+	m *Manifest
+	s *SourceManifest
 }
 
 // handle is what tree sets as Entry.Handle for files.
@@ -146,7 +147,7 @@ type handle struct {
 }
 
 func (t *tree) Walk(ctx context.Context, fn func(provider.Entry) error) error {
-	return t.r.walkTree(ctx, t.root, "", func(p string, n node) error {
+	return t.r.walkTree(ctx, t.r.newWalkGuard(t.m, t.s), t.s.Root, func(p string, n node) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -51,7 +51,7 @@ func (r *Repository) RepairSnapshots(ctx context.Context, dryRun bool, confirm f
 	for _, m := range snaps {
 		rep := SnapshotRepair{Snapshot: m.ID, Lost: []string{}}
 		for _, s := range m.Sources {
-			lost, err := r.salvage(ctx, c.avail, s, nil)
+			lost, err := r.salvage(ctx, c.avail, m, s, nil)
 			if err != nil {
 				return nil, fmt.Errorf("repair snapshots: %s: %w", m.ID, err)
 			}
@@ -75,13 +75,13 @@ func (r *Repository) RepairSnapshots(ctx context.Context, dryRun bool, confirm f
 // salvage walks source s and returns what is lost; with sw it records in
 // sw every node that is not (files whose content some pack lacks are left
 // out; a directory whose tree is lost stays, empty).
-func (r *Repository) salvage(ctx context.Context, avail map[pack.ID]bool, s SourceManifest, sw *SourceWriter) (lostPaths, error) {
+func (r *Repository) salvage(ctx context.Context, avail map[pack.ID]bool, m *Manifest, s SourceManifest, sw *SourceWriter) (lostPaths, error) {
 	root, err := pack.ParseID(s.Root)
 	if err != nil {
 		return []string{s.Key + ":/"}, nil
 	}
 	var lost lostPaths
-	err = r.salvageTree(ctx, avail, root, "", func(p string, n *node) error {
+	err = r.salvageTree(ctx, avail, r.newWalkGuard(m, &s), root, "", 0, func(p string, n *node) error {
 		if n == nil {
 			if p == "" {
 				p = "/"
@@ -99,7 +99,7 @@ func (r *Repository) salvage(ctx context.Context, avail map[pack.ID]bool, s Sour
 
 // salvageTree calls fn with each readable node (and its path), and with a
 // nil node for each path that is lost.
-func (r *Repository) salvageTree(ctx context.Context, avail map[pack.ID]bool, id pack.ID, prefix string, fn func(string, *node) error) error {
+func (r *Repository) salvageTree(ctx context.Context, avail map[pack.ID]bool, g *walkGuard, id pack.ID, prefix string, depth int, fn func(string, *node) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -117,6 +117,9 @@ func (r *Repository) salvageTree(ctx context.Context, avail map[pack.ID]bool, id
 	for i := range t.nodes {
 		n := &t.nodes[i]
 		p := joinPath(prefix, n.Name)
+		if err := g.visit(p, depth+1); err != nil {
+			return err
+		}
 		if n.Kind == provider.KindFile && !allAvailable(avail, n.Content) {
 			if err := fn(p, nil); err != nil {
 				return err
@@ -127,7 +130,7 @@ func (r *Repository) salvageTree(ctx context.Context, avail map[pack.ID]bool, id
 			return err
 		}
 		if n.Kind == provider.KindDir {
-			if err := r.salvageTree(ctx, avail, *n.Subtree, p, fn); err != nil {
+			if err := r.salvageTree(ctx, avail, g, *n.Subtree, p, depth+1, fn); err != nil {
 				return err
 			}
 		}
@@ -171,7 +174,7 @@ func (r *Repository) rewriteSnapshot(ctx context.Context, avail map[pack.ID]bool
 	var rebuilt []*SourceWriter
 	for _, s := range m.Sources {
 		sw := w.Source(s.Type, s.Name)
-		if _, err := r.salvage(ctx, avail, s, sw); err != nil {
+		if _, err := r.salvage(ctx, avail, m, s, sw); err != nil {
 			return "", err
 		}
 		if err := sw.Finish(ctx, provider.Facts{}); err != nil {
@@ -185,7 +188,7 @@ func (r *Repository) rewriteSnapshot(ctx context.Context, avail map[pack.ID]bool
 	nm.Size = 0
 	for i, sw := range rebuilt {
 		s := &nm.Sources[i]
-		s.Root, s.Files, s.Bytes = sw.result.Root, sw.result.Files, sw.result.Bytes
+		s.Root, s.Files, s.Entries, s.Bytes = sw.result.Root, sw.result.Files, sw.result.Entries, sw.result.Bytes
 		nm.Size += s.Bytes
 	}
 	base, _, _ := strings.Cut(m.ID, "-repaired")

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -56,7 +57,7 @@ func (sw *SourceWriter) Put(ctx context.Context, e provider.Entry, r io.Reader) 
 		return fmt.Errorf("put %s: %w", e.Path, err)
 	}
 	defer sw.w.end()
-	if err := checkEntry(e); err != nil {
+	if err := checkEntry(e, sw.w.r.lim); err != nil {
 		return err
 	}
 	n := nodeFromEntry(baseName(e.Path), e)
@@ -76,9 +77,12 @@ func (sw *SourceWriter) Put(ctx context.Context, e provider.Entry, r io.Reader) 
 	return sw.record(ctx, e.Path, n)
 }
 
-func checkEntry(e provider.Entry) error {
+func checkEntry(e provider.Entry, lim limits) error {
 	if !validPath(e.Path) {
 		return fmt.Errorf("put %q: invalid path", e.Path)
+	}
+	if strings.Count(e.Path, "/") >= lim.treeDepth {
+		return fmt.Errorf("put %s: more than %d directory levels: velin does not back up a tree this deep", shortPath(e.Path), lim.treeDepth)
 	}
 	switch e.Kind {
 	case provider.KindFile, provider.KindDir:
@@ -252,7 +256,8 @@ func (sw *SourceWriter) loadParent() {
 		return
 	}
 	nodes := map[string]node{}
-	err := sw.w.r.walkTree(context.Background(), pm.Source(sw.key).Root, "", func(p string, n node) error {
+	ps := pm.Source(sw.key)
+	err := sw.w.r.walkTree(context.Background(), sw.w.r.newWalkGuard(pm, ps), ps.Root, func(p string, n node) error {
 		nodes[p] = n
 		return nil
 	})
@@ -275,7 +280,7 @@ func (sw *SourceWriter) Reuse(ctx context.Context, e provider.Entry) error {
 	if !ok || sw.w.meta.Parent == nil || pn.Kind != provider.KindFile || e.Kind != provider.KindFile {
 		return fmt.Errorf("reuse %s: no file at this path in the parent snapshot", e.Path)
 	}
-	if err := checkEntry(e); err != nil {
+	if err := checkEntry(e, sw.w.r.lim); err != nil {
 		return err
 	}
 	for _, id := range pn.Content {
@@ -312,7 +317,7 @@ func (sw *SourceWriter) Finish(ctx context.Context, facts provider.Facts) error 
 	if sw.runs == nil {
 		return fmt.Errorf("finish %s: an earlier Finish failed", sw.key)
 	}
-	root, err := sw.buildTrees(ctx)
+	root, entries, err := sw.buildTrees(ctx)
 	sw.runs.close()
 	sw.runs = nil // its entries are gone: a second Finish must not build an empty tree
 	if err != nil {
@@ -320,7 +325,7 @@ func (sw *SourceWriter) Finish(ctx context.Context, facts provider.Facts) error 
 	}
 	sw.done = true
 	sw.result = SourceManifest{Key: sw.key, Type: sw.typ, Name: sw.name, Identity: facts.Identity,
-		ServerVersion: facts.ServerVersion, Files: sw.files.Load(), Bytes: sw.bytes.Load(),
+		ServerVersion: facts.ServerVersion, Files: sw.files.Load(), Entries: entries, Bytes: sw.bytes.Load(),
 		Rows: facts.Rows, Tables: facts.Tables, Root: root.String(),
 		Skipped: facts.Skipped, Incomplete: facts.Incomplete, Links: facts.Links, Details: facts.Details}
 	if sw.files.Load() == 1 {
