@@ -77,7 +77,7 @@ func (l *loader) backupBlocks(blocks hcl.Blocks, b *Backup) hcl.Diagnostics {
 			b.Retention, d = l.decodeRetention(blk)
 			diags = append(diags, d...)
 		} else {
-			diags = append(diags, l.decodeVerify(blk, &b.Verify)...)
+			diags = append(diags, l.decodeVerify(blk, b)...)
 		}
 	}
 	return diags

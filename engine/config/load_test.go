@@ -91,7 +91,7 @@ func TestLoadBriefPlan(t *testing.T) {
 		Retention: &Retention{KeepLast: 7, KeepDaily: 14},
 		Verify:    Verify{Checksums: true, TestRestore: true},
 	}
-	if b.Name != want.Name || b.Strategy != want.Strategy || b.Verify != want.Verify ||
+	if b.Name != want.Name || b.Strategy != want.Strategy || !reflect.DeepEqual(b.Verify, want.Verify) ||
 		b.Retention.KeepLast != 7 || b.Retention.KeepDaily != 14 || b.Retention.KeepWithin != 0 {
 		t.Errorf("backup = %+v, retention %+v", b, b.Retention)
 	}
@@ -134,7 +134,7 @@ func TestLoadFull(t *testing.T) {
 	if r.KeepLast != 7 || r.KeepHourly != 24 || r.KeepWeekly != 8 || r.KeepMonthly != 12 || r.KeepYearly != 3 || r.KeepWithin != 14*24*time.Hour {
 		t.Errorf("retention = %+v", r)
 	}
-	if b.Strategy != "full" || b.Verify != (Verify{Checksums: true}) {
+	if b.Strategy != "full" || !reflect.DeepEqual(b.Verify, Verify{Checksums: true}) {
 		t.Errorf("strategy %q verify %+v", b.Strategy, b.Verify)
 	}
 	checkRefs(t, "depends_on", b.DependsOn, "backup.db")

@@ -104,6 +104,35 @@ type Retention struct {
 type Verify struct {
 	Checksums   bool
 	TestRestore bool
+	Asserts     []Assert // in the order written; only with TestRestore
+}
+
+// Assert is an `assert "<name>" { … }` block of a verify block: a check
+// the test restore runs on the restored copy of one source.
+type Assert struct {
+	Name      string
+	Source    Ref // one of the backup's sources
+	SQL       string
+	Keys      string
+	MinCount  int64
+	DeclRange hcl.Range
+}
+
+// AssertsFor returns the assertions of source addr ("source.sqlite.app")
+// as the provider takes them.
+func (v Verify) AssertsFor(addr string) []provider.Assert {
+	var out []provider.Assert
+	for _, a := range v.Asserts {
+		if a.Source.Addr == addr {
+			out = append(out, a.Provider())
+		}
+	}
+	return out
+}
+
+// Provider returns a as the provider takes it.
+func (a Assert) Provider() provider.Assert {
+	return provider.Assert{Name: a.Name, SQL: a.SQL, Keys: a.Keys, MinCount: a.MinCount}
 }
 
 // Backup is a `backup "<name>"` block.

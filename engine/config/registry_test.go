@@ -12,6 +12,7 @@ import (
 
 	"github.com/velinhq/velin/engine/storage"
 	"github.com/velinhq/velin/providers/provider"
+	"github.com/velinhq/velin/providers/sqlassert"
 )
 
 // The fakes below stand in for the real providers (written elsewhere):
@@ -44,6 +45,12 @@ func (*fakeSource) Restore(context.Context, provider.Tree, provider.RestoreOptio
 func (*fakeSource) TestRestore(context.Context, provider.Tree, provider.TestRestoreOptions) (provider.TestReport, error) {
 	return provider.TestReport{}, errFake
 }
+
+// fakeSQLite is a fake sqlite source: it runs SQL assertions, as the real
+// one does (files sources run none).
+type fakeSQLite struct{ *fakeSource }
+
+func (fakeSQLite) CheckAssert(a provider.Assert) error { return sqlassert.Check(a) }
 
 type fakeTarget struct {
 	Path       string `hcl:"path"`
@@ -99,7 +106,7 @@ func testRegistry() *provider.Registry {
 			{Name: "sqlite", Decode: func(body hcl.Body, dc provider.DecodeContext) (provider.Source, hcl.Diagnostics) {
 				var b sqliteBody
 				diags := gohcl.DecodeBody(body, dc.Eval, &b)
-				return &fakeSource{Type: "sqlite", Path: b.Path, Dir: dc.Dir}, diags
+				return fakeSQLite{&fakeSource{Type: "sqlite", Path: b.Path, Dir: dc.Dir}}, diags
 			}},
 		},
 		Targets: []provider.TargetType{

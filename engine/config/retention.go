@@ -18,10 +18,6 @@ var retentionSchema = &hcl.BodySchema{
 	},
 }
 
-var verifySchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "checksums"}, {Name: "test_restore"}},
-}
-
 func (l *loader) decodeRetention(blk *hcl.Block) (*Retention, hcl.Diagnostics) {
 	r := &Retention{DeclRange: blk.DefRange}
 	content, diags := blk.Body.Content(retentionSchema)
@@ -59,23 +55,6 @@ func (l *loader) keepWithin(attr *hcl.Attribute, out *time.Duration) hcl.Diagnos
 	}
 	*out = d
 	return nil
-}
-
-func (l *loader) decodeVerify(blk *hcl.Block, v *Verify) hcl.Diagnostics {
-	content, diags := blk.Body.Content(verifySchema)
-	for _, f := range []struct {
-		name string
-		out  *bool
-	}{{"checksums", &v.Checksums}, {"test_restore", &v.TestRestore}} {
-		if attr, ok := content.Attributes[f.name]; ok {
-			val, d, ok := l.evalAttr(attr, cty.Bool)
-			diags = append(diags, d...)
-			if ok {
-				*f.out = val.True()
-			}
-		}
-	}
-	return diags
 }
 
 // durationUnits are the units ParseDuration accepts.
