@@ -62,11 +62,12 @@ func checkDependsOn(bs map[string]*block) hcl.Diagnostics {
 	return diags
 }
 
-// findCycles reports every dependency cycle among blocks, each listed from
-// its smallest address. The blocks and their depends_on edges go into a
-// dominikbraun/graph graph that refuses edges closing a cycle; for each
-// refused edge a->b the cycle is b's path back to a plus that edge.
-func findCycles(bs map[string]*block) hcl.Diagnostics {
+// blockGraph puts the blocks and their depends_on into a dominikbraun/graph
+// graph, with an edge from each block to the blocks that depend on it, and
+// reports every dependency cycle: the library refuses each edge that would
+// close one, and the cycle is that edge plus the path it closes, listed
+// from its smallest address.
+func blockGraph(bs map[string]*block) (dgraph.Graph[string, string], hcl.Diagnostics) {
 	g := dgraph.New(dgraph.StringHash, dgraph.Directed(), dgraph.PreventCycles())
 	addrs := slices.Sorted(maps.Keys(bs))
 	for _, addr := range addrs {
@@ -78,35 +79,41 @@ func findCycles(bs map[string]*block) hcl.Diagnostics {
 			if bs[ref.Addr] == nil {
 				continue
 			}
-			err := g.AddEdge(addr, ref.Addr)
-			if !errors.Is(err, dgraph.ErrEdgeCreatesCycle) {
-				continue
+			if err := g.AddEdge(ref.Addr, addr); errors.Is(err, dgraph.ErrEdgeCreatesCycle) {
+				cycles = appendCycle(cycles, closedCycle(g, ref.Addr, addr))
 			}
-			path, perr := dgraph.ShortestPath(g, ref.Addr, addr)
-			if perr != nil || ref.Addr == addr {
-				path = []string{addr}
-			}
-			cycles = appendCycle(cycles, path)
 		}
 	}
 	var diags hcl.Diagnostics
 	for _, c := range cycles {
 		diags = append(diags, cycleDiagnostic(bs, c))
 	}
-	return diags
+	return g, diags
 }
 
-// appendCycle adds cycle, rotated to start at its smallest address, unless
-// it is already known.
+// blockRanks numbers the blocks in the library's stable topological order
+// of depends_on: among blocks that could come next, the smallest address
+// first.
+func blockRanks(g dgraph.Graph[string, string]) (map[string]int, error) {
+	order, err := dgraph.StableTopologicalSort(g, func(a, b string) bool { return a < b })
+	if err != nil {
+		return nil, fmt.Errorf("order blocks: %w", err)
+	}
+	ranks := make(map[string]int, len(order))
+	for i, addr := range order {
+		ranks[addr] = i
+	}
+	return ranks, nil
+}
+
+// appendCycle adds cycle unless it is already known.
 func appendCycle(cycles [][]string, cycle []string) [][]string {
-	start := slices.Index(cycle, slices.Min(cycle))
-	rotated := append(slices.Clone(cycle[start:]), cycle[:start]...)
 	for _, c := range cycles {
-		if slices.Equal(c, rotated) {
+		if slices.Equal(c, cycle) {
 			return cycles
 		}
 	}
-	return append(cycles, rotated)
+	return append(cycles, cycle)
 }
 
 func cycleDiagnostic(bs map[string]*block, cycle []string) *hcl.Diagnostic {

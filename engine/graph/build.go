@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
+	dgraph "github.com/dominikbraun/graph"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/velinhq/velin/engine/config"
@@ -16,15 +18,15 @@ import (
 func Build(cfg *config.Config, sel Selection) (*Graph, hcl.Diagnostics) {
 	bs := collectBlocks(cfg)
 	diags := checkDependsOn(bs)
-	diags = append(diags, findCycles(bs)...)
-	if diags.HasErrors() {
+	blocks, d := blockGraph(bs)
+	if diags = append(diags, d...); diags.HasErrors() {
 		return nil, diags
 	}
 	chosen, d := selectBlocks(cfg, sel, bs)
 	if diags = append(diags, d...); diags.HasErrors() {
 		return nil, diags
 	}
-	b := &builder{cfg: cfg, nodes: map[string]*Node{}, deps: map[string][]string{}, refs: map[[2]string]hcl.Range{}}
+	b := &builder{cfg: cfg, dag: newDAG(), refs: map[[2]string]hcl.Range{}}
 	units := make(map[string]*unit, len(chosen))
 	for _, addr := range chosen {
 		if bk := cfg.Backups[addr]; bk != nil {
@@ -42,29 +44,37 @@ func Build(cfg *config.Config, sel Selection) (*Graph, hcl.Diagnostics) {
 	if diags = append(diags, b.diags...); diags.HasErrors() {
 		return nil, diags
 	}
-	if cycle := nodeCycle(b.nodes, b.deps); cycle != nil {
-		return nil, append(diags, b.cycleDiag(cycle))
+	if b.cycle != nil {
+		return nil, append(diags, b.cycleDiag(b.cycle))
 	}
-	g, err := newGraph(b.nodes, b.deps)
+	ranks, err := blockRanks(blocks)
 	if err != nil {
-		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Internal error", Detail: err.Error()})
+		return nil, append(diags, internalError(err))
+	}
+	g, err := newGraph(b.dag, ranks)
+	if err != nil {
+		return nil, append(diags, internalError(err))
 	}
 	return g, diags
 }
 
-// builder accumulates nodes and edges.
+func internalError(err error) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Internal error", Detail: err.Error()}
+}
+
+// builder adds nodes and edges to the graph's store.
 type builder struct {
 	cfg   *config.Config
-	nodes map[string]*Node
-	deps  map[string][]string
+	dag   dag
 	refs  map[[2]string]hcl.Range // node, dependency -> the depends_on that asked for it
+	cycle []string                // the first cycle an edge would have closed
 	diags hcl.Diagnostics
 }
 
 // unit is the nodes of one backup or restore.
 type unit struct {
 	ids   []string // in the order they were added
-	roots []string // nodes without dependencies inside the unit
+	roots []string // nodes added without dependencies (before depends_on)
 }
 
 func (b *builder) backup(bk *config.Backup) *unit {
@@ -96,7 +106,6 @@ func (b *builder) backup(bk *config.Backup) *unit {
 	}
 	b.steps(u, owner, PhaseAfter, bk.After, afterDeps)
 	b.steps(u, owner, PhaseFinally, bk.Finally, slices.Clone(u.ids))
-	b.findRoots(u)
 	return u
 }
 
@@ -123,7 +132,6 @@ func (b *builder) restore(r *config.Restore) *unit {
 	}
 	b.steps(u, owner, PhaseAfter, r.After, restored)
 	b.steps(u, owner, PhaseFinally, r.Finally, slices.Clone(u.ids))
-	b.findRoots(u)
 	return u
 }
 
@@ -171,9 +179,14 @@ func (b *builder) main(u *unit, owner string, kind Kind, rng hcl.Range, deps []s
 	return []string{n.ID}
 }
 
-// add records n unless its ID is taken (the same block listed twice).
+// add records n, waiting for deps, unless its ID is taken (the same block
+// listed twice).
 func (b *builder) add(u *unit, n *Node, ref hcl.Range, deps []string) bool {
-	if _, dup := b.nodes[n.ID]; dup {
+	if err := b.dag.AddVertex(n); err != nil {
+		if !errors.Is(err, dgraph.ErrVertexAlreadyExists) {
+			b.diags = append(b.diags, internalError(err))
+			return false
+		}
 		b.diags = append(b.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Duplicate reference",
@@ -182,10 +195,35 @@ func (b *builder) add(u *unit, n *Node, ref hcl.Range, deps []string) bool {
 		})
 		return false
 	}
-	b.nodes[n.ID] = n
-	b.deps[n.ID] = slices.Clone(deps)
+	for _, d := range deps {
+		b.edge(n.ID, d)
+	}
 	u.ids = append(u.ids, n.ID)
+	if len(deps) == 0 {
+		u.roots = append(u.roots, n.ID)
+	}
 	return true
+}
+
+// edge makes node id wait for node dep. The library refuses an edge that
+// would close a cycle; the first such cycle is kept for the diagnostic.
+func (b *builder) edge(id, dep string) {
+	err := b.dag.AddEdge(dep, id)
+	switch {
+	case err == nil || errors.Is(err, dgraph.ErrEdgeAlreadyExists):
+	case errors.Is(err, dgraph.ErrEdgeCreatesCycle):
+		if b.cycle == nil {
+			b.cycle = closedCycle(b.dag, dep, id)
+		}
+	default:
+		b.diags = append(b.diags, internalError(err))
+	}
+}
+
+// node returns the node with the given ID, which was added.
+func (b *builder) node(id string) *Node {
+	n, _ := b.dag.Vertex(id)
+	return n
 }
 
 func (b *builder) undeclared(kind string, ref config.Ref) {
@@ -197,20 +235,14 @@ func (b *builder) undeclared(kind string, ref config.Ref) {
 	})
 }
 
-func (b *builder) findRoots(u *unit) {
-	for _, id := range u.ids {
-		if len(b.deps[id]) == 0 {
-			u.roots = append(u.roots, id)
-		}
-	}
-}
-
 // dependsOn makes every root of u depend on every node of the blocks blk
 // names in depends_on.
 func (b *builder) dependsOn(u *unit, blk *block, units map[string]*unit) {
 	for _, ref := range blk.dependsOn {
 		for _, root := range u.roots {
-			b.deps[root] = append(b.deps[root], units[ref.Addr].ids...)
+			for _, d := range units[ref.Addr].ids {
+				b.edge(root, d)
+			}
 		}
 	}
 }

@@ -2,8 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -17,14 +15,15 @@ import (
 // snapshot. Naming a block the unit does not run is a diagnostic: the order
 // asked for could not be kept.
 func (b *builder) blockDependsOn(u *unit, owner string) {
-	byAddr := map[string][]string{}
+	byAddr := map[string][]*Node{}
 	for _, id := range u.ids {
-		byAddr[b.nodes[id].Addr] = append(byAddr[b.nodes[id].Addr], id)
+		n := b.node(id)
+		byAddr[n.Addr] = append(byAddr[n.Addr], n)
 	}
-	for _, id := range slices.Clone(u.ids) {
-		n := b.nodes[id]
+	for _, id := range u.ids {
+		n := b.node(id)
 		for _, ref := range b.declaredDeps(n) {
-			deps := candidates(b.nodes, byAddr[ref.Addr], n)
+			deps := candidates(byAddr[ref.Addr], n)
 			if len(deps) == 0 {
 				b.diags = append(b.diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -36,8 +35,8 @@ func (b *builder) blockDependsOn(u *unit, owner string) {
 				continue
 			}
 			for _, d := range deps {
-				b.deps[id] = append(b.deps[id], d)
 				b.refs[[2]string{id, d}] = ref.Range
+				b.edge(id, d)
 			}
 		}
 	}
@@ -64,18 +63,18 @@ func (b *builder) declaredDeps(n *Node) []config.Ref {
 	return nil
 }
 
-// candidates are the nodes of ids n may wait for: not n itself, and not a
+// candidates are the IDs of the nodes n may wait for: not n itself, and not a
 // finally node when the block also runs earlier (a finally step runs after
 // everything else).
-func candidates(nodes map[string]*Node, ids []string, n *Node) []string {
+func candidates(nodes []*Node, n *Node) []string {
 	var early, all []string
-	for _, id := range ids {
-		if id == n.ID {
+	for _, c := range nodes {
+		if c.ID == n.ID {
 			continue
 		}
-		all = append(all, id)
-		if nodes[id].Phase != PhaseFinally {
-			early = append(early, id)
+		all = append(all, c.ID)
+		if c.Phase != PhaseFinally {
+			early = append(early, c.ID)
 		}
 	}
 	if n.Phase != PhaseFinally && len(early) > 0 {
@@ -84,46 +83,14 @@ func candidates(nodes map[string]*Node, ids []string, n *Node) []string {
 	return all
 }
 
-// nodeCycle returns a cycle of the dependency edges, or nil.
-func nodeCycle(nodes map[string]*Node, deps map[string][]string) []string {
-	state := map[string]int{} // 0 new, 1 on the path, 2 done
-	var path []string
-	var visit func(id string) []string
-	visit = func(id string) []string {
-		state[id] = 1
-		path = append(path, id)
-		for _, d := range deps[id] {
-			switch state[d] {
-			case 1:
-				return slices.Clone(path[slices.Index(path, d):])
-			case 0:
-				if c := visit(d); c != nil {
-					return c
-				}
-			}
-		}
-		path = path[:len(path)-1]
-		state[id] = 2
-		return nil
-	}
-	for _, id := range slices.Sorted(maps.Keys(nodes)) {
-		if state[id] == 0 {
-			if c := visit(id); c != nil {
-				return c
-			}
-		}
-	}
-	return nil
-}
-
 // cycleDiag reports a cycle of nodes (each waiting for the next) with the
 // file:line of every block in it, pointing at a depends_on that closes it.
 func (b *builder) cycleDiag(cycle []string) *hcl.Diagnostic {
 	var parts []string
-	subject := b.nodes[cycle[0]].Range
+	subject := b.node(cycle[0]).Range
 	found := false
 	for i, id := range cycle {
-		n := b.nodes[id]
+		n := b.node(id)
 		parts = append(parts, fmt.Sprintf("%s (%s:%d)", id, n.Range.Filename, n.Range.Start.Line))
 		next := cycle[(i+1)%len(cycle)]
 		if r, ok := b.refs[[2]string{id, next}]; ok && !found {

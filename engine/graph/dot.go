@@ -4,12 +4,16 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	dgraph "github.com/dominikbraun/graph"
 )
 
 // DOT renders the graph in Graphviz's DOT language, for `velin graph`. Each
 // backup or restore is a cluster; an arrow goes from a node to the nodes
-// that wait for it. Arrows implied by others are left out. The output is
-// deterministic.
+// that wait for it. Arrows implied by others are left out (the library's
+// TransitiveReduction). The output is deterministic: nodes and arrows in
+// Nodes() order. The library's draw.DOT is not used: it lists vertices and
+// edges in map order (a different file each run) and has no clusters.
 func (g *Graph) DOT() string {
 	var sb strings.Builder
 	sb.WriteString("digraph velin {\n\trankdir = LR;\n\tnode [shape = box];\n")
@@ -61,29 +65,20 @@ func dotAttrs(n *Node) string {
 	return "label = " + dotQuote(label) + shape
 }
 
-// reducedDeps is the transitive reduction of the dependency lists: d stays
-// a dependency of i unless another dependency of i already depends on d.
+// reducedDeps is, by node position, the dependencies left by the
+// library's transitive reduction: d stays a dependency of i unless another
+// dependency of i already depends on d. Should the reduction fail (it
+// cannot on a DAG), every edge is drawn.
 func (g *Graph) reducedDeps() [][]int {
-	reach := make([][]bool, len(g.nodes)) // reach[i][j]: i depends on j, maybe indirectly
-	for i := range g.nodes {
-		reach[i] = make([]bool, len(g.nodes))
-		for _, d := range g.deps[i] {
-			reach[i][d] = true
-			for j, r := range reach[d] {
-				reach[i][j] = reach[i][j] || r
-			}
-		}
+	d := g.dag
+	if r, err := dgraph.TransitiveReduction(g.dag); err == nil {
+		d = r
 	}
-	out := make([][]int, len(g.nodes))
-	for i := range g.nodes {
-		for _, d := range g.deps[i] {
-			implied := slices.ContainsFunc(g.deps[i], func(o int) bool { return o != d && reach[o][d] })
-			if !implied {
-				out[i] = append(out[i], d)
-			}
-		}
+	deps, _, err := g.links(d)
+	if err != nil {
+		return make([][]int, len(g.nodes))
 	}
-	return out
+	return deps
 }
 
 func dotQuote(s string) string {

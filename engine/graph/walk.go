@@ -32,16 +32,18 @@ func (g *Graph) Walk(ctx context.Context, parallelism int, run RunFunc) []Result
 // walker is the state of one walk. Only the goroutine in walk touches it;
 // node goroutines report on done.
 type walker struct {
-	g       *Graph
-	limit   int
-	run     RunFunc
-	grace   time.Duration
-	results []Result
-	pending []int // unfinished dependencies per node
-	ready   []int // node indexes whose dependencies all finished, ascending
-	done    chan completion
-	running int
-	left    int // nodes not finished
+	g          *Graph
+	limit      int
+	run        RunFunc
+	grace      time.Duration
+	deps       [][]int // by node position, from the library's predecessor map
+	dependents [][]int // by node position, from the library's adjacency
+	results    []Result
+	pending    []int // unfinished dependencies per node
+	ready      []int // node indexes whose dependencies all finished, ascending
+	done       chan completion
+	running    int
+	left       int // nodes not finished
 }
 
 type completion struct {
@@ -55,13 +57,17 @@ type completion struct {
 
 func (w *walker) walk(ctx context.Context) []Result {
 	n := len(w.g.nodes)
+	var err error
+	if w.deps, w.dependents, err = w.g.links(w.g.dag); err != nil {
+		return w.failAll(err)
+	}
 	w.results = make([]Result, n)
 	w.pending = make([]int, n)
 	w.done = make(chan completion, n)
 	w.left = n
 	for i, node := range w.g.nodes {
 		w.results[i].Node = node
-		w.pending[i] = len(w.g.deps[i])
+		w.pending[i] = len(w.deps[i])
 		if w.pending[i] == 0 {
 			w.ready = append(w.ready, i)
 		}
@@ -109,7 +115,7 @@ func (w *walker) verdict(ctx context.Context, i int) (Status, error, bool) {
 	if ctx.Err() != nil {
 		return StatusCancelled, context.Cause(ctx), true
 	}
-	for _, d := range w.g.deps[i] {
+	for _, d := range w.deps[i] {
 		if st := w.results[d].Status; st != StatusOK {
 			return StatusSkipped, fmt.Errorf("%w: %s %s", ErrDependency, w.g.nodes[d].ID, st), true
 		}
@@ -162,11 +168,22 @@ func (w *walker) finish(c completion) {
 	}
 	w.left--
 	w.results[c.i] = Result{Node: w.g.nodes[c.i], Status: c.status, Err: c.err, Start: c.start, End: c.end}
-	for _, d := range w.g.dependents[c.i] {
+	for _, d := range w.dependents[c.i] {
 		if w.pending[d]--; w.pending[d] == 0 {
-			w.ready = insertSorted(w.ready, d)
+			k, _ := slices.BinarySearch(w.ready, d)
+			w.ready = slices.Insert(w.ready, k, d)
 		}
 	}
+}
+
+// failAll fails every node without running any, when the graph's edges
+// cannot be read (the in-memory store does not fail).
+func (w *walker) failAll(err error) []Result {
+	rs := make([]Result, len(w.g.nodes))
+	for i, n := range w.g.nodes {
+		rs[i] = Result{Node: n, Status: StatusFailed, Err: err}
+	}
+	return rs
 }
 
 // detach returns a context for a finally node: not cancelled with parent,
