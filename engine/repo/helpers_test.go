@@ -181,3 +181,14 @@ func readFile(ctx context.Context, tr provider.Tree, path string) ([]byte, error
 }
 
 func newRng(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed)) }
+
+// mustRootSubtree returns the tree id of the only directory under m's root.
+func mustRootSubtree(t *testing.T, r *Repository, m *Manifest) pack.ID {
+	t.Helper()
+	root, _ := pack.ParseID(m.Sources[0].Root)
+	nodes, err := r.loadTree(context.Background(), root)
+	if err != nil || len(nodes) != 1 || nodes[0].Subtree == nil {
+		t.Fatalf("root tree: %v", err)
+	}
+	return *nodes[0].Subtree
+}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/velinhq/velin/engine/repo/pack"
 	"github.com/velinhq/velin/engine/storage/local"
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -48,17 +47,6 @@ func TestLargeDirectory(t *testing.T) {
 	if err != nil || len(rep.Damaged) != 0 {
 		t.Fatalf("check: %v %+v", err, rep)
 	}
-}
-
-// mustRootSubtree returns the tree id of the only directory under m's root.
-func mustRootSubtree(t *testing.T, r *Repository, m *Manifest) pack.ID {
-	t.Helper()
-	root, _ := pack.ParseID(m.Sources[0].Root)
-	nodes, err := r.loadTree(context.Background(), root)
-	if err != nil || len(nodes) != 1 || nodes[0].Subtree == nil {
-		t.Fatalf("root tree: %v", err)
-	}
-	return *nodes[0].Subtree
 }
 
 // BenchmarkDirectoryMillion backs up one directory of 1,000,000 empty
