@@ -6,13 +6,14 @@ import (
 	"github.com/velinhq/velin/providers/http"
 	"github.com/velinhq/velin/providers/local"
 	"github.com/velinhq/velin/providers/provider"
+	"github.com/velinhq/velin/providers/redis"
 	"github.com/velinhq/velin/providers/sqlite"
 )
 
 // Registry returns a new registry of every provider type.
 func Registry() *provider.Registry {
 	return &provider.Registry{
-		Sources: []provider.SourceType{files.Type(), sqlite.Type()},
+		Sources: []provider.SourceType{files.Type(), sqlite.Type(), redis.Type()},
 		Targets: []provider.TargetType{local.Type()},
 		Steps:   []provider.StepType{exec.Type(), http.Type()},
 	}

@@ -8,7 +8,7 @@ import (
 func TestRegistry(t *testing.T) {
 	r := Registry()
 	for kind, want := range map[string][]string{
-		"source": {"files", "sqlite"},
+		"source": {"files", "redis", "sqlite"},
 		"target": {"local"},
 		"step":   {"exec", "http"},
 	} {
@@ -16,7 +16,7 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("%s types %v, want %v", kind, got, want)
 		}
 	}
-	for _, name := range []string{"files", "sqlite"} {
+	for _, name := range []string{"files", "redis", "sqlite"} {
 		if st, ok := r.Source(name); !ok || st.Decode == nil {
 			t.Errorf("source %s not registered with a decoder", name)
 		}

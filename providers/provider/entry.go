@@ -15,6 +15,11 @@ const (
 	KindHardlink Kind = "hardlink" // Target names an earlier KindFile entry of the same tree
 )
 
+// SizeUnknown is the Size a source gives Sink.Put for a file whose content
+// it streams without knowing its length in advance (a database dump); the
+// sink records the length it read, and trees yield that.
+const SizeUnknown int64 = -1
+
 // Entry is one item of a source's tree: a file of a file tree, or the single
 // dump file of a database. Paths are slash-separated and relative to the
 // source's root ("site/index.html"); the root itself is never an entry.
@@ -23,7 +28,7 @@ type Entry struct {
 	Kind    Kind
 	Mode    fs.FileMode // permission and special bits (Perm, setuid, setgid, sticky)
 	ModTime time.Time
-	Size    int64  // content length for files; 0 otherwise
+	Size    int64  // content length for files (SizeUnknown: streamed, the sink counts it); 0 otherwise
 	Target  string // symlink target, or the Path of the file a hardlink shares content with
 	UID     uint32
 	GID     uint32

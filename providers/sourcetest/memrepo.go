@@ -51,9 +51,10 @@ func (s *MemSnapshot) Put(ctx context.Context, e provider.Entry, r io.Reader) er
 		if data, err = io.ReadAll(r); err != nil {
 			return fmt.Errorf("put %s: %w", e.Path, err)
 		}
-		if int64(len(data)) != e.Size {
+		if e.Size != provider.SizeUnknown && int64(len(data)) != e.Size {
 			return fmt.Errorf("put %s: read %d bytes, entry says %d", e.Path, len(data), e.Size)
 		}
+		e.Size = int64(len(data))
 	}
 	s.puts.Add(1)
 	return s.store(e, data)
