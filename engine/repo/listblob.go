@@ -49,8 +49,13 @@ func decodeList(data []byte, lim limits) (level int, ids []pack.ID, err error) {
 // storeList stores ids as a tree of content lists and returns the top
 // list's id.
 func (sw *SourceWriter) storeList(ctx context.Context, ids []pack.ID) (pack.ID, error) {
+	return sw.storeLevels(ctx, 0, ids)
+}
+
+// storeLevels is storeList for ids that are lists of the level below.
+func (sw *SourceWriter) storeLevels(ctx context.Context, level int, ids []pack.ID) (pack.ID, error) {
 	lim := sw.w.r.lim
-	for level := 0; ; level++ {
+	for ; ; level++ {
 		if level >= lim.listDepth {
 			return pack.ID{}, fmt.Errorf("content list: more than %d levels", lim.listDepth)
 		}
@@ -112,4 +117,53 @@ func (r *Repository) readList(ctx context.Context, id pack.ID, size int64) (chun
 		return nil, nil, err
 	}
 	return chunks, lists, nil
+}
+
+// listWriter collects the chunk ids of one stream and stores each full
+// level-0 content list as soon as it fills, so a stream of any length
+// keeps at most lim.listIDs chunk ids in memory. The lists are the ones
+// storeList makes of all the ids at once.
+type listWriter struct {
+	sw     *SourceWriter
+	ids    []pack.ID // chunk ids not in a stored list yet
+	level0 []pack.ID // level-0 lists stored so far
+}
+
+func (lw *listWriter) add(ctx context.Context, id pack.ID) error {
+	lw.ids = append(lw.ids, id)
+	lim := lw.sw.w.r.lim
+	if len(lw.ids) < lim.listIDs || lim.listIDs <= lim.inlineContent {
+		return nil // (with such limits a full list may still be inline: keep all)
+	}
+	return lw.flush(ctx)
+}
+
+func (lw *listWriter) flush(ctx context.Context) error {
+	id, err := lw.sw.storeTree(ctx, encodeList(0, lw.ids))
+	if err != nil {
+		return err
+	}
+	lw.level0, lw.ids = append(lw.level0, id), lw.ids[:0]
+	return nil
+}
+
+// finish returns the stream's chunk ids when it stored no list (record
+// decides whether they stay inline), else the top of its lists.
+func (lw *listWriter) finish(ctx context.Context) ([]pack.ID, *pack.ID, error) {
+	if len(lw.level0) == 0 {
+		return lw.ids, nil, nil
+	}
+	if len(lw.ids) > 0 {
+		if err := lw.flush(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	top := lw.level0[0]
+	if len(lw.level0) > 1 {
+		var err error
+		if top, err = lw.sw.storeLevels(ctx, 1, lw.level0); err != nil {
+			return nil, nil, err
+		}
+	}
+	return nil, &top, nil
 }

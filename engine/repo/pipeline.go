@@ -46,6 +46,12 @@ type pipeline struct {
 	pending map[pack.ID]struct{} // reserved this session, not yet indexed
 	closed  bool
 
+	// free holds the buffers of packs written out, for the next packs: a
+	// long stream allocates its few pack buffers once rather than 16 MiB
+	// of garbage per pack, which let the heap grow to twice the packs in
+	// flight between collections.
+	free chan []byte
+
 	idxMu     sync.Mutex
 	unindexed []index.Pack
 
@@ -57,7 +63,7 @@ func newPipeline(r *Repository) *pipeline {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := runtime.NumCPU()
 	p := &pipeline{r: r, jobs: make(chan job, n*queuedPerWorker), packs: make(chan *pack.Builder, 1),
-		ctx: ctx, cancel: cancel, pending: map[pack.ID]struct{}{}}
+		ctx: ctx, cancel: cancel, pending: map[pack.ID]struct{}{}, free: make(chan []byte, uploaders+2)}
 	p.bufs.New = func() any { b := make([]byte, 0, chunkMax); return &b }
 	for range n {
 		p.wg.Add(1)
@@ -138,7 +144,7 @@ func (p *pipeline) worker() {
 func (p *pipeline) add(j job, flags uint8, sealed []byte) {
 	p.mu.Lock()
 	if p.cur == nil {
-		p.cur = pack.NewBuilder(p.r.packSize + chunkMax)
+		p.cur = p.newBuilder()
 	}
 	p.cur.Add(j.kind, flags, j.id, sealed, len(j.data))
 	var full *pack.Builder
@@ -157,6 +163,27 @@ func (p *pipeline) add(j job, flags uint8, sealed []byte) {
 	}
 }
 
+// newBuilder starts a pack in a free buffer, or a new one.
+func (p *pipeline) newBuilder() *pack.Builder {
+	select {
+	case buf := <-p.free:
+		return pack.NewBuilderBuf(buf)
+	default:
+		return pack.NewBuilder(p.r.packSize + chunkMax + packHeadroom)
+	}
+}
+
+// packHeadroom leaves room for a pack's header and trailer in its buffer.
+const packHeadroom = 64 << 10
+
+// release keeps the buffer of a pack written out, if there is room.
+func (p *pipeline) release(buf []byte) {
+	select {
+	case p.free <- buf[:0]:
+	default:
+	}
+}
+
 func (p *pipeline) uploader() {
 	defer p.upWG.Done()
 	for b := range p.packs {
@@ -171,7 +198,9 @@ func (p *pipeline) uploader() {
 
 func (p *pipeline) upload(b *pack.Builder) error {
 	data, id, blobs := b.Finish(p.r.key)
-	if err := putBytes(p.ctx, p.r.st, packName(id), data, false); err != nil {
+	err := putBytes(p.ctx, p.r.st, packName(id), data, false)
+	p.release(data) // Put does not keep what it read
+	if err != nil {
 		return fmt.Errorf("write pack %s: %w", id, err)
 	}
 	p.idxMu.Lock()

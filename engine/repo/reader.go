@@ -75,7 +75,7 @@ func (r *Repository) loadTreeBlob(ctx context.Context, id pack.ID) (treeBlob, er
 type treeBlob struct {
 	nodes []node
 	meta  []pack.ID // parts and content lists
-	size  int       // plaintext bytes read
+	size  int       // plaintext bytes read (content lists: the ids the nodes keep)
 }
 
 // readTree reads and decodes a tree from storage, never from the cache:

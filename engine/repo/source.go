@@ -62,12 +62,12 @@ func (sw *SourceWriter) Put(ctx context.Context, e provider.Entry, r io.Reader) 
 	}
 	n := nodeFromEntry(baseName(e.Path), e)
 	if e.Kind == provider.KindFile {
-		ids, size, err := sw.store(ctx, e.Path, r)
+		ids, list, size, err := sw.store(ctx, e.Path, r)
 		if err != nil {
 			return err
 		}
-		n.Content, n.Size = ids, size
-		sw.classify(e.Path, ids)
+		n.Content, n.ContentList, n.Size = ids, list, size
+		sw.classify(e.Path, n)
 		sw.files.Add(1)
 		sw.bytes.Add(size)
 		sw.w.files.Add(1)
@@ -103,7 +103,7 @@ func checkEntry(e provider.Entry, lim limits) error {
 // it: the content of a long file moves to content lists first. A
 // duplicate path is found by Finish.
 func (sw *SourceWriter) record(ctx context.Context, path string, n node) error {
-	if len(n.Content) > sw.w.r.lim.inlineContent {
+	if n.ContentList == nil && len(n.Content) > sw.w.r.lim.inlineContent {
 		id, err := sw.storeList(ctx, n.Content)
 		if err != nil {
 			return fmt.Errorf("put %s: content list: %w", path, err)
@@ -135,10 +135,12 @@ func (sw *SourceWriter) drop() {
 }
 
 // store chunks r on the calling goroutine, hashes each chunk, and queues
-// the new ones to the pipeline. It returns the chunk ids and the size read.
-func (sw *SourceWriter) store(ctx context.Context, path string, r io.Reader) ([]pack.ID, int64, error) {
+// the new ones to the pipeline. It returns the chunk ids, or for a long
+// stream the top of the content lists it stored as it went, and the size
+// read.
+func (sw *SourceWriter) store(ctx context.Context, path string, r io.Reader) ([]pack.ID, *pack.ID, int64, error) {
 	if r == nil {
-		return nil, 0, nil
+		return nil, nil, 0, nil
 	}
 	var h hash.Hash
 	if sw.sumOnce.CompareAndSwap(false, true) {
@@ -147,22 +149,24 @@ func (sw *SourceWriter) store(ctx context.Context, path string, r io.Reader) ([]
 	}
 	ch, err := sw.w.r.getChunker(r)
 	if err != nil {
-		return nil, 0, fmt.Errorf("put %s: %w", path, err)
+		return nil, nil, 0, fmt.Errorf("put %s: %w", path, err)
 	}
 	defer sw.w.r.putChunker(ch)
-	var ids []pack.ID
+	lw := listWriter{sw: sw}
 	var size int64
 	for {
 		chunk, cerr := ch.Next()
 		if cerr != nil && cerr != io.EOF {
-			return nil, 0, fmt.Errorf("put %s: read: %w", path, cerr)
+			return nil, nil, 0, fmt.Errorf("put %s: read: %w", path, cerr)
 		}
 		if len(chunk) > 0 {
 			id, err := sw.storeChunk(ctx, chunk)
-			if err != nil {
-				return nil, 0, fmt.Errorf("put %s: %w", path, err)
+			if err == nil {
+				err = lw.add(ctx, id)
 			}
-			ids = append(ids, id)
+			if err != nil {
+				return nil, nil, 0, fmt.Errorf("put %s: %w", path, err)
+			}
 			size += int64(len(chunk))
 		}
 		if cerr == io.EOF {
@@ -174,7 +178,11 @@ func (sw *SourceWriter) store(ctx context.Context, path string, r io.Reader) ([]
 		sw.sum = "sha256:" + hex.EncodeToString(h.Sum(nil))
 		sw.mu.Unlock()
 	}
-	return ids, size, nil
+	ids, list, err := lw.finish(ctx)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("put %s: content list: %w", path, err)
+	}
+	return ids, list, size, nil
 }
 
 func (sw *SourceWriter) storeChunk(ctx context.Context, chunk []byte) (pack.ID, error) {
@@ -214,13 +222,14 @@ func (r *Repository) putChunker(ch *chunkers.Chunker) {
 
 // classify counts a stored file as new, changed or unmodified compared
 // with the previous snapshot.
-func (sw *SourceWriter) classify(path string, ids []pack.ID) {
+func (sw *SourceWriter) classify(path string, n node) {
 	sw.parentOnce.Do(sw.loadParent)
 	pn, ok := sw.parent[path]
 	switch {
 	case !ok || pn.Kind != provider.KindFile:
 		sw.w.filesNew.Add(1)
-	case slices.Equal(pn.Content, ids):
+	case n.ContentList != nil && pn.ContentList != nil && *n.ContentList == *pn.ContentList,
+		n.ContentList == nil && slices.Equal(pn.Content, n.Content):
 		sw.w.filesSame.Add(1)
 	default:
 		sw.w.filesChanged.Add(1)

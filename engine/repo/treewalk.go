@@ -17,7 +17,7 @@ func (e *treeReadError) Unwrap() error { return e.err }
 // eachNode calls fn with the nodes of tree id in name order, content lists
 // expanded. A directory split into parts is read one part at a time, so
 // its nodes are never all in memory, whatever its size: the tree cache
-// keeps parts (and trees of one blob), never a split tree as a whole.
+// keeps trees of one blob only.
 // Reading errors come back as *treeReadError; fn's as they are.
 func (r *Repository) eachNode(ctx context.Context, id pack.ID, fn func(node) error) error {
 	if t, ok := r.trees.get(id); ok {
@@ -65,28 +65,24 @@ func eachOf(nodes []node, fn func(node) error) error {
 	return nil
 }
 
-// loadPart returns one part of a split tree, content lists expanded, from
-// the tree cache when it is there. Its meta lists its content lists only,
-// as readTree would for the part read as a tree of its own.
+// loadPart reads one part of a split tree, content lists expanded. Parts
+// bypass the tree cache: a walk of a directory larger than the cache would
+// evict each part before its next walk came back to it, and the decoded
+// nodes of the parts it kept (up to twice their plaintext) would be most
+// of the walk's memory.
 func (r *Repository) loadPart(ctx context.Context, id pack.ID) (treeBlob, error) {
-	if t, ok := r.trees.get(id); ok {
-		return t, nil
-	}
 	var t treeBlob
 	nodes, err := r.readPart(ctx, id, &t)
 	if err != nil {
 		return t, err
 	}
 	t = treeBlob{nodes: nodes, size: t.size}
-	if err := r.expandLists(ctx, &t); err != nil {
-		return t, err
-	}
-	r.trees.put(id, t)
-	return t, nil
+	return t, r.expandLists(ctx, &t)
 }
 
 // expandLists reads the content lists of t's long files into their
-// Content, and adds the lists to t.meta.
+// Content, and adds the lists to t.meta and their size to t.size (a tree
+// naming a long stream's chunk ids is too large for the tree cache).
 func (r *Repository) expandLists(ctx context.Context, t *treeBlob) error {
 	for i := range t.nodes {
 		n := &t.nodes[i]
@@ -98,6 +94,7 @@ func (r *Repository) expandLists(ctx context.Context, t *treeBlob) error {
 			return fmt.Errorf("file %s: %w", n.Name, err)
 		}
 		t.meta = append(t.meta, n.lists...)
+		t.size += 32 * (len(n.Content) + len(n.lists))
 	}
 	return nil
 }

@@ -68,7 +68,8 @@ type PutOptions struct {
 type Storage interface {
 	// Put stores the object atomically: a reader sees either no object or
 	// the whole content, never a prefix. size is the exact length of r
-	// (-1 if unknown). Put reads r to EOF but does not close it. When r fails
+	// (-1 if unknown). Put reads r to EOF but does not close it, and keeps
+	// nothing of it once it returns (the caller reuses the bytes). When r fails
 	// or yields a different length than size, Put stores nothing and returns
 	// an error wrapping the reader's. The object is
 	// durable when Put returns nil (fsynced on local disk). Writing the same

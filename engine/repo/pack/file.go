@@ -22,6 +22,12 @@ func NewBuilder(size int) *Builder {
 	return &Builder{buf: make([]byte, 0, size)}
 }
 
+// NewBuilderBuf is NewBuilder over the storage of buf (a finished pack's
+// bytes, once written out), so packs reuse one buffer.
+func NewBuilderBuf(buf []byte) *Builder {
+	return &Builder{buf: buf[:0]}
+}
+
 // Add appends a sealed blob.
 func (b *Builder) Add(kind Kind, flags uint8, id ID, stored []byte, rawLen int) {
 	b.blobs = append(b.blobs, Blob{
