@@ -1,0 +1,122 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// Backup implements provider.Source: one dump per database, streamed into
+// the sink as "<db>.sql" while its rows are counted. A dump that fails,
+// is cut short or is cancelled fails the backup.
+func (s *Source) Backup(ctx context.Context, sink provider.Sink, opts provider.BackupOptions) (provider.Facts, error) {
+	h, sv, dbs, err := s.connect(ctx)
+	if err != nil {
+		return provider.Facts{}, fmt.Errorf("backup mysql %s: %w", s.c.where(), err)
+	}
+	h.Close()
+	dump, err := s.dumpTool(ctx, sv)
+	if err != nil {
+		return provider.Facts{}, fmt.Errorf("backup mysql %s: %w", s.c.where(), err)
+	}
+	f := s.facts(sv, dump)
+	for _, db := range dbs {
+		c, err := s.backupDB(ctx, sink, dump, sv, db)
+		if err != nil {
+			return provider.Facts{}, fmt.Errorf("backup mysql %s: database %s: %w", s.c.where(), db, err)
+		}
+		f.Files++
+		f.Bytes += c.bytes
+		f.Rows += c.total
+		f.Tables += c.tables
+	}
+	return f, nil
+}
+
+// backupDB streams the dump of db into the sink and returns its counts.
+func (s *Source) backupDB(ctx context.Context, sink provider.Sink, dump tool, sv server, db string) (*counter, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	passes := s.dumpPasses(dump, db)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for _, args := range passes {
+			if err = s.run(ctx, dump, args, nil, pw); err != nil {
+				break
+			}
+		}
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	c := newCounter()
+	e := provider.Entry{Path: db + ".sql", Kind: provider.KindFile, Mode: 0o600,
+		ModTime: time.Now().UTC().Truncate(time.Second), Size: provider.SizeUnknown,
+		Meta: map[string]string{"database": db, "client": dump.String(), "server": sv.String()}}
+	err := sink.Put(ctx, e, io.TeeReader(pr, c))
+	if err != nil {
+		cancel()
+		pr.CloseWithError(err)
+	}
+	derr := <-done
+	switch {
+	case derr != nil:
+		return nil, fmt.Errorf("%w: %v", ErrDump, derr)
+	case err != nil:
+		return nil, err
+	case c.complete != len(passes):
+		return nil, fmt.Errorf("%w: the dump ended without its \"-- Dump completed\" line", ErrDump)
+	}
+	return c, nil
+}
+
+// dumpPasses are the argument lists of the dump of db (after the defaults
+// file and host): one pass, or for mysqldump, which cannot leave out one
+// table's data, a second pass with the structure of those tables.
+func (s *Source) dumpPasses(dump tool, db string) [][]string {
+	base := []string{"--single-transaction", "--routines", "--triggers", "--events", "--hex-blob",
+		"--skip-dump-date", "--default-character-set=utf8mb4", "--add-locks", "--quick",
+		"--extended-insert", "--add-drop-table", "--comments"}
+	for _, t := range sorted(s.excl) {
+		if strings.HasPrefix(t, db+".") {
+			base = append(base, "--ignore-table="+t)
+		}
+	}
+	var noData []string
+	for _, t := range sorted(s.exclData) {
+		if strings.HasPrefix(t, db+".") {
+			noData = append(noData, strings.TrimPrefix(t, db+"."))
+		}
+	}
+	if len(noData) == 0 {
+		return [][]string{append(base, "--", db)}
+	}
+	if strings.Contains(dump.Version, "MariaDB") {
+		for _, t := range noData {
+			base = append(base, "--ignore-table-data="+db+"."+t)
+		}
+		return [][]string{append(base, "--", db)}
+	}
+	first := append([]string(nil), base...)
+	for _, t := range noData {
+		first = append(first, "--ignore-table="+db+"."+t)
+	}
+	second := []string{"--single-transaction", "--no-data", "--triggers", "--skip-dump-date",
+		"--default-character-set=utf8mb4", "--add-drop-table", "--comments", "--", db}
+	return [][]string{append(first, "--", db), append(second, noData...)}
+}
+
+func sorted(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,205 @@
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// tool is a client program velin runs: a dump tool or the command-line
+// client.
+type tool struct {
+	Path    string
+	Version string // first line of --version
+}
+
+func (t tool) String() string {
+	return filepath.Base(t.Path) + " (" + t.Version + ")"
+}
+
+// dumpNames and clientNames are the programs for a flavour, preferred
+// first: MariaDB's own tools for MariaDB, MySQL's for MySQL.
+func dumpNames(mariadb bool) []string {
+	if mariadb {
+		return []string{"mariadb-dump", "mysqldump"}
+	}
+	return []string{"mysqldump", "mariadb-dump"}
+}
+
+func clientNames(mariadb bool) []string {
+	if mariadb {
+		return []string{"mariadb", "mysql"}
+	}
+	return []string{"mysql", "mariadb"}
+}
+
+// dumpTool finds the dump tool: dump_path, or the first of the flavour's
+// names on PATH.
+func (s *Source) dumpTool(ctx context.Context, sv server) (tool, error) {
+	if s.dumpPath != "" {
+		return probe(ctx, s.dumpPath, "dump_path "+s.dumpPath)
+	}
+	return find(ctx, dumpNames(sv.MariaDB), "dump tool", sv)
+}
+
+// clientTool finds the command-line client: next to dump_path first, then
+// on PATH.
+func (s *Source) clientTool(ctx context.Context, sv server) (tool, error) {
+	if s.dumpPath != "" {
+		for _, n := range clientNames(sv.MariaDB) {
+			p := filepath.Join(filepath.Dir(s.dumpPath), n)
+			if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+				return probe(ctx, p, p)
+			}
+		}
+	}
+	return find(ctx, clientNames(sv.MariaDB), "client", sv)
+}
+
+func find(ctx context.Context, names []string, what string, sv server) (tool, error) {
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return probe(ctx, p, p)
+		}
+	}
+	return tool{}, fmt.Errorf("no %s for %s: none of %s is on PATH: install the client package (Debian: apt install mariadb-client) or set dump_path: %w",
+		what, sv, strings.Join(names, ", "), ErrNoTool)
+}
+
+// probe runs path --version.
+func probe(ctx context.Context, path, what string) (tool, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "--version").Output()
+	if err != nil {
+		return tool{}, fmt.Errorf("%s cannot run (%v): install the client package or fix dump_path: %w", what, err, ErrNoTool)
+	}
+	v, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return tool{Path: path, Version: v}, nil
+}
+
+// defaultsFile writes the user and password into a new 0600 option file
+// for --defaults-extra-file, and returns its path and a function that
+// removes it.
+func (c conn) defaultsFile() (string, func(), error) {
+	f, err := os.CreateTemp("", "velin-mysql-*.cnf")
+	if err != nil {
+		return "", nil, fmt.Errorf("defaults file: %w", err)
+	}
+	remove := func() { os.Remove(f.Name()) }
+	body := "[client]\nuser=" + optQuote(c.User) + "\npassword=" + optQuote(c.Password) + "\n"
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.WriteString(body)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		remove()
+		return "", nil, fmt.Errorf("defaults file: %w", err)
+	}
+	return f.Name(), remove, nil
+}
+
+// optQuote quotes a value for an option file.
+func optQuote(v string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
+	return `"` + r.Replace(v) + `"`
+}
+
+// run runs one client program in its own process group with the
+// defaults file as its first argument. Cancelling ctx (or the source's
+// timeout) kills the whole group. A failure carries the last lines of
+// stderr, redacted.
+func (s *Source) run(ctx context.Context, t tool, args []string, stdin io.Reader, stdout io.Writer) error {
+	cnf, remove, err := s.c.defaultsFile()
+	if err != nil {
+		return err
+	}
+	defer remove()
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
+	argv := append([]string{"--defaults-extra-file=" + cnf}, s.c.hostArgs()...)
+	cmd := exec.CommandContext(ctx, t.Path, append(argv, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	stderr := &tail{max: 16 << 10}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	err = cmd.Run()
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // nothing of the group outlives the call
+	}
+	if err == nil {
+		return nil
+	}
+	msg := s.redact(stderr.String())
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) && s.timeout > 0:
+		return fmt.Errorf("%s timed out after %s (raise timeout): %s", filepath.Base(t.Path), s.timeout, lastLines(msg, 5))
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s: %w", filepath.Base(t.Path), ctx.Err())
+	}
+	return fmt.Errorf("%s: %v: %s", filepath.Base(t.Path), err, lastLines(msg, 5))
+}
+
+// redact masks the password (and anything quoting the DSN's user:password)
+// in text a child wrote.
+func (s *Source) redact(text string) string {
+	if s.c.Password != "" {
+		text = strings.ReplaceAll(text, s.c.Password, "***")
+	}
+	return text
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	out := strings.Join(lines, " | ")
+	if out == "" {
+		return "(no message)"
+	}
+	return out
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2*t.max {
+		t.buf = append([]byte(nil), t.buf[len(t.buf)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.buf
+	if len(b) > t.max {
+		b = b[len(b)-t.max:]
+	}
+	return string(bytes.ToValidUTF8(b, []byte("?")))
+}

@@ -1,0 +1,104 @@
+package mysql
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// errDSN is the error of a DSN that cannot be parsed. Its text never
+// quotes the DSN, which may hold a password.
+var errDSN = errors.New("dsn is neither mysql://user:password@host:3306/db nor the driver's user:password@tcp(host:3306)/db")
+
+// conn is a parsed DSN: where the server is and who connects.
+type conn struct {
+	User     string
+	Password string
+	Net      string // "tcp" or "unix"
+	Addr     string // host:port, or a socket path
+	DB       string // the DSN's database, "" when none
+}
+
+// parseDSN reads the URL form (mysql:// or mariadb://) or the Go driver's
+// form. Errors never quote the input.
+func parseDSN(s string) (conn, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return conn{}, errDSN
+	}
+	if strings.HasPrefix(s, "mysql://") || strings.HasPrefix(s, "mariadb://") {
+		return parseURL(s)
+	}
+	cfg, err := mysql.ParseDSN(s)
+	if err != nil || cfg.Addr == "" {
+		return conn{}, errDSN
+	}
+	c := conn{User: cfg.User, Password: cfg.Passwd, Net: cfg.Net, Addr: cfg.Addr, DB: cfg.DBName}
+	if c.Net != "tcp" && c.Net != "unix" {
+		return conn{}, fmt.Errorf("dsn: network %q is not supported; use tcp(host:port) or unix(/path/to/socket)", c.Net)
+	}
+	return c, nil
+}
+
+func parseURL(s string) (conn, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User == nil {
+		return conn{}, errDSN
+	}
+	c := conn{User: u.User.Username(), Net: "tcp", Addr: u.Host}
+	c.Password, _ = u.User.Password()
+	if _, _, err := net.SplitHostPort(u.Host); err != nil {
+		c.Addr = net.JoinHostPort(strings.Trim(u.Host, "[]"), "3306")
+	}
+	if sock := u.Query().Get("socket"); sock != "" {
+		c.Net, c.Addr = "unix", sock
+	}
+	c.DB = strings.TrimPrefix(u.Path, "/")
+	if strings.Contains(c.DB, "/") {
+		return conn{}, fmt.Errorf("dsn: the path names more than one database; use databases = [...] for several")
+	}
+	return c, nil
+}
+
+// driver returns the go-sql-driver DSN for database db ("" for none).
+func (c conn) driver(db string) string {
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = c.User, c.Password, c.Net, c.Addr, db
+	cfg.Timeout = 10 * time.Second
+	cfg.Params = map[string]string{"charset": "utf8mb4"}
+	return cfg.FormatDSN()
+}
+
+// where names the server without secrets: "root@127.0.0.1:3306".
+func (c conn) where() string {
+	return c.User + "@" + c.Addr
+}
+
+// hostArgs are the client arguments that say where the server is (never
+// the user or the password: those are in the defaults file).
+func (c conn) hostArgs() []string {
+	if c.Net == "unix" {
+		return []string{"--socket=" + c.Addr}
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return []string{"--host=" + c.Addr, "--protocol=TCP"}
+	}
+	return []string{"--host=" + host, "--port=" + port, "--protocol=TCP"}
+}
+
+// identity is what the manifest records: scheme, user, address and the
+// databases, never the password. parseIdentity reads it back.
+func (c conn) identity(dbs []string) string {
+	u := url.URL{Scheme: "mysql", User: url.User(c.User), Host: c.Addr, Path: "/" + strings.Join(dbs, ",")}
+	if c.Net == "unix" {
+		u.Host = "localhost"
+		u.RawQuery = url.Values{"socket": {c.Addr}}.Encode()
+	}
+	return u.String()
+}
