@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -75,6 +76,9 @@ func New(srv Server, o Options) *Source {
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
+	// go-redis prints connection failures to stderr on its own; velin
+	// reports them as errors, so its (process-wide) logger is silenced.
+	goredis.SetLogger(quiet{})
 	return &Source{srv: srv, db: o.DB, flush: o.Flush, scratch: o.ScratchDB,
 		testAddr: o.TestRestoreAddr, timeout: o.Timeout, batchKeys: 1000}
 }
@@ -240,7 +244,7 @@ func Recover(identity string) (*Source, error) {
 func (s *Source) client(srv Server, db int) *goredis.Client {
 	o := &goredis.Options{Addr: srv.Addr, Username: srv.Username, Password: srv.Password, DB: db,
 		DialTimeout: s.timeout, ReadTimeout: s.timeout, WriteTimeout: s.timeout,
-		MaxRetries: -1, PoolSize: 2, DisableIdentity: true, Protocol: 2}
+		MaxRetries: -1, DialerRetries: 1, PoolSize: 2, DisableIdentity: true, Protocol: 2}
 	if srv.TLS {
 		host, _, _ := net.SplitHostPort(srv.Addr)
 		o.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
@@ -254,3 +258,8 @@ func dbName(db int) string {
 	}
 	return strconv.Itoa(db)
 }
+
+// quiet is a go-redis logger that drops everything.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
