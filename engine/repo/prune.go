@@ -210,8 +210,12 @@ func (r *Repository) markUsed(ctx context.Context, used map[pack.ID]bool, skip m
 			if err != nil {
 				return fmt.Errorf("snapshot %s: %w", m.ID, err)
 			}
-			if err := r.markTree(ctx, r.newWalkGuard(m, &s), root, "", 0, used); err != nil {
-				return fmt.Errorf("snapshot %s source %s: %w", m.ID, s.Key, err)
+			err = r.markTree(ctx, r.newWalkGuard(m, &s), root, "", 0, used)
+			if err != nil && !errors.Is(err, errTreeBounds) { // which names them already
+				err = fmt.Errorf("snapshot %s source %s: %w", m.ID, s.Key, err)
+			}
+			if err != nil {
+				return err
 			}
 		}
 	}
