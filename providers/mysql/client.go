@@ -23,7 +23,7 @@ type tool struct {
 }
 
 func (t tool) String() string {
-	return filepath.Base(t.Path) + " (" + t.Version + ")"
+	return filepath.Base(t.Path) + " " + t.Version + " (" + t.Path + ")"
 }
 
 // dumpNames and clientNames are the programs for a flavour, preferred
@@ -83,8 +83,21 @@ func probe(ctx context.Context, path, what string) (tool, error) {
 	if err != nil {
 		return tool{}, fmt.Errorf("%s cannot run (%v): install the client package or fix dump_path: %w", what, err, ErrNoTool)
 	}
-	v, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	return tool{Path: path, Version: v}, nil
+	return tool{Path: path, Version: shortVersion(string(out))}, nil
+}
+
+// shortVersion reads "10.11.19-MariaDB" from "mariadb-dump  Ver 10.19
+// Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)", and "8.0.36"
+// from "mysqldump  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)".
+func shortVersion(out string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(out), "\n")
+	for _, key := range []string{"Distrib ", "Ver "} {
+		if _, rest, ok := strings.Cut(line, key); ok {
+			v, _, _ := strings.Cut(rest, " ")
+			return strings.TrimSuffix(v, ",")
+		}
+	}
+	return line
 }
 
 // defaultsFile writes the user and password into a new 0600 option file

@@ -123,3 +123,15 @@ func TestCounter(t *testing.T) {
 		}
 	}
 }
+
+func TestShortVersion(t *testing.T) {
+	for in, want := range map[string]string{
+		"mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)\n": "10.11.19-MariaDB",
+		"mysqldump  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)":          "8.0.36",
+		"something else": "something else",
+	} {
+		if got := shortVersion(in); got != want {
+			t.Errorf("shortVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,225 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/velinhq/velin/providers/dbtest"
+	"github.com/velinhq/velin/providers/provider"
+	"github.com/velinhq/velin/providers/sourcetest"
+)
+
+// withUser creates a user with password pass, granted grants on the
+// database of u (none when grants is ""), and returns u with that user.
+func withUser(t *testing.T, u, pass, grants string) string {
+	t.Helper()
+	admin := dbtest.OpenMySQL(t, "")
+	defer admin.Close()
+	user := fmt.Sprintf("velin_u%d", time.Now().UnixNano()%1_000_000_000)
+	mustExec(t, admin, "CREATE USER '"+user+"'@'%' IDENTIFIED BY '"+pass+"'")
+	t.Cleanup(func() {
+		a := dbtest.OpenMySQL(t, "")
+		defer a.Close()
+		mustExec(t, a, "DROP USER '"+user+"'@'%'")
+	})
+	if grants != "" {
+		mustExec(t, admin, "GRANT "+grants+" ON "+quote(dbOf(t, u))+".* TO '"+user+"'@'%'")
+	}
+	p, _ := url.Parse(u)
+	p.User = url.UserPassword(user, pass)
+	return p.String()
+}
+
+func inspectErr(t *testing.T, opts Options) error {
+	t.Helper()
+	_, err := newSource(t, opts).Inspect(context.Background())
+	if err == nil {
+		t.Fatal("inspect succeeded")
+	}
+	return err
+}
+
+func TestInspectFaults(t *testing.T) {
+	live := dbtest.MySQL(t)
+	makeDB(t, live)
+	const pass = "Corr3ct-h0rse-batt3ry"
+	good := withUser(t, live, pass, "SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES")
+	if _, err := newSource(t, Options{DSN: good}).Inspect(context.Background()); err != nil {
+		t.Fatalf("inspect with the right password and grants: %v", err)
+	}
+	wrong := strings.Replace(good, pass, "wr0ng-pa55word", 1)
+	noDB := strings.Replace(live, dbOf(t, live), "velin_no_such_db", 1)
+	cases := []struct {
+		name string
+		opts Options
+		is   error
+		says string
+	}{
+		{"wrong password", Options{DSN: wrong}, ErrAuth, "check the password in the dsn"},
+		{"unreachable", Options{DSN: "mysql://root:pw-unreach@127.0.0.1:1/x"}, ErrUnreachable, "is the server running"},
+		{"unknown database", Options{DSN: noDB}, ErrNoDatabase, "does not exist"},
+		{"unknown among several", Options{DSN: live, Databases: []string{dbOf(t, live), "velin_no_such_db"}}, ErrNoDatabase, "velin_no_such_db"},
+		{"no privileges", Options{DSN: withUser(t, live, "n0-privs-pass", "")}, ErrPrivileges, "GRANT SELECT, SHOW VIEW"},
+		{"select only", Options{DSN: withUser(t, live, "select-0nly-pass", "SELECT")}, ErrPrivileges, "lacks SHOW VIEW, TRIGGER, EVENT"},
+		{"missing dump_path", Options{DSN: live, DumpPath: "/nonexistent/mariadb-dump"}, ErrNoTool, "fix dump_path"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := inspectErr(t, c.opts)
+			if !errors.Is(err, c.is) || !strings.Contains(err.Error(), c.says) {
+				t.Errorf("error %q: want %v saying %q", err, c.is, c.says)
+			}
+			if !strings.Contains(err.Error(), "inspect mysql 127.0.0.1") && !strings.Contains(err.Error(), "inspect mysql velin_u") && !strings.Contains(err.Error(), "inspect mysql root@") {
+				t.Errorf("error %q does not name the source", err)
+			}
+			for _, secret := range []string{pass, "wr0ng-pa55word", "pw-unreach", "n0-privs-pass", "select-0nly-pass"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error quotes a password: %q", err)
+				}
+			}
+		})
+	}
+	t.Run("no dump tool on PATH", func(t *testing.T) {
+		t.Setenv("PATH", t.TempDir())
+		err := inspectErr(t, Options{DSN: live})
+		if !errors.Is(err, ErrNoTool) || !strings.Contains(err.Error(), "mariadb-dump, mysqldump") || !strings.Contains(err.Error(), "apt install mariadb-client") {
+			t.Errorf("error %q", err)
+		}
+	})
+}
+
+// fakeDump writes a dump tool that answers --version like mariadb-dump
+// and otherwise runs body (sh).
+func fakeDump(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "mariadb-dump")
+	script := "#!/bin/sh\ncase \"$1\" in --version) echo 'mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for test'; exit 0;; esac\n" + body + "\n"
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestPasswordNeverInArgv runs the real dump through a wrapper that
+// records its command line and the defaults file's mode.
+func TestPasswordNeverInArgv(t *testing.T) {
+	live := dbtest.MySQL(t)
+	makeDB(t, live)
+	const pass = "Arg-v1sible-never"
+	u := withUser(t, live, pass, "SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES")
+	rec := filepath.Join(t.TempDir(), "argv")
+	dump := fakeDump(t, `cat /proc/$$/cmdline | tr '\0' ' ' > `+rec+`; env >> `+rec+`
+f=${1#--defaults-extra-file=}; stat -c 'mode %a' "$f" >> `+rec+`
+exec mariadb-dump "$@"`)
+	tree, facts := backupTree(t, newSource(t, Options{DSN: u, DumpPath: dump}))
+	got, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(got), pass) {
+		t.Fatalf("the password reached the dump tool's argv or environment:\n%s", got)
+	}
+	if !strings.Contains(string(got), "mariadb-dump --defaults-extra-file=") || !strings.Contains(string(got), "mode 600") {
+		t.Errorf("defaults file not first, or not 0600:\n%s", got)
+	}
+	if facts.Rows != 202 || countFilesIn(t, tree) != 1 {
+		t.Errorf("facts %+v", facts)
+	}
+}
+
+func countFilesIn(t *testing.T, tree provider.Tree) int {
+	n := 0
+	if err := tree.Walk(context.Background(), func(e provider.Entry) error {
+		if e.Kind == provider.KindFile {
+			n++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestDumpFailureFailsBackup(t *testing.T) {
+	live := dbtest.MySQL(t)
+	u := withUser(t, live, "Leak-me-n0t", "SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES")
+	cases := map[string]struct{ body, says string }{
+		"exit":      {`echo '-- MariaDB dump'; echo "mariadb-dump: Got error: 2013: Lost connection (password Leak-me-n0t)" >&2; exit 2`, "Lost connection (password ***)"},
+		"truncated": {`echo '-- MariaDB dump'; echo 'INSERT INTO'`, "without its \"-- Dump completed\" line"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := newSource(t, Options{DSN: u, DumpPath: fakeDump(t, c.body)})
+			_, err := s.Backup(context.Background(), sourcetest.NewMemSnapshot(nil), provider.BackupOptions{})
+			if !errors.Is(err, ErrDump) || !strings.Contains(err.Error(), c.says) || strings.Contains(err.Error(), "Leak-me-n0t") {
+				t.Errorf("error %v: want ErrDump saying %q, without the password", err, c.says)
+			}
+		})
+	}
+}
+
+// TestCancelKillsDump cancels a backup whose dump tool (and a process it
+// started) is still running: both are gone when Backup returns.
+func TestCancelKillsDump(t *testing.T) {
+	live := dbtest.MySQL(t)
+	pids := filepath.Join(t.TempDir(), "pids")
+	dump := fakeDump(t, `echo '-- MariaDB dump'; sleep 300 & echo $$ $! > `+pids+`; wait`)
+	for _, timeout := range []time.Duration{0, 300 * time.Millisecond} {
+		os.Remove(pids)
+		s := newSource(t, Options{DSN: live, DumpPath: dump, Timeout: timeout})
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			for range 200 {
+				if _, err := os.Stat(pids); err == nil {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if timeout == 0 {
+				cancel()
+			}
+		}()
+		_, err := s.Backup(ctx, sourcetest.NewMemSnapshot(nil), provider.BackupOptions{})
+		cancel()
+		if err == nil {
+			t.Fatal("backup succeeded")
+		}
+		if timeout > 0 && !strings.Contains(err.Error(), "timed out after 300ms (raise timeout)") {
+			t.Errorf("timeout error: %v", err)
+		}
+		data, _ := os.ReadFile(pids)
+		fields := strings.Fields(string(data))
+		if len(fields) != 2 {
+			t.Fatalf("the fake dump did not start: %q", data)
+		}
+		for _, f := range fields {
+			pid, _ := strconv.Atoi(f)
+			if alive(pid) {
+				t.Errorf("process %d of the dump survived the cancelled backup", pid)
+			}
+		}
+	}
+}
+
+// alive says whether pid runs (a zombie waiting for its parent does not).
+func alive(pid int) bool {
+	for range 50 {
+		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return false
+		}
+		if f := strings.Fields(string(st)); len(f) > 2 && f[2] == "Z" {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
