@@ -90,12 +90,22 @@ func TestSnapshotIDsWithoutConditionalWrites(t *testing.T) {
 }
 
 // TestSnapshotIDsWithConditionalWrites: a storage that honours IfAbsent
-// keeps the plain ids ("-2" for the second in a minute).
+// keeps the plain ids ("-2" for the second in a minute), and is probed
+// once per repository: a failed probe fails the flush and is tried again.
 func TestSnapshotIDsWithConditionalWrites(t *testing.T) {
 	_, st := newTestRepo(t)
-	r2 := openTestRepo(t, st)
+	f := faulty.New(st)
+	r2 := openTestRepo(t, f)
+	f.FailWithPrefix(faulty.OpPut, probePrefix)
+	if _, err := r2.conditionalWrites(context.Background()); !errors.Is(err, faulty.ErrInjected) {
+		t.Fatalf("failed probe: %v", err)
+	}
+	f.Reset()
 	var ids []string
 	for i := range 2 {
+		if i == 1 {
+			f.FailWithPrefix(faulty.OpPut, probePrefix) // known by now: not probed again
+		}
 		m, err := flushOne(t, r2, string(rune('a'+i))).Commit(context.Background(), nil)
 		if err != nil {
 			t.Fatal(err)
