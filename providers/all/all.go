@@ -6,6 +6,7 @@ import (
 	"github.com/velinhq/velin/providers/http"
 	"github.com/velinhq/velin/providers/local"
 	"github.com/velinhq/velin/providers/mysql"
+	"github.com/velinhq/velin/providers/postgres"
 	"github.com/velinhq/velin/providers/provider"
 	"github.com/velinhq/velin/providers/redis"
 	"github.com/velinhq/velin/providers/sqlite"
@@ -14,7 +15,7 @@ import (
 // Registry returns a new registry of every provider type.
 func Registry() *provider.Registry {
 	return &provider.Registry{
-		Sources: []provider.SourceType{files.Type(), sqlite.Type(), redis.Type(), mysql.Type()},
+		Sources: []provider.SourceType{files.Type(), sqlite.Type(), redis.Type(), mysql.Type(), postgres.Type()},
 		Targets: []provider.TargetType{local.Type()},
 		Steps:   []provider.StepType{exec.Type(), http.Type()},
 	}

@@ -1,0 +1,139 @@
+package postgres
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+)
+
+// maxLine is how much of a line outside COPY data the counter keeps: enough
+// for any COPY statement naming its columns.
+const maxLine = 64 << 10
+
+// trailer is the last comment of a dump pg_dump finished.
+const trailer = "-- PostgreSQL database dump complete"
+
+// errTruncated means a dump ended before pg_dump's closing comment.
+var errTruncated = errors.New("dump ends before its closing comment (pg_dump did not finish)")
+
+// counter reads a plain-format dump as it streams by and counts the rows
+// of every COPY block, by the table name the COPY statement gives.
+type counter struct {
+	r      io.Reader
+	line   []byte
+	long   bool // the current line outgrew maxLine
+	inCopy bool
+	table  string
+	tables []string // in dump order
+	rows   map[string]int64
+	done   bool // the closing comment was seen
+	// globals: a pg_dumpall dump, which has no closing comment of its own
+	globals bool
+}
+
+func newCounter(r io.Reader) *counter { return &counter{r: r, rows: map[string]int64{}} }
+
+// Read passes the dump on, counting; at EOF it fails unless the dump was
+// complete, so that a truncated dump never counts as a backup.
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.scan(p[:n])
+	if err == io.EOF {
+		if len(c.line) > 0 {
+			c.endLine()
+		}
+		if !c.done && !c.globals {
+			return n, errTruncated
+		}
+	}
+	return n, err
+}
+
+// Write lets a counter count what is copied elsewhere (io.TeeReader).
+func (c *counter) Write(p []byte) (int, error) {
+	c.scan(p)
+	return len(p), nil
+}
+
+func (c *counter) scan(p []byte) {
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			c.add(p)
+			return
+		}
+		c.add(p[:i])
+		c.endLine()
+		p = p[i+1:]
+	}
+}
+
+func (c *counter) add(p []byte) {
+	if c.long {
+		return
+	}
+	keep := maxLine
+	if c.inCopy {
+		keep = 3 // only `\.` matters inside COPY data
+	}
+	if len(c.line)+len(p) > keep {
+		c.line = append(c.line, p[:max(0, keep-len(c.line))]...)
+		c.long = true
+		return
+	}
+	c.line = append(c.line, p...)
+}
+
+func (c *counter) endLine() {
+	line := string(c.line)
+	long := c.long
+	c.line, c.long = c.line[:0], false
+	if c.inCopy {
+		if line == `\.` && !long {
+			c.inCopy = false
+			return
+		}
+		c.rows[c.table]++
+		return
+	}
+	if long {
+		return
+	}
+	if strings.HasPrefix(line, "COPY ") && strings.HasSuffix(line, " FROM stdin;") {
+		c.table = copyTable(line[len("COPY "):])
+		c.inCopy = true
+		if _, ok := c.rows[c.table]; !ok {
+			c.tables = append(c.tables, c.table)
+			c.rows[c.table] = 0
+		}
+		return
+	}
+	if strings.HasPrefix(line, trailer) {
+		c.done = true
+	}
+}
+
+// copyTable returns the table name at the start of s: up to the first
+// space outside double quotes.
+func copyTable(s string) string {
+	quoted := false
+	for i, r := range s {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case r == ' ' && !quoted:
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// total is the rows of every table.
+func (c *counter) total() int64 {
+	var n int64
+	for _, v := range c.rows {
+		n += v
+	}
+	return n
+}

@@ -1,0 +1,133 @@
+package postgres
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// pipeWriter marks write errors (psql went away) as errPipe, so that they
+// are told apart from a failing read of the snapshot.
+type pipeWriter struct{ w io.Writer }
+
+func (p pipeWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	if err != nil {
+		return n, fmt.Errorf("%w: %v", errPipe, err)
+	}
+	return n, nil
+}
+
+// lines calls fn with each line of r (with its newline) in chunks of at
+// most 64 KiB; start says whether a chunk begins a line.
+func lines(r io.Reader, fn func(chunk []byte, start bool) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	atStart := true
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(chunk) > 0 {
+			if ferr := fn(chunk, atStart); ferr != nil {
+				return ferr
+			}
+			atStart = chunk[len(chunk)-1] == '\n'
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return err
+		}
+	}
+}
+
+// dropConstraint is how pg_dump --clean drops a constraint.
+var dropConstraint = regexp.MustCompile(`^ALTER TABLE IF EXISTS ONLY (.+) DROP CONSTRAINT IF EXISTS .+;\n$`)
+
+// feedAll writes the whole dump to psql, with one change: pg_dump --clean
+// drops each partition's constraints before its parent's, which
+// PostgreSQL refuses for the ones a partition inherits ("cannot drop
+// inherited constraint"); such drops are skipped for partitions, whose
+// constraints go with the parent's or with the partition itself.
+func feedAll(in io.Writer, c *counter) error {
+	w := bufio.NewWriterSize(pipeWriter{in}, 64<<10)
+	copying := false
+	err := lines(c, func(chunk []byte, start bool) error {
+		line := string(chunk)
+		switch {
+		case copying:
+			copying = !(start && line == "\\.\n")
+		case start && strings.HasPrefix(line, "COPY ") && strings.HasSuffix(line, " FROM stdin;\n"):
+			copying = true
+		case start:
+			if m := dropConstraint.FindStringSubmatch(line); m != nil {
+				line = "DO $velin$ BEGIN IF NOT coalesce((SELECT relispartition FROM pg_catalog.pg_class WHERE oid = " +
+					"pg_catalog.to_regclass('" + strings.ReplaceAll(m[1], "'", "''") + "')), false) THEN " +
+					strings.TrimSuffix(line, "\n") + " END IF; END $velin$;\n"
+				_, err := io.WriteString(w, line)
+				return err
+			}
+		}
+		_, err := w.Write(chunk)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// feedTables writes to psql only the COPY blocks of the tables in keep,
+// each after a TRUNCATE of its table, so that only their rows are
+// replaced. A table asked for that the dump lacks is an error (psql is
+// then killed before anything commits).
+func feedTables(in io.Writer, c *counter, keep map[tableKey]bool) error {
+	w := bufio.NewWriterSize(pipeWriter{in}, 64<<10)
+	if _, err := io.WriteString(w, "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n"); err != nil {
+		return err
+	}
+	found := map[tableKey]bool{}
+	copying := false
+	err := lines(c, func(chunk []byte, start bool) error {
+		line := string(chunk)
+		if start && !copying && strings.HasPrefix(line, "COPY ") && strings.HasSuffix(line, " FROM stdin;\n") {
+			k, perr := parseTable(copyTable(line[len("COPY "):]))
+			if perr == nil && keep[k] {
+				copying, found[k] = true, true
+				if _, err := io.WriteString(w, "TRUNCATE ONLY "+k.String()+";\n"); err != nil {
+					return err
+				}
+			}
+		}
+		if !copying {
+			return nil
+		}
+		if start && line == "\\.\n" {
+			copying = false
+		}
+		_, err := w.Write(chunk)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if missing := missingTables(keep, found); len(missing) > 0 {
+		return fmt.Errorf("--table %s: not in the snapshot's dump (no rows of it were saved)", strings.Join(missing, ", "))
+	}
+	return w.Flush()
+}
+
+func missingTables(keep, found map[tableKey]bool) []string {
+	var out []string
+	for k := range keep {
+		if !found[k] {
+			out = append(out, k.String())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
