@@ -20,7 +20,8 @@ type Request struct {
 	// Named says the user named the sources (--source): a source that
 	// cannot apply Include is then an error instead of being left out.
 	Named bool
-	// To is a directory to restore under; "" restores in place.
+	// To is a directory to restore under, or for a database server a
+	// connection URL (kept as given); "" restores in place.
 	To string
 	// Include limits file-tree sources to matching paths (see
 	// provider.RestoreOptions). Sources that cannot filter are never
@@ -109,7 +110,7 @@ func Prepare(ctx context.Context, req Request) (*Plan, error) {
 	if req.Repo == nil || req.Snapshot == nil {
 		return nil, fmt.Errorf("restore: no repository or snapshot")
 	}
-	if req.To != "" {
+	if req.To != "" && !strings.Contains(req.To, "://") { // a URL (redis://) is a connection, not a path
 		abs, err := filepath.Abs(req.To)
 		if err != nil {
 			return nil, fmt.Errorf("restore: %w", err)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -28,7 +29,7 @@ func (o *restoreOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.Target, "target", "", "only look in this target, as TYPE.NAME")
 	f.StringArrayVar(&o.Sources, "source", nil, "restore only this source, as TYPE.NAME (repeatable)")
-	f.StringVar(&o.To, "to", "", "restore under this directory instead of in place")
+	f.StringVar(&o.To, "to", "", "restore under this directory instead of in place (a database server: a connection URL such as redis://host:6379/2)")
 	f.StringArrayVar(&o.Include, "include", nil, "restore only paths of file trees matching this glob (repeatable)")
 	f.BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
 	f.BoolVar(&o.DryRun, "dry-run", false, "only show the plan; change nothing")
@@ -86,6 +87,11 @@ func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 	})
 	if err != nil {
 		return err
+	}
+	if u, err := url.Parse(o.To); err == nil && u.User != nil { // a connection URL's password is never shown
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			ws.Redactor.Add(pw)
+		}
 	}
 	p, err := restore.Prepare(ctx, restore.Request{Repo: loc.Repo, Snapshot: loc.Snapshot, Sources: sources,
 		Named: len(o.Sources) > 0, To: o.To, Include: o.Include})

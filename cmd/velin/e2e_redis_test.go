@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/velinhq/velin/providers/dbtest"
+)
+
+const redisPlan = `
+target "local" "disk" {
+  path       = "./backups"
+  passphrase = env("VELIN_PASSPHRASE")
+}
+source "redis" "cache" {
+  addr       = "redis://%s/%d"
+  username   = %q
+  password   = env("REDIS_PASSWORD")
+  scratch_db = %d
+  flush      = true
+}
+backup "nightly" {
+  sources = [source.redis.cache]
+  target  = target.local.disk
+}
+`
+
+func redisProject(t *testing.T, live, scratch *goredis.Options, user, password string) *project {
+	p := newProject(t, fmt.Sprintf(redisPlan, live.Addr, live.DB, user, scratch.DB))
+	p.env = append(p.env, "REDIS_PASSWORD="+password)
+	return p
+}
+
+func redisClient(t *testing.T, o *goredis.Options) *goredis.Client {
+	c := goredis.NewClient(o)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// aclUser creates a Redis user with a password for the test.
+func aclUser(t *testing.T, admin *goredis.Client, password string) string {
+	user := fmt.Sprintf("velin_e2e_%d", os.Getpid())
+	ctx := context.Background()
+	if err := admin.Do(ctx, "ACL", "SETUSER", user, "reset", "on", ">"+password, "~*", "+@all").Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Do(context.Background(), "ACL", "DELUSER", user) })
+	return user
+}
+
+func TestRedisBackupRestore(t *testing.T) {
+	live, scratch, other := dbtest.Redis(t), dbtest.Redis(t), dbtest.Redis(t)
+	c := redisClient(t, live)
+	ctx := context.Background()
+	const password = "redis-e2e-password-7731"
+	user := aclUser(t, c, password)
+	for i := range 300 {
+		c.Set(ctx, fmt.Sprintf("user:%d", i), i, 0)
+	}
+	c.HSet(ctx, "h", "a", "b")
+	p := redisProject(t, live, scratch, user, password)
+
+	r := p.must("plan")
+	if !strings.Contains(r.stdout, "redis 7") || !strings.Contains(r.stdout, "301") {
+		t.Errorf("plan does not show the server version and keys:\n%s", r.stdout)
+	}
+	p.must("backup", "create")
+	snaps := p.snapshots()
+	if len(snaps) != 1 || snaps[0].Sources[0].Rows != 301 {
+		t.Fatalf("snapshots %+v, want one with 301 keys", snaps)
+	}
+	c.Set(ctx, "user:1", "changed", 0)
+	c.Set(ctx, "extra", "x", 0)
+	r = p.must("backup", "restore", "latest", "--source", "redis.cache", "--dry-run")
+	if !strings.Contains(r.stdout, "snapshot: 301 keys; now: 302 keys") {
+		t.Errorf("restore plan does not compare keys:\n%s", r.stdout)
+	}
+	p.must("backup", "restore", "latest", "--source", "redis.cache", "--yes")
+	if v := c.Get(ctx, "user:1").Val(); v != "1" || c.Exists(ctx, "extra").Val() != 0 || c.DBSize(ctx).Val() != 301 {
+		t.Errorf("after restore with flush: user:1=%q, %d keys", v, c.DBSize(ctx).Val())
+	}
+
+	to := fmt.Sprintf("redis://%s:%s@%s/%d", user, password, other.Addr, other.DB)
+	r = p.must("backup", "restore", "latest", "--source", "redis.cache", "--to", to, "--yes", "--json")
+	if n := redisClient(t, other).DBSize(ctx).Val(); n != 301 {
+		t.Errorf("--to restored %d keys into db %d, want 301", n, other.DB)
+	}
+	for _, out := range []string{r.stdout, r.stderr} {
+		if strings.Contains(out, password) {
+			t.Errorf("the password shows in the output of a restore --to:\n%s", out)
+		}
+	}
+	if hits := grepTree(t, p.dir, password); len(hits) > 0 {
+		t.Errorf("the password is stored in %v", hits)
+	}
+}
+
+func TestRedisPlanFaults(t *testing.T) {
+	live, scratch := dbtest.Redis(t), dbtest.Redis(t)
+	c := redisClient(t, live)
+	user := aclUser(t, c, "the-right-password-1")
+	const wrong = "a-wrong-password-2468"
+	p := redisProject(t, live, scratch, user, wrong)
+	r := p.run("plan")
+	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "refused the credentials") ||
+		!strings.Contains(r.stdout+r.stderr, "redis.cache") {
+		t.Errorf("plan with a wrong password: %s", r)
+	}
+	if strings.Contains(r.stdout+r.stderr, wrong) {
+		t.Errorf("the wrong password shows in the output: %s", r)
+	}
+	if r := p.run("backup", "create"); r.code == 0 || len(p.snapshotsOrNone()) != 0 {
+		t.Errorf("backup with a wrong password: %s", r)
+	}
+
+	p = newProject(t, strings.Replace(fmt.Sprintf(redisPlan, "127.0.0.1:1", 0, "", 1), `password   = env("REDIS_PASSWORD")`, "", 1))
+	r = p.run("plan")
+	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "cannot reach 127.0.0.1:1") {
+		t.Errorf("plan of an unreachable server: %s", r)
+	}
+}
+
+// snapshotsOrNone lists snapshots, none when there is no repository yet.
+func (p *project) snapshotsOrNone() []listed {
+	if r := p.run("backup", "list", "--json"); r.code != 0 {
+		return nil
+	}
+	return p.snapshots()
+}
