@@ -248,7 +248,8 @@ func plural(n int64, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// factNotes says what a source leaves out, cannot read, or follows.
+// factNotes says what a source leaves out, cannot read, or follows, and
+// the details it reports (a database server's client, its databases).
 func factNotes(f provider.Facts) []string {
 	var out []string
 	names := make([]string, 0, len(f.Links))
@@ -268,6 +269,14 @@ func factNotes(f provider.Facts) []string {
 	}
 	for _, p := range f.Incomplete {
 		out = append(out, fmt.Sprintf("cannot back up %s: %s", p.Path, p.Err))
+	}
+	keys := make([]string, 0, len(f.Details))
+	for k := range f.Details {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out = append(out, k+": "+f.Details[k])
 	}
 	return out
 }
