@@ -27,6 +27,11 @@ type Request struct {
 	// provider.RestoreOptions). Sources that cannot filter are never
 	// touched by a restore with Include.
 	Include []string
+	// Database and Tables narrow a database source's restore (see
+	// provider.RestoreOptions): one database of several, only some tables'
+	// rows.
+	Database string
+	Tables   []string
 }
 
 // Plan is what a restore will do, source by source. It is JSON-friendly;
@@ -159,7 +164,7 @@ func prepareSource(ctx context.Context, req Request, s Source) (*SourcePlan, err
 	}
 	sp := &SourcePlan{Key: s.Key, Type: sm.Type, Files: sm.Files, Bytes: sm.Bytes, Rows: sm.Rows,
 		Tables: sm.Tables, Changes: []Change{}, src: s.Impl,
-		opts: provider.RestoreOptions{To: req.To, Include: req.Include}}
+		opts: provider.RestoreOptions{To: req.To, Include: req.Include, Database: req.Database, Tables: req.Tables}}
 	sp.Destination = req.To
 	if sp.Destination == "" {
 		sp.Destination = "in place (" + sm.Identity + ")"

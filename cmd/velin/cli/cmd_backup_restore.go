@@ -16,12 +16,14 @@ import (
 )
 
 type restoreOptions struct {
-	Target  string
-	Sources []string
-	To      string
-	Include []string
-	Yes     bool
-	DryRun  bool
+	Target   string
+	Sources  []string
+	To       string
+	Include  []string
+	Database string
+	Tables   []string
+	Yes      bool
+	DryRun   bool
 }
 
 // AddFlags registers the restore flags.
@@ -31,6 +33,8 @@ func (o *restoreOptions) AddFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.Sources, "source", nil, "restore only this source, as TYPE.NAME (repeatable)")
 	f.StringVar(&o.To, "to", "", "restore under this directory instead of in place (a database server: a connection URL such as redis://host:6379/2)")
 	f.StringArrayVar(&o.Include, "include", nil, "restore only paths of file trees matching this glob (repeatable)")
+	f.StringVar(&o.Database, "database", "", "restore only this database of a database source that holds several")
+	f.StringArrayVar(&o.Tables, "table", nil, "replace only this table's rows, as schema.table (postgres) or db.table (mysql) (repeatable)")
 	f.BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
 	f.BoolVar(&o.DryRun, "dry-run", false, "only show the plan; change nothing")
 }
@@ -47,7 +51,9 @@ overwriting anything (skip with --yes; --dry-run only shows it).
 
 --source restores exactly the sources named. --include restores only the
 matching paths of file-tree sources and never touches a source it cannot
-filter (a database). Items already identical to the snapshot are left
+filter (a database). --database restores one database of a source holding
+several; --table replaces only the rows of the tables named (in one
+transaction), leaving everything else as it is. Items already identical to the snapshot are left
 alone, so an interrupted restore can simply be run again. Files are written
 to a temporary name and renamed; a restore never writes outside its
 destination and never deletes files the snapshot does not have.
@@ -57,6 +63,7 @@ and source was restored, the rest is named).`,
 		Example: `  velin backup restore latest --to /tmp/restored
   velin backup restore 20261121-0515 --source files.site --include 'site/uploads/**'
   velin backup restore latest --source sqlite.app --dry-run
+  velin backup restore latest --source postgres.app --database app --table public.users
   velin backup restore latest --source sqlite.app --yes --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,6 +85,9 @@ type restoreOutput struct {
 }
 
 func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, id string, o *restoreOptions) error {
+	if (o.Database != "" || len(o.Tables) > 0) && len(o.Sources) == 0 {
+		return fmt.Errorf("--database and --table narrow one database source: name it with --source TYPE.NAME")
+	}
 	loc, err := findSnapshot(ctx, ws, id, o.Target)
 	if err != nil {
 		return err
@@ -94,7 +104,7 @@ func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 		}
 	}
 	p, err := restore.Prepare(ctx, restore.Request{Repo: loc.Repo, Snapshot: loc.Snapshot, Sources: sources,
-		Named: len(o.Sources) > 0, To: o.To, Include: o.Include})
+		Named: len(o.Sources) > 0, To: o.To, Include: o.Include, Database: o.Database, Tables: o.Tables})
 	if err != nil {
 		return err
 	}
