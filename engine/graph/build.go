@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/velinhq/velin/engine/config"
+	"github.com/velinhq/velin/providers/provider"
 )
 
 // Build compiles the blocks chosen by sel into a graph. Configuration
@@ -96,13 +97,15 @@ func (b *builder) backup(bk *config.Backup) *unit {
 		sources = tail
 	}
 	last := b.main(u, owner, KindSnapshot, bk.DeclRange, sources)
+	var verify []string
 	if bk.Verify.Checksums || bk.Verify.TestRestore {
-		last = b.main(u, owner, KindVerify, bk.DeclRange, last)
+		verify = b.main(u, owner, KindVerify, bk.DeclRange, last)
+		last = verify
 	}
 	commit := b.main(u, owner, KindCommit, bk.DeclRange, last)
-	afterDeps := commit
+	afterDeps := slices.Concat(commit, verify)
 	if bk.Retention != nil {
-		afterDeps = slices.Concat(commit, b.main(u, owner, KindRetention, bk.Retention.DeclRange, commit))
+		afterDeps = append(afterDeps, b.main(u, owner, KindRetention, bk.Retention.DeclRange, slices.Concat(commit, verify))...)
 	}
 	b.steps(u, owner, PhaseAfter, bk.After, afterDeps)
 	b.steps(u, owner, PhaseFinally, bk.Finally, slices.Clone(u.ids))
@@ -175,6 +178,11 @@ func (b *builder) steps(u *unit, owner string, phase Phase, refs []config.Ref, a
 // main adds the owner's node of the given kind ("backup.x/commit").
 func (b *builder) main(u *unit, owner string, kind Kind, rng hcl.Range, deps []string) []string {
 	n := &Node{ID: owner + "/" + string(kind), Kind: kind, Phase: PhaseMain, Owner: owner, Addr: owner, Range: rng}
+	if kind == KindCommit {
+		// A failed assertion still saves the snapshot, marked as not
+		// verified; retention and the after steps wait for a verified one.
+		n.Tolerates = provider.ErrAssertion
+	}
 	b.add(u, n, rng, deps)
 	return []string{n.ID}
 }

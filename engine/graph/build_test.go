@@ -51,8 +51,8 @@ func TestBuildBackupShape(t *testing.T) {
 		want[3]: {want[1], want[2]},
 		want[4]: {want[3]},
 		want[5]: {want[4]},
-		want[6]: {want[5]},
-		want[7]: {want[5], want[6]},
+		want[6]: {want[4], want[5]}, // retention and after wait for a verified snapshot
+		want[7]: {want[4], want[5], want[6]},
 		want[8]: want[:8],
 		want[9]: {want[8]},
 	}

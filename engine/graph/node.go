@@ -41,6 +41,11 @@ type Node struct {
 	Owner string    // the backup or restore address: "backup.nightly"
 	Addr  string    // the block it runs: "step.exec.x", "source.files.site", "backup.nightly"
 	Range hcl.Range // where it was declared, for messages
+	// Tolerates, when set, lets the node run although a dependency failed
+	// with an error wrapping it: a backup's commit tolerates a failed
+	// assertion (provider.ErrAssertion), saving the snapshot marked as not
+	// verified. Other failures still skip the node.
+	Tolerates error
 }
 
 // Selection chooses which blocks a run builds.

@@ -19,7 +19,7 @@ type RunFunc func(ctx context.Context, n *Node) error
 //
 // A node whose dependency failed, was skipped or cancelled is skipped (run
 // is not called), except finally nodes, which run whatever their
-// dependencies' status. Once ctx is done, nodes not yet started are
+// dependencies' status, and nodes whose Tolerates the failure wraps. Once ctx is done, nodes not yet started are
 // cancelled, except finally nodes: they still run, with a context that the
 // parent's cancellation does not cancel but that ends FinallyTimeout after
 // it. Running nodes see ctx cancelled and report what they return. A panic
@@ -116,11 +116,20 @@ func (w *walker) verdict(ctx context.Context, i int) (Status, error, bool) {
 		return StatusCancelled, context.Cause(ctx), true
 	}
 	for _, d := range w.deps[i] {
+		if w.tolerated(i, d) {
+			continue
+		}
 		if st := w.results[d].Status; st != StatusOK {
 			return StatusSkipped, fmt.Errorf("%w: %s %s", ErrDependency, w.g.nodes[d].ID, st), true
 		}
 	}
 	return "", nil, false
+}
+
+// tolerated reports whether node i runs despite its dependency d failing.
+func (w *walker) tolerated(i, d int) bool {
+	t, r := w.g.nodes[i].Tolerates, w.results[d]
+	return t != nil && r.Status == StatusFailed && errors.Is(r.Err, t)
 }
 
 func (w *walker) start(ctx context.Context, i int) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/engine/config"
+	"github.com/velinhq/velin/providers/provider"
 )
 
 // statuses maps node ID to status.
@@ -172,6 +173,36 @@ func TestWalkFailureSkipsDependentsOnly(t *testing.T) {
 	if err := rs[slices.IndexFunc(rs, func(r Result) bool { return r.Node.ID == "backup.nightly/snapshot" })].Err; !strings.Contains(err.Error(), "backup.nightly/source.sqlite.app failed") {
 		t.Errorf("skip reason %q should name the failed dependency", err)
 	}
+}
+
+// TestWalkFailedAssertionCommits: a verification that fails an assertion
+// still lets the snapshot commit (marked as not verified), but retention,
+// the after steps and the backups that depend on it are skipped.
+func TestWalkFailedAssertionCommits(t *testing.T) {
+	g := mustBuild(t, standard().cfg, Selection{})
+	rs := g.Walk(context.Background(), 2, func(_ context.Context, n *Node) error {
+		if n.ID == "backup.nightly/verify" {
+			return fmt.Errorf("verify: %w", provider.ErrAssertion)
+		}
+		return nil
+	})
+	checkStatuses(t, rs, map[string]Status{
+		"backup.nightly/verify":                            StatusFailed,
+		"backup.nightly/commit":                            StatusOK,
+		"backup.nightly/retention":                         StatusSkipped,
+		"backup.nightly/after/step.exec.notify":            StatusSkipped,
+		"backup.nightly/finally/step.exec.maintenance_off": StatusOK,
+		"backup.offsite/commit":                            StatusSkipped,
+		"backup.logs/commit":                               StatusOK,
+	})
+	// Any other verification failure keeps the snapshot from committing.
+	rs = g.Walk(context.Background(), 2, func(_ context.Context, n *Node) error {
+		if n.ID == "backup.nightly/verify" {
+			return errors.New("checksums: 1 damaged")
+		}
+		return nil
+	})
+	checkStatuses(t, rs, map[string]Status{"backup.nightly/commit": StatusSkipped})
 }
 
 func TestWalkFinallyRunsAfterFailedFinally(t *testing.T) {

@@ -196,6 +196,9 @@ func (m *maker) verify(a *Action) (*Action, error) {
 	if b.Verify.TestRestore {
 		what = append(what, "test-restore every source into a temporary place")
 	}
+	for _, as := range b.Verify.Asserts {
+		a.Details = append(a.Details, fmt.Sprintf("assert %q on %s", as.Name, as.Source.Addr))
+	}
 	a.Marker = "+"
 	a.Summary = "verify the new snapshot of " + a.Owner + ": " + strings.Join(what, ", ")
 	return a, nil

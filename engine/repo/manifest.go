@@ -93,6 +93,13 @@ type Check struct {
 	Counts     CheckCounts `json:"counts"`
 	DurationMS int64       `json:"duration_ms"`
 	Error      string      `json:"error,omitempty"`
+	// Results are the test restore's own checks: the count comparison
+	// with this manifest, the source's checks (integrity) and each
+	// assertion, passed or failed (absent in older manifests).
+	Results []provider.CheckResult `json:"results,omitempty"`
+	// Leftovers names what the source removed before this test restore:
+	// scratch copies an interrupted earlier one left behind.
+	Leftovers []string `json:"leftovers_removed,omitempty"`
 }
 
 // CheckCounts is what a check looked at.

@@ -112,6 +112,18 @@ func newBackupListCommand(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
+// verifiedColumn is the VERIFIED column of `backup list`: yes, FAILED
+// (a check failed: the snapshot is not verified), or - (nothing checked).
+func verifiedColumn(v *repo.Verification) string {
+	switch verificationStatus(v) {
+	case "ok":
+		return "yes"
+	case "failed":
+		return "FAILED"
+	}
+	return "-"
+}
+
 type listedSnapshot struct {
 	Target string `json:"target"`
 	*repo.Manifest
@@ -160,7 +172,8 @@ func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspac
 		}
 		sort.Strings(srcs)
 		rows = append(rows, []string{s.ID, s.Time.Local().Format(timeFormat), s.Host, s.Backup,
-			strings.Join(srcs, ","), bytesize.Format(s.Size), bytesize.Format(s.StoredBytes), strings.TrimPrefix(s.Target, "target.")})
+			strings.Join(srcs, ","), bytesize.Format(s.Size), bytesize.Format(s.StoredBytes), strings.TrimPrefix(s.Target, "target."),
+			verifiedColumn(s.Verification)})
 	}
-	return table(redactWriter(g, g.env.Stdout), []string{"ID", "TIME", "HOST", "BACKUP", "SOURCES", "SIZE", "STORED", "TARGET"}, rows)
+	return table(redactWriter(g, g.env.Stdout), []string{"ID", "TIME", "HOST", "BACKUP", "SOURCES", "SIZE", "STORED", "TARGET", "VERIFIED"}, rows)
 }

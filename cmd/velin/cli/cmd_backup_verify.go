@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/velinhq/velin/engine/apply"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
+	"github.com/velinhq/velin/providers/provider"
 )
 
 func newBackupVerifyCommand(g *globalOptions) *cobra.Command {
@@ -20,9 +22,13 @@ func newBackupVerifyCommand(g *globalOptions) *cobra.Command {
 		Short: "Re-read and authenticate every chunk of a snapshot (ID, prefix, latest or all)",
 		Long: `Verify reads back every chunk a snapshot references and checks it against its
 id and its authentication tag. With --test-restore it also restores each
-source into a temporary place and compares counts with the manifest.
+source into a temporary place, compares counts with the manifest and runs
+the assert blocks of the snapshot's backup block when the plan is present
+(with -r, counts only); the results replace the snapshot's verification
+record, which backup list and backup show display.
 
 Exit codes: 0 intact, 1 damaged (the damaged source and file are named),
+4 not verified (the data restored but an assertion or count check failed),
 10 no repository, 11 locked, 12 wrong passphrase, 130 interrupted.`,
 		Example: `  velin backup verify latest
   velin backup verify all
@@ -34,21 +40,27 @@ Exit codes: 0 intact, 1 damaged (the damaged source and file are named),
 				if err != nil {
 					return err
 				}
-				bad := 0
+				var bad, unverified int
 				for _, loc := range locs {
-					if !verifyOne(ctx, g, ws, loc, testRestore) {
+					switch verifyOne(ctx, g, ws, loc, testRestore) {
+					case verifyDamaged:
 						bad++
+					case verifyNotVerified:
+						unverified++
 					}
 				}
 				if bad > 0 {
-					return &exitError{code: 1, err: fmt.Errorf("verify: %d of %d snapshot(s) damaged", bad, len(locs))}
+					return &exitError{code: exitFailure, err: fmt.Errorf("verify: %d of %d snapshot(s) damaged", bad, len(locs))}
+				}
+				if unverified > 0 {
+					return &exitError{code: exitNotVerified, err: fmt.Errorf("verify: %d of %d snapshot(s) not verified: a check failed", unverified, len(locs))}
 				}
 				return nil
 			})(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&target, "target", "", "only look in this target, as TYPE.NAME")
-	cmd.Flags().BoolVar(&testRestore, "test-restore", false, "also restore each source into a temporary place and compare")
+	cmd.Flags().BoolVar(&testRestore, "test-restore", false, "also restore each source into a temporary place, compare and run the plan's assertions")
 	g.addRepoFlags(cmd)
 	return cmd
 }
@@ -95,15 +107,23 @@ func snapshotsToVerify(ctx context.Context, ws *workspace.Workspace, id, target 
 	return out, nil
 }
 
-func verifyOne(ctx context.Context, g *globalOptions, ws *workspace.Workspace, loc *located, testRestore bool) bool {
+// verifyOutcome is how the verification of one snapshot ended.
+type verifyOutcome int
+
+const (
+	verifyOK          verifyOutcome = iota
+	verifyDamaged                   // unreadable, damaged, or the restore failed
+	verifyNotVerified               // restored, but an assertion or count check failed
+)
+
+func verifyOne(ctx context.Context, g *globalOptions, ws *workspace.Workspace, loc *located, testRestore bool) verifyOutcome {
 	v := &repo.Verification{Time: ws.Now().UTC()}
-	var problems []string
 	// A shared lock keeps a concurrent prune from deleting packs mid-read,
 	// which would look like damage.
 	lock, err := loc.Repo.Lock(ctx, false)
 	if err != nil {
 		g.errf("Snapshot %s: %s\n", loc.Snapshot.ID, err)
-		return false
+		return verifyDamaged
 	}
 	defer lock.Unlock(context.WithoutCancel(ctx))
 	// `verify all` listed the snapshots before this lock: a retention run
@@ -111,34 +131,56 @@ func verifyOne(ctx context.Context, g *globalOptions, ws *workspace.Workspace, l
 	if gone, err := forgottenMeanwhile(ctx, loc); err != nil || gone {
 		return reportForgotten(g, loc, err)
 	}
-	bar := g.progressBar(-1, "verifying "+loc.Snapshot.ID)
-	err = apply.Checksums(ctx, loc.Repo, loc.Snapshot, v, addFunc(bar))
-	finishBar(bar)
-	if err != nil {
-		problems = append(problems, err.Error())
-	}
-	if testRestore {
-		if err := apply.TestRestore(ctx, ws, loc.Repo, loc.Snapshot, v); err != nil {
-			problems = append(problems, err.Error())
+	problems, outcome := runVerification(ctx, g, ws, loc, v, testRestore)
+	if testRestore && ctx.Err() == nil {
+		if _, err := loc.Repo.RecordVerification(ctx, loc.Snapshot.ID, v); err != nil {
+			g.warn(fmt.Sprintf("snapshot %s: the results are not recorded: %s", loc.Snapshot.ID, err))
 		}
 	}
 	if g.JSON {
-		g.printJSONLine(verifyJSON{Snapshot: loc.Snapshot.ID, Target: loc.Target, OK: len(problems) == 0,
+		g.printJSONLine(verifyJSON{Snapshot: loc.Snapshot.ID, Target: loc.Target, OK: outcome == verifyOK,
 			Verification: toVerificationJSON(v), Problems: append([]string{}, problems...)})
-		return len(problems) == 0
+		return outcome
 	}
 	var b strings.Builder
-	status := "ok"
-	if len(problems) > 0 {
-		status = "DAMAGED"
-	}
+	status := map[verifyOutcome]string{verifyOK: "ok", verifyDamaged: "DAMAGED", verifyNotVerified: "NOT VERIFIED"}[outcome]
 	fmt.Fprintf(&b, "Snapshot %s: %s\n", loc.Snapshot.ID, status)
 	writeVerification(&b, v)
 	for _, p := range problems {
 		fmt.Fprintf(&b, "  problem: %s\n", p)
 	}
 	g.out("%s", b.String())
-	return len(problems) == 0
+	return outcome
+}
+
+// runVerification checks loc's snapshot into v: its checksums and, with
+// testRestore, a test restore with the assertions of the plan's backup
+// block (none without a plan).
+func runVerification(ctx context.Context, g *globalOptions, ws *workspace.Workspace, loc *located, v *repo.Verification, testRestore bool) ([]string, verifyOutcome) {
+	var problems []string
+	outcome := verifyOK
+	bar := g.progressBar(-1, "verifying "+loc.Snapshot.ID)
+	err := apply.Checksums(ctx, loc.Repo, loc.Snapshot, v, addFunc(bar))
+	finishBar(bar)
+	if err != nil {
+		problems, outcome = append(problems, err.Error()), verifyDamaged
+	}
+	if !testRestore {
+		return problems, outcome
+	}
+	opts := apply.TestRestoreOptions{Note: g.warn}
+	if b := ws.Config.Backups["backup."+loc.Snapshot.Backup]; b != nil {
+		opts.Asserts = apply.AssertsOf(b, loc.Snapshot)
+	}
+	err = apply.TestRestore(ctx, ws, loc.Repo, loc.Snapshot, v, opts)
+	switch {
+	case err == nil:
+	case errors.Is(err, provider.ErrAssertion) && outcome == verifyOK:
+		problems, outcome = append(problems, err.Error()), verifyNotVerified
+	default:
+		problems, outcome = append(problems, err.Error()), verifyDamaged
+	}
+	return problems, outcome
 }
 
 // verifyJSON is one line of `backup verify --json`, one per snapshot.
@@ -168,16 +210,16 @@ func forgottenMeanwhile(ctx context.Context, loc *located) (bool, error) {
 
 // reportForgotten prints a snapshot skipped because it was forgotten
 // while the verification waited (ok), or the error of looking (not ok).
-func reportForgotten(g *globalOptions, loc *located, err error) bool {
+func reportForgotten(g *globalOptions, loc *located, err error) verifyOutcome {
 	if err != nil {
 		g.errf("Snapshot %s: %s\n", loc.Snapshot.ID, err)
-		return false
+		return verifyDamaged
 	}
 	const why = "forgotten (retention or delete) since the listing; not verified"
 	if g.JSON {
 		g.printJSONLine(verifyJSON{Snapshot: loc.Snapshot.ID, Target: loc.Target, OK: true, Problems: []string{}, Skipped: why})
-		return true
+		return verifyOK
 	}
 	g.out("Snapshot %s: %s\n", loc.Snapshot.ID, why)
-	return true
+	return verifyOK
 }

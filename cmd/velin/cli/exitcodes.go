@@ -15,6 +15,7 @@ const (
 	exitFailure     = 1
 	exitChanges     = 2   // plan -detailed-exitcode: changes present
 	exitPartial     = 3   // something restored, backed up or verified with damage
+	exitNotVerified = 4   // a snapshot restored but an assertion or count check failed
 	exitNoRepo      = 10  // repository not found
 	exitLocked      = 11  // repository locked
 	exitPassphrase  = 12  // wrong passphrase
@@ -31,6 +32,8 @@ func codeFor(err error) int {
 		return ee.code
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
+	case errors.Is(err, provider.ErrAssertion):
+		return exitNotVerified
 	case errors.Is(err, provider.ErrPartial):
 		return exitPartial
 	case errors.Is(err, repo.ErrNoRepository):

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/velinhq/velin/engine/repo"
 )
@@ -39,9 +40,15 @@ func table(w io.Writer, header []string, rows [][]string) error {
 	return tw.Flush()
 }
 
+// writeVerification prints a verification record: a NOT VERIFIED line
+// when a check failed, the sentence of each check, and under each test
+// restore the checks it made (counts, integrity, assertions).
 func writeVerification(b io.Writer, v *repo.Verification) {
 	if v == nil {
 		return
+	}
+	if verificationStatus(v) == "failed" {
+		fmt.Fprintf(b, "  status:       NOT VERIFIED: a check failed (the snapshot is kept)\n")
 	}
 	if v.Checksums != "" {
 		fmt.Fprintf(b, "  checksums:    %s\n", v.Checksums)
@@ -53,5 +60,46 @@ func writeVerification(b io.Writer, v *repo.Verification) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		fmt.Fprintf(b, "  test restore: %s: %s\n", k, v.TestRestore[k])
+		for _, c := range v.Checks {
+			if c.Kind == "test_restore" && c.Source == k {
+				writeTestRestoreCheck(b, c)
+			}
+		}
 	}
+}
+
+func writeTestRestoreCheck(b io.Writer, c repo.Check) {
+	if len(c.Leftovers) > 0 {
+		fmt.Fprintf(b, "    removed leftovers: %s\n", strings.Join(c.Leftovers, ", "))
+	}
+	for _, r := range c.Results {
+		word := "ok    "
+		if !r.Passed {
+			word = "FAILED"
+		}
+		fmt.Fprintf(b, "    %s %s: %s (%s)\n", word, r.Name, r.Detail, time.Duration(r.DurationMS)*time.Millisecond)
+	}
+	if len(c.Results) > 0 {
+		fmt.Fprintf(b, "    took %s\n", time.Duration(c.DurationMS)*time.Millisecond)
+	}
+}
+
+// verificationStatus is "ok", "failed", or "none" when nothing was checked
+// (or v is nil).
+func verificationStatus(v *repo.Verification) string {
+	if v == nil {
+		return "none"
+	}
+	checks := v.Checks
+	if checks == nil {
+		checks = legacyChecks(v)
+	}
+	status := "none"
+	for _, c := range checks {
+		if c.Status != "ok" {
+			return "failed"
+		}
+		status = "ok"
+	}
+	return status
 }

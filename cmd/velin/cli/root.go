@@ -154,6 +154,7 @@ Exit codes (the same on every command):
   1    error
   2    changes present (plan -detailed-exitcode)
   3    partial: done, but something was damaged or skipped
+  4    not verified: a test restore's assertion or count check failed (the snapshot is kept)
   10   repository not found
   11   repository locked
   12   wrong passphrase

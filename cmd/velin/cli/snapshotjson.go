@@ -58,14 +58,7 @@ func toVerificationJSON(v *repo.Verification) *verificationJSON {
 	if out.Checks == nil {
 		out.Checks = legacyChecks(v)
 	}
-	out.Status = "none"
-	for _, c := range out.Checks {
-		if c.Status != "ok" {
-			out.Status = "failed"
-			break
-		}
-		out.Status = "ok"
-	}
+	out.Status = verificationStatus(v)
 	return out
 }
 

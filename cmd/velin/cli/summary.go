@@ -21,12 +21,16 @@ func outcome(ctx context.Context, rep *apply.Report) (string, int) {
 	if ctx.Err() != nil {
 		return "interrupted", exitInterrupted
 	}
-	partial, failed := rep.PartialError() != nil, false
+	partial, failed, unverified := rep.PartialError() != nil, false, false
 	for _, res := range rep.Results {
 		switch {
 		case res.Status == graph.StatusOK:
+		case res.Status == graph.StatusSkipped:
+			// Only ever after a failure, which decides the outcome.
 		case res.Status == graph.StatusFailed && errors.Is(res.Err, provider.ErrPartial):
 			partial = true
+		case res.Status == graph.StatusFailed && errors.Is(res.Err, provider.ErrAssertion):
+			unverified = true
 		default:
 			failed = true
 		}
@@ -34,6 +38,8 @@ func outcome(ctx context.Context, rep *apply.Report) (string, int) {
 	switch {
 	case failed:
 		return "failed", exitFailure
+	case unverified:
+		return "not_verified", exitNotVerified
 	case partial:
 		return "partial", exitPartial
 	}
@@ -52,7 +58,7 @@ type resultJSON struct {
 type summaryJSON struct {
 	Type       string         `json:"type"` // "summary"
 	Time       time.Time      `json:"time"`
-	Status     string         `json:"status"` // ok, failed, partial or interrupted
+	Status     string         `json:"status"` // ok, failed, not_verified, partial or interrupted
 	ExitCode   int            `json:"exit_code"`
 	OK         int            `json:"ok"`
 	Failed     int            `json:"failed"`
@@ -98,7 +104,8 @@ func (r *reporter) summaryJSON(rep *apply.Report, word string, code int, now tim
 func (r *reporter) summaryText(rep *apply.Report, word string, took time.Duration) string {
 	c := rep.Counts()
 	var b strings.Builder
-	heading := map[string]string{"ok": "complete", "failed": "FAILED", "partial": "PARTIAL", "interrupted": "interrupted"}[word]
+	heading := map[string]string{"ok": "complete", "failed": "FAILED", "partial": "PARTIAL", "interrupted": "interrupted",
+		"not_verified": "FAILED (a snapshot is saved but NOT VERIFIED)"}[word]
 	fmt.Fprintf(&b, "\nApply %s: %d ok, %d failed, %d skipped, %d cancelled (%s).\n", heading,
 		c[graph.StatusOK], c[graph.StatusFailed], c[graph.StatusSkipped], c[graph.StatusCancelled], took.Round(10*time.Millisecond))
 	for _, res := range rep.Results {
