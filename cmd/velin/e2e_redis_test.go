@@ -95,6 +95,15 @@ func TestRedisBackupRestore(t *testing.T) {
 			t.Errorf("the password shows in the output of a restore --to:\n%s", out)
 		}
 	}
+	r = p.run("backup", "restore", "latest", "--source", "redis.cache", "--database", "99", "--dry-run")
+	if !strings.Contains(r.stdout+r.stderr, fmt.Sprintf(`the snapshot holds no database "99"; it holds db%d`, live.DB)) {
+		t.Errorf("restore --database of a database the snapshot lacks: %s", r)
+	}
+	c.Set(ctx, "user:2", "changed", 0)
+	p.must("backup", "restore", "latest", "--source", "redis.cache", "--database", fmt.Sprint(live.DB), "--yes")
+	if v := c.Get(ctx, "user:2").Val(); v != "2" {
+		t.Errorf("restore --database %d: user:2=%q", live.DB, v)
+	}
 	if hits := grepTree(t, p.dir, password); len(hits) > 0 {
 		t.Errorf("the password is stored in %v", hits)
 	}
