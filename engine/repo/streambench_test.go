@@ -3,6 +3,7 @@
 package repo
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -112,7 +113,7 @@ func restoreStream(b *testing.B, r *Repository, m *Manifest) string {
 }
 
 // streamData yields size bytes of text that compresses about 3:1 and
-// never repeats a chunk: 16 MiB of pseudo-random words, again and again,
+// never repeats a chunk: 1 MiB of pseudo-random words, again and again,
 // with a running counter written every KiB.
 type streamData struct {
 	text      []byte
@@ -121,7 +122,8 @@ type streamData struct {
 }
 
 func newStreamData(size int64) *streamData {
-	return &streamData{text: textBytes(rand.New(rand.NewPCG(1, 2)), 16<<20), left: size}
+	text := bytes.Clone(textBytes(rand.New(rand.NewPCG(1, 2)), 1<<20)) // no spare capacity: it counts in the peak
+	return &streamData{text: text, left: size}
 }
 
 func (d *streamData) Read(p []byte) (int, error) {
