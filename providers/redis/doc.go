@@ -44,7 +44,10 @@
 // clients) and the scratch number, now holding the old data, emptied. A
 // restore that fails or is killed before the swap leaves the destination
 // exactly as it was; writes to the destination between the copy and the
-// swap are lost. Databases the snapshot lacks are never touched.
+// swap are lost. Several databases are restored one after the other
+// through the same scratch database (a failure leaves the ones before
+// restored, which the error names). Databases the snapshot lacks are never
+// touched.
 //
 // # Test restore
 //

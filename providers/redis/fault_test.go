@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -195,18 +196,11 @@ func TestExpiredKeysSkipped(t *testing.T) {
 		return []byte(d)
 	}
 	end := time.Now().Add(-24 * time.Hour).UnixMilli() // a day-old backup
-	var buf bytes.Buffer
-	rw, err := newRecordWriter(&buf)
-	must(t, err)
-	must(t, rw.add(record{Key: []byte("gone"), ExpireAt: end - 1, Payload: payload("x")}))
-	must(t, rw.add(record{Key: []byte("left"), ExpireAt: end + 600_000, Payload: payload("y")}))
-	must(t, rw.add(record{Key: []byte("kept"), Payload: payload("z")}))
-	must(t, rw.close())
-	inf, _ := json.Marshal(info{Format: 1, EndUnixMS: end, Databases: []infoDB{{DB: 0, Entry: entryName(0), Keys: 3}}})
-	tree := sourcetest.NewMemTree(map[string]provider.Entry{
-		entryName(0): {Path: entryName(0), Kind: provider.KindFile, Size: int64(buf.Len())},
-		infoPath:     {Path: infoPath, Kind: provider.KindFile, Size: int64(len(inf))},
-	}, map[string][]byte{entryName(0): buf.Bytes(), infoPath: inf})
+	tree := craftTree(t, end, map[int][]record{0: {
+		{Key: []byte("gone"), ExpireAt: end - 1, Payload: payload("x")},
+		{Key: []byte("left"), ExpireAt: end + 600_000, Payload: payload("y")},
+		{Key: []byte("kept"), Payload: payload("z")},
+	}})
 	s := New(Server{Addr: live.Addr}, Options{DB: live.DB, ScratchDB: scr.DB})
 	must(t, s.Restore(ctx, tree, provider.RestoreOptions{To: dbURL(live)}))
 	if n := c.Exists(ctx, "gone").Val(); n != 0 {
@@ -240,5 +234,83 @@ func TestCleanLeftovers(t *testing.T) {
 	}
 	if kc.DBSize(ctx).Val() != 0 || rc.DBSize(ctx).Val() != 2 || connect(t, live).DBSize(ctx).Val() != 1 {
 		t.Error("cleaned the wrong databases")
+	}
+}
+
+// craftTree builds a snapshot of the given databases' records.
+func craftTree(t *testing.T, end int64, dbs map[int][]record) *sourcetest.MemTree {
+	inf := info{Format: 1, EndUnixMS: end}
+	entries, data := map[string]provider.Entry{}, map[string][]byte{}
+	for db, recs := range dbs {
+		var buf bytes.Buffer
+		rw, err := newRecordWriter(&buf)
+		must(t, err)
+		for _, r := range recs {
+			must(t, rw.add(r))
+		}
+		must(t, rw.close())
+		name := entryName(db)
+		entries[name] = provider.Entry{Path: name, Kind: provider.KindFile, Size: int64(buf.Len())}
+		data[name] = buf.Bytes()
+		inf.Databases = append(inf.Databases, infoDB{DB: db, Entry: name, Keys: int64(len(recs))})
+	}
+	sort.Slice(inf.Databases, func(i, j int) bool { return inf.Databases[i].DB < inf.Databases[j].DB })
+	js, _ := json.Marshal(inf)
+	entries[infoPath] = provider.Entry{Path: infoPath, Kind: provider.KindFile, Size: int64(len(js))}
+	data[infoPath] = js
+	return sourcetest.NewMemTree(entries, data)
+}
+
+// failOn is a tree whose entry path fails half-way.
+type failOn struct {
+	provider.Tree
+	path string
+}
+
+func (f failOn) Open(ctx context.Context, e provider.Entry) (io.ReadCloser, error) {
+	if e.Path != f.path {
+		return f.Tree.Open(ctx, e)
+	}
+	return failAt{f.Tree}.Open(ctx, e)
+}
+
+// TestRestoreSeveralDatabases restores a snapshot of two databases in
+// place through one scratch database; when the second fails, the first
+// is restored and the second as it was, and the error says so.
+func TestRestoreSeveralDatabases(t *testing.T) {
+	a, b, scr := dbtest.Redis(t), dbtest.Redis(t), dbtest.Redis(t)
+	ca, cb := connect(t, a), connect(t, b)
+	ctx := context.Background()
+	payload := func(v string) []byte {
+		must(t, ca.Set(ctx, "tmp", v, 0).Err())
+		d, err := ca.Dump(ctx, "tmp").Result()
+		must(t, err)
+		must(t, ca.Del(ctx, "tmp").Err())
+		return []byte(d)
+	}
+	tree := craftTree(t, time.Now().UnixMilli(), map[int][]record{
+		a.DB: {{Key: []byte("ka"), Payload: payload("snap-a")}},
+		b.DB: {{Key: []byte("kb"), Payload: payload("snap-b")}},
+	})
+	must(t, ca.Set(ctx, "ka", "live-a", 0).Err())
+	must(t, cb.Set(ctx, "kb", "live-b", 0).Err())
+	s := New(Server{Addr: a.Addr}, Options{DB: AllDBs, ScratchDB: scr.DB, Flush: true})
+	first, second := a, b
+	if b.DB < a.DB {
+		first, second = b, a
+	}
+	err := s.Restore(ctx, failOn{tree, entryName(second.DB)}, provider.RestoreOptions{})
+	wantErr(t, err, "injected failure", fmt.Sprintf("db%d restored already, the rest as it was", first.DB))
+	want := map[int]string{a.DB: "live-a", b.DB: "live-b"}
+	want[first.DB] = map[int]string{a.DB: "snap-a", b.DB: "snap-b"}[first.DB]
+	if ga, gb := ca.Get(ctx, "ka").Val(), cb.Get(ctx, "kb").Val(); ga != want[a.DB] || gb != want[b.DB] {
+		t.Errorf("after a failure in the second database: %q %q, want %v", ga, gb, want)
+	}
+	must(t, s.Restore(ctx, tree, provider.RestoreOptions{}))
+	if ga, gb := ca.Get(ctx, "ka").Val(), cb.Get(ctx, "kb").Val(); ga != "snap-a" || gb != "snap-b" {
+		t.Errorf("after restoring both: %q %q", ga, gb)
+	}
+	if n := connect(t, scr).DBSize(ctx).Val(); n != 0 {
+		t.Errorf("the scratch database holds %d keys", n)
 	}
 }

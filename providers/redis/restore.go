@@ -158,13 +158,13 @@ func (s *Source) mode(cur int64) string {
 	return staged
 }
 
-// Restore implements provider.Source. Each database is restored into a
-// scratch database (claimed empty); without flush the destination's keys
-// the snapshot lacks are then copied next to it (COPY, no replace). Only
-// when every database is staged are they swapped in with SWAPDB and the
-// scratch numbers, now holding the old data, emptied. Any failure before
-// the swap empties the scratch databases and leaves the destination as it
-// was.
+// Restore implements provider.Source. Each database in turn is restored
+// into a scratch database (claimed empty); without flush the
+// destination's keys the snapshot lacks are then copied next to it (COPY,
+// no replace); then it is swapped in with SWAPDB and the scratch number,
+// now holding the old data, emptied. A failure before the swap empties
+// the scratch database and leaves that destination database as it was;
+// the error names the databases restored already.
 func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) error {
 	snap, err := readSnapshot(ctx, tree)
 	if err != nil {
@@ -179,39 +179,42 @@ func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.
 		exclude[p.to] = true
 	}
 	id := newID()
-	var staged []*scratch
-	defer func() {
-		for _, sc := range staged {
-			sc.release()
-		}
-	}()
+	var done []string
 	for _, p := range pairs {
-		sc, err := s.claimScratch(ctx, srv, exclude, markerRestore, id)
-		if err != nil {
-			return fmt.Errorf("restore redis to %s: %w", srv.Addr, err)
+		if err := s.restoreDB(ctx, tree, snap, srv, p, exclude, id); err != nil {
+			return fmt.Errorf("restore redis to %s: %w (%s)", srv.Addr, err, restoredText(done))
 		}
-		exclude[sc.db] = true
-		staged = append(staged, sc)
-		if _, err := s.load(ctx, tree, snap, p.from, sc); err != nil {
-			return fmt.Errorf("restore redis db %d to %s db %d: %w (nothing was changed)", p.from, srv.Addr, p.to, err)
-		}
-		if !s.flush {
-			if err := s.merge(ctx, srv, p.to, sc); err != nil {
-				return fmt.Errorf("restore redis to %s db %d: keep the keys the snapshot lacks: %w (nothing was changed)", srv.Addr, p.to, err)
-			}
+		done = append(done, "db"+strconv.Itoa(p.to))
+	}
+	return nil
+}
+
+func restoredText(done []string) string {
+	if len(done) == 0 {
+		return "nothing was changed"
+	}
+	return strings.Join(done, ", ") + " restored already, the rest as it was"
+}
+
+// restoreDB stages one database in a scratch database, swaps it in and
+// empties the scratch database (also when anything fails).
+func (s *Source) restoreDB(ctx context.Context, tree provider.Tree, snap snapshot, srv Server, p pair, exclude map[int]bool, id string) error {
+	sc, err := s.claimScratch(ctx, srv, exclude, markerRestore, id)
+	if err != nil {
+		return err
+	}
+	if _, err := s.load(ctx, tree, snap, p.from, sc); err != nil {
+		return errors.Join(fmt.Errorf("db %d: %w", p.from, err), sc.release())
+	}
+	if !s.flush {
+		if err := s.merge(ctx, srv, p.to, sc); err != nil {
+			return errors.Join(fmt.Errorf("db %d: keep the keys the snapshot lacks: %w", p.to, err), sc.release())
 		}
 	}
-	for i, p := range pairs {
-		if err := swap(ctx, staged[i], p.to); err != nil {
-			return fmt.Errorf("restore redis to %s db %d: swap: %w (databases before db %d are restored)", srv.Addr, p.to, err, p.to)
-		}
+	if err := swap(ctx, sc, p.to); err != nil {
+		return errors.Join(fmt.Errorf("db %d: swap: %w", p.to, err), sc.release())
 	}
-	var errs []error
-	for _, sc := range staged {
-		errs = append(errs, sc.release())
-	}
-	staged = nil
-	return errors.Join(errs...)
+	return sc.release()
 }
 
 // swap removes the marker and swaps the staged database with the
