@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -108,6 +109,32 @@ func (p *Plan) Overwrites() int {
 	return n
 }
 
+// IsConnection says whether a --to is a database connection rather than a
+// directory: a URL (redis://, mysql://, postgres://) or the MySQL driver's
+// user:password@tcp(host:port)/db and @unix(/socket) forms.
+func IsConnection(to string) bool {
+	return strings.Contains(to, "://") || strings.Contains(to, "@tcp(") || strings.Contains(to, "@unix(")
+}
+
+// ConnectionPassword returns the password of a connection --to ("" when
+// none), so that the caller can register it as a secret.
+func ConnectionPassword(to string) string {
+	if !IsConnection(to) {
+		return ""
+	}
+	if u, err := url.Parse(to); err == nil && u.User != nil {
+		pw, _ := u.User.Password()
+		return pw
+	}
+	for _, at := range []string{"@tcp(", "@unix("} {
+		if i := strings.LastIndex(to, at); i >= 0 {
+			_, pw, _ := strings.Cut(to[:i], ":")
+			return pw
+		}
+	}
+	return ""
+}
+
 // Prepare looks at the snapshot and the destinations and returns the plan,
 // changing nothing. An --include that matches nothing in any file-tree
 // source is an error listing their top-level entries.
@@ -115,7 +142,7 @@ func Prepare(ctx context.Context, req Request) (*Plan, error) {
 	if req.Repo == nil || req.Snapshot == nil {
 		return nil, fmt.Errorf("restore: no repository or snapshot")
 	}
-	if req.To != "" && !strings.Contains(req.To, "://") { // a URL (redis://) is a connection, not a path
+	if req.To != "" && !IsConnection(req.To) {
 		abs, err := filepath.Abs(req.To)
 		if err != nil {
 			return nil, fmt.Errorf("restore: %w", err)

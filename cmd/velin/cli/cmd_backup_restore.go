@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -31,7 +30,7 @@ func (o *restoreOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.Target, "target", "", "only look in this target, as TYPE.NAME")
 	f.StringArrayVar(&o.Sources, "source", nil, "restore only this source, as TYPE.NAME (repeatable)")
-	f.StringVar(&o.To, "to", "", "restore under this directory instead of in place (a database server: a connection URL such as redis://host:6379/2)")
+	f.StringVar(&o.To, "to", "", "restore under this directory instead of in place (a database server: a connection such as redis://host:6379/2 or mysql://user:password@host:3306/db)")
 	f.StringArrayVar(&o.Include, "include", nil, "restore only paths of file trees matching this glob (repeatable)")
 	f.StringVar(&o.Database, "database", "", "restore only this database of a database source that holds several")
 	f.StringArrayVar(&o.Tables, "table", nil, "replace only this table's rows, as schema.table (postgres) or db.table (mysql) (repeatable)")
@@ -98,10 +97,8 @@ func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 	if err != nil {
 		return err
 	}
-	if u, err := url.Parse(o.To); err == nil && u.User != nil { // a connection URL's password is never shown
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			ws.Redactor.Add(pw)
-		}
+	if pw := restore.ConnectionPassword(o.To); pw != "" { // a connection's password is never shown
+		ws.Redactor.Add(pw)
 	}
 	p, err := restore.Prepare(ctx, restore.Request{Repo: loc.Repo, Snapshot: loc.Snapshot, Sources: sources,
 		Named: len(o.Sources) > 0, To: o.To, Include: o.Include, Database: o.Database, Tables: o.Tables})
