@@ -141,3 +141,32 @@ func (p *project) snapshotsOrNone() []listed {
 	}
 	return p.snapshots()
 }
+
+// TestRedisRestoreBlockFlush: a restore block's flush = false overrides
+// the source's flush = true: keys the snapshot lacks stay.
+func TestRedisRestoreBlockFlush(t *testing.T) {
+	live, scratch := dbtest.Redis(t), dbtest.Redis(t)
+	c := redisClient(t, live)
+	ctx := context.Background()
+	const password = "redis-e2e-password-5512"
+	user := aclUser(t, c, password)
+	c.Set(ctx, "a", "1", 0)
+	p := redisProject(t, live, scratch, user, password)
+	p.write("velin.hcl", fmt.Sprintf(redisPlan, live.Addr, live.DB, user, scratch.DB)+`
+restore "keep" {
+  from  = backup.nightly
+  flush = false
+}
+`)
+	p.must("backup", "create")
+	c.Set(ctx, "a", "changed", 0)
+	c.Set(ctx, "extra", "x", 0)
+	r := p.must("plan", "-restore", "keep")
+	if !strings.Contains(r.stdout, "merge (flush = false)") {
+		t.Errorf("plan -restore keep does not say it merges:\n%s", r.stdout)
+	}
+	p.must("apply", "-restore", "keep", "-auto-approve")
+	if a, extra := c.Get(ctx, "a").Val(), c.Get(ctx, "extra").Val(); a != "1" || extra != "x" {
+		t.Errorf("after a merging restore: a=%q extra=%q, want 1 and x", a, extra)
+	}
+}

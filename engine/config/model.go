@@ -161,6 +161,7 @@ type Restore struct {
 	Sources   []Ref  // which of the backup's sources; empty means all
 	To        string // destination (absolute, resolved against Dir); empty means in place
 	Include   []string
+	Flush     *bool // overrides the sources' flush (Flushable sources only); nil: theirs
 	Before    []Ref
 	After     []Ref
 	Finally   []Ref

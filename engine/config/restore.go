@@ -16,6 +16,7 @@ var restoreSchema = &hcl.BodySchema{
 		{Name: "sources"},
 		{Name: "to"},
 		{Name: "include"},
+		{Name: "flush"},
 		{Name: "before"}, {Name: "after"}, {Name: "finally"},
 		{Name: "depends_on"},
 	},
@@ -46,6 +47,9 @@ func (l *loader) decodeRestore(blk *hcl.Block) hcl.Diagnostics {
 	if attr, ok := content.Attributes["include"]; ok {
 		diags = append(diags, l.include(attr, &r.Include)...)
 		diags = append(diags, l.restoreFilterable(r, attr)...)
+	}
+	if attr, ok := content.Attributes["flush"]; ok {
+		diags = append(diags, l.restoreFlush(r, attr)...)
 	}
 	diags = append(diags, l.hooks(content.Attributes, &r.Before, &r.After, &r.Finally)...)
 	diags = append(diags, l.dependsOn(content.Attributes, r.Addr(), &r.DependsOn, "backup", "restore")...)

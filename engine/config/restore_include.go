@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -41,6 +42,43 @@ func (l *loader) restoreFilterable(r *Restore, attr *hcl.Attribute) hcl.Diagnost
 		Detail: fmt.Sprintf("%s cannot be filtered by paths: a restore with include would replace it whole. "+
 			"List only file-tree sources in \"sources\", or restore %s in a restore block of its own.",
 			strings.Join(bad, ", "), strings.Join(bad, ", ")),
+		Subject: attr.Expr.Range().Ptr(),
+	}}
+}
+
+// restoreFlush decodes flush and checks that every source the restore
+// block restores honours it.
+func (l *loader) restoreFlush(r *Restore, attr *hcl.Attribute) hcl.Diagnostics {
+	val, diags, ok := l.evalAttr(attr, cty.Bool)
+	if !ok {
+		return diags
+	}
+	flush := val.True()
+	r.Flush = &flush
+	refs := r.Sources
+	if len(refs) == 0 {
+		if b, ok := l.cfg.Backups[r.From.Addr]; ok {
+			refs = b.Sources
+		}
+	}
+	var bad []string
+	for _, ref := range refs {
+		s, ok := l.cfg.Sources[ref.Addr]
+		if !ok || s.Impl == nil {
+			continue // reported where the source is declared
+		}
+		if f, ok := s.Impl.(provider.Flushable); !ok || !f.CanFlush() {
+			bad = append(bad, ref.Addr)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "flush applies to redis sources only",
+		Detail: fmt.Sprintf("%s cannot be flushed before a restore. List only sources that can in \"sources\" (redis), "+
+			"or leave flush out.", strings.Join(bad, ", ")),
 		Subject: attr.Expr.Range().Ptr(),
 	}}
 }

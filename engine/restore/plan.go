@@ -24,6 +24,8 @@ type Request struct {
 	// To is a directory to restore under, or for a database server a
 	// connection URL (kept as given); "" restores in place.
 	To string
+	// Flush overrides the sources' flush setting (provider.RestoreOptions).
+	Flush *bool
 	// Include limits file-tree sources to matching paths (see
 	// provider.RestoreOptions). Sources that cannot filter are never
 	// touched by a restore with Include.
@@ -191,7 +193,7 @@ func prepareSource(ctx context.Context, req Request, s Source) (*SourcePlan, err
 	}
 	sp := &SourcePlan{Key: s.Key, Type: sm.Type, Files: sm.Files, Bytes: sm.Bytes, Rows: sm.Rows,
 		Tables: sm.Tables, Changes: []Change{}, src: s.Impl,
-		opts: provider.RestoreOptions{To: req.To, Include: req.Include, Database: req.Database, Tables: req.Tables}}
+		opts: provider.RestoreOptions{To: req.To, Include: req.Include, Database: req.Database, Tables: req.Tables, Flush: req.Flush}}
 	sp.Destination = req.To
 	if sp.Destination == "" {
 		sp.Destination = "in place (" + sm.Identity + ")"

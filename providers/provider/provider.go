@@ -87,6 +87,10 @@ type RestoreOptions struct {
 	// "db.table" for MySQL): their data is replaced and nothing else is
 	// touched. Empty means whole databases.
 	Tables []string
+	// Flush, when set, overrides the source's own "empty the database
+	// before restoring" setting (a restore block's flush). nil keeps the
+	// source's setting. Only sources that are Flushable read it.
+	Flush *bool
 	// Include limits a file-tree restore to entries matching these globs
 	// (doublestar syntax, relative to the tree root). Empty means all.
 	Include []string

@@ -17,6 +17,13 @@ type Filterable interface {
 	CanFilter() bool
 }
 
+// Flushable is implemented by sources whose restore honours
+// RestoreOptions.Flush (redis). The configuration refuses a restore block
+// with flush over a source that is not.
+type Flushable interface {
+	CanFlush() bool
+}
+
 // NoMatchError is the error of PlanRestore when RestoreOptions.Include
 // matches no entry of the tree. Top lists the tree's top-level entries, to
 // help the user write a pattern that does.

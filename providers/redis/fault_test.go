@@ -141,15 +141,24 @@ func TestFailedRestoreChangesNothing(t *testing.T) {
 
 // TestRestoreMerges: without flush, keys the snapshot lacks stay, the
 // snapshot's keys come back; with flush, only the snapshot's keys remain.
+// RestoreOptions.Flush (a restore block's flush) overrides the source's.
 func TestRestoreMerges(t *testing.T) {
-	for _, flush := range []bool{false, true} {
-		t.Run(fmt.Sprint("flush=", flush), func(t *testing.T) {
+	yes, no := true, false
+	for _, tc := range []struct {
+		source   bool
+		override *bool
+	}{{false, nil}, {true, nil}, {true, &no}, {false, &yes}} {
+		flush := tc.source
+		if tc.override != nil {
+			flush = *tc.override
+		}
+		t.Run(fmt.Sprintf("source=%v,override=%v", tc.source, tc.override != nil), func(t *testing.T) {
 			live, scr := dbtest.Redis(t), dbtest.Redis(t)
 			c := connect(t, live)
 			ctx := context.Background()
 			must(t, c.Set(ctx, "a", "1", 0).Err())
 			must(t, c.Set(ctx, "b", "2", 0).Err())
-			s := New(Server{Addr: live.Addr}, Options{DB: live.DB, ScratchDB: scr.DB, Flush: flush})
+			s := New(Server{Addr: live.Addr}, Options{DB: live.DB, ScratchDB: scr.DB, Flush: tc.source})
 			snap := sourcetest.NewMemSnapshot(nil)
 			if _, err := s.Backup(ctx, snap, provider.BackupOptions{}); err != nil {
 				t.Fatal(err)
@@ -157,12 +166,13 @@ func TestRestoreMerges(t *testing.T) {
 			must(t, c.Set(ctx, "a", "changed", 0).Err())
 			must(t, c.Del(ctx, "b").Err())
 			must(t, c.Set(ctx, "new", "3", time.Hour).Err())
-			changes, err := s.PlanRestore(ctx, snap.Finish(), provider.RestoreOptions{})
+			opts := provider.RestoreOptions{Flush: tc.override}
+			changes, err := s.PlanRestore(ctx, snap.Finish(), opts)
 			if err != nil || len(changes) != 1 || changes[0].Action != "replace" || changes[0].Snapshot != "2 keys" ||
 				changes[0].Current != "2 keys" || strings.HasPrefix(changes[0].Detail, "flush") != flush {
 				t.Errorf("plan: %+v %v", changes, err)
 			}
-			must(t, s.Restore(ctx, snap.Finish(), provider.RestoreOptions{}))
+			must(t, s.Restore(ctx, snap.Finish(), opts))
 			got := map[string]string{}
 			for _, k := range []string{"a", "b", "new"} {
 				got[k] = c.Get(ctx, k).Val()

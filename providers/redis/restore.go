@@ -139,18 +139,30 @@ func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provi
 		if cur > 0 {
 			ch.Action, ch.Current = "replace", keysText(cur)
 		}
-		ch.Detail = s.mode(cur)
+		ch.Detail = mode(s.flushFor(opts), cur)
 		changes = append(changes, ch)
 	}
 	return changes, nil
 }
 
-func (s *Source) mode(cur int64) string {
+// CanFlush implements provider.Flushable: a restore block's flush
+// overrides the source's.
+func (s *Source) CanFlush() bool { return true }
+
+// flushFor is whether a restore with opts empties the databases first.
+func (s *Source) flushFor(opts provider.RestoreOptions) bool {
+	if opts.Flush != nil {
+		return *opts.Flush
+	}
+	return s.flush
+}
+
+func mode(flush bool, cur int64) string {
 	const staged = "staged in an empty database and swapped in (SWAPDB): a failed restore changes nothing"
 	switch {
-	case s.flush && cur > 0:
+	case flush && cur > 0:
 		return "flush: the " + keysText(cur) + " there now are deleted; " + staged
-	case s.flush:
+	case flush:
 		return "flush; " + staged
 	case cur > 0:
 		return "merge (flush = false): keys in the snapshot are replaced, other keys stay; " + staged
@@ -181,7 +193,7 @@ func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.
 	id := newID()
 	var done []string
 	for _, p := range pairs {
-		if err := s.restoreDB(ctx, tree, snap, srv, p, exclude, id); err != nil {
+		if err := s.restoreDB(ctx, tree, snap, srv, p, exclude, id, s.flushFor(opts)); err != nil {
 			return fmt.Errorf("restore redis to %s: %w (%s)", srv.Addr, err, restoredText(done))
 		}
 		done = append(done, "db"+strconv.Itoa(p.to))
@@ -198,7 +210,7 @@ func restoredText(done []string) string {
 
 // restoreDB stages one database in a scratch database, swaps it in and
 // empties the scratch database (also when anything fails).
-func (s *Source) restoreDB(ctx context.Context, tree provider.Tree, snap snapshot, srv Server, p pair, exclude map[int]bool, id string) error {
+func (s *Source) restoreDB(ctx context.Context, tree provider.Tree, snap snapshot, srv Server, p pair, exclude map[int]bool, id string, flush bool) error {
 	sc, err := s.claimScratch(ctx, srv, exclude, markerRestore, id)
 	if err != nil {
 		return err
@@ -206,7 +218,7 @@ func (s *Source) restoreDB(ctx context.Context, tree provider.Tree, snap snapsho
 	if _, err := s.load(ctx, tree, snap, p.from, sc); err != nil {
 		return errors.Join(fmt.Errorf("db %d: %w", p.from, err), sc.release())
 	}
-	if !s.flush {
+	if !flush {
 		if err := s.merge(ctx, srv, p.to, sc); err != nil {
 			return errors.Join(fmt.Errorf("db %d: keep the keys the snapshot lacks: %w", p.to, err), sc.release())
 		}
