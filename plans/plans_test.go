@@ -18,7 +18,9 @@ func TestPlansLoadAndCompile(t *testing.T) {
 		t.Run(f, func(t *testing.T) {
 			cfg, _, diags := config.Load(config.LoadOptions{
 				Path: f, Registry: all.Registry(),
-				Env: []string{"VELIN_PASSPHRASE=plan-test-passphrase"},
+				Env: []string{"VELIN_PASSPHRASE=plan-test-passphrase",
+					"VELIN_VAR_app_database_url=postgres://app:secret@127.0.0.1:5432/app",
+					"VELIN_VAR_shop_database_url=mysql://shop:secret@127.0.0.1:3306/shop"},
 			})
 			if diags.HasErrors() {
 				t.Fatalf("%s does not load: %s", f, diags.Error())
