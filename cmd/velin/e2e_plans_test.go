@@ -49,7 +49,7 @@ func TestPlanDjangoPostgresSites(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	pgExec(t, conn, `CREATE TABLE django_migrations (id serial PRIMARY KEY, app text, name text);
+	pgConnExec(t, conn, `CREATE TABLE django_migrations (id serial PRIMARY KEY, app text, name text);
 		INSERT INTO django_migrations (app, name) VALUES ('sites', '0001_initial');
 		CREATE TABLE django_session (session_key text PRIMARY KEY, data text);
 		INSERT INTO django_session VALUES ('k1', 'secret session');
@@ -75,7 +75,7 @@ func TestPlanDjangoPostgresSites(t *testing.T) {
 	}
 	site := treeDigest(t, p.path("published"))
 
-	pgExec(t, conn, `DELETE FROM sites_page WHERE id > 100; INSERT INTO django_session VALUES ('k2', 'new')`)
+	pgConnExec(t, conn, `DELETE FROM sites_page WHERE id > 100; INSERT INTO django_session VALUES ('k2', 'new')`)
 	p.write("published/example.org/index.html", "<h1>broken</h1>")
 	r = p.must("apply", "-var-file", "vars.hcl", "-restore", "site", "-auto-approve")
 
@@ -144,7 +144,7 @@ func TestPlanDjangoMariaDB(t *testing.T) {
 	}
 }
 
-func pgExec(t *testing.T, conn *pgx.Conn, q string) {
+func pgConnExec(t *testing.T, conn *pgx.Conn, q string) {
 	t.Helper()
 	if _, err := conn.Exec(context.Background(), q); err != nil {
 		t.Fatalf("%s: %v", q, err)
