@@ -191,3 +191,39 @@ func TestMySQLPlanFaults(t *testing.T) {
 		})
 	}
 }
+
+// The assertion runs on the test restore of a real MariaDB database: it
+// passes, then fails (exit 4, the snapshot kept and not verified). A
+// scratch schema a killed test restore left is removed by the next run.
+func TestE2EAssertMySQL(t *testing.T) {
+	name, db := mysqlDB(t)
+	mysqlExec(t, db, "CREATE TABLE customers (id INT PRIMARY KEY, name TEXT)", "INSERT INTO customers VALUES (1, 'ada'), (2, 'bob')")
+	admin := dbtest.OpenMySQL(t, "")
+	defer admin.Close()
+	leftover := fmt.Sprintf("velin_verify_e2eleftover%d", os.Getpid())
+	mysqlExec(t, admin, "CREATE DATABASE "+leftover)
+	t.Cleanup(func() { dbtest.DropMySQL(t, leftover) })
+	plan := func(sql string) string {
+		return strings.Replace(fmt.Sprintf(mysqlPlan, name), "test_restore = true", `test_restore = true
+    assert "customers" {
+      source = source.mysql.shop
+      sql    = "`+sql+`"
+    }`, 1)
+	}
+	p := newProject(t, plan("SELECT count(*) = 2 FROM customers"))
+	p.env = append(p.env, "SHOP_DSN=mysql://root@127.0.0.1:3306/"+name)
+	r := p.must("backup", "create")
+	wantIn(t, "backup create", r.stdout, "ok     assert customers: returned true", "rows "+name+".customers")
+	if n := mysqlCount(t, admin, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '"+leftover+"'"); n != 0 {
+		t.Errorf("the leftover scratch schema %s is still there", leftover)
+	}
+	p.write("velin.hcl", plan("SELECT count(*) > 2 FROM customers"))
+	r = p.run("backup", "create")
+	if r.code != 4 {
+		t.Fatalf("a failed assertion on mysql: want exit 4: %s", r)
+	}
+	wantIn(t, "backup create", r.stdout, "NOT VERIFIED", "FAILED assert customers: returned 0, not true")
+	if n := mysqlCount(t, admin, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'velin\\_verify\\_%' AND SCHEMA_NAME <> '"+leftover+"'"); n != 0 {
+		t.Errorf("%d test restore schemas left behind", n)
+	}
+}

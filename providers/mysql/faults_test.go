@@ -223,3 +223,39 @@ func alive(pid int) bool {
 	}
 	return true
 }
+
+// TestCleanLeftovers drops the scratch schemas whose owner is gone and
+// keeps the one a running test restore still holds.
+func TestCleanLeftovers(t *testing.T) {
+	live := dbtest.MySQL(t)
+	s := newSource(t, Options{DSN: live})
+	admin := dbtest.OpenMySQL(t, "")
+	defer admin.Close()
+	id := fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
+	orphans := []string{"velin_verify_" + id + "a", "velin_restore_" + id}
+	owned, kept := "velin_verify_"+id+"b", "velin_old_"+id
+	for _, n := range append(orphans, owned, kept) {
+		mustExec(t, admin, "CREATE DATABASE "+quote(n))
+		t.Cleanup(func() { dbtest.DropMySQL(t, n) })
+	}
+	release, err := own(context.Background(), admin, owned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	removed, err := s.CleanLeftovers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(removed, " ")
+	for _, n := range orphans {
+		if !strings.Contains(got, "/"+n) {
+			t.Errorf("orphan %s not removed (removed: %s)", n, got)
+		}
+	}
+	for _, n := range []string{owned, kept} {
+		if strings.Contains(got, "/"+n) {
+			t.Errorf("%s removed although %s", n, map[bool]string{true: "a running restore owns it", false: "it holds replaced tables"}[n == owned])
+		}
+	}
+}

@@ -164,6 +164,11 @@ func (s *Source) server(ctx context.Context) (*sql.DB, server, error) {
 func (s *Source) restoreDB(ctx context.Context, h *sql.DB, cli tool, tree provider.Tree, j job) error {
 	id := randomID()
 	scratch, old := "velin_restore_"+id, "velin_old_"+id
+	release, err := own(ctx, h, scratch)
+	if err != nil {
+		return err
+	}
+	defer release()
 	defer dropQuietly(h, scratch)
 	if _, err := s.load(ctx, h, cli, tree, j.e, scratch); err != nil {
 		return fmt.Errorf("%w (the database was not changed)", err)
@@ -227,10 +232,11 @@ func randomID() string {
 }
 
 // dropQuietly drops a scratch database, also after ctx was cancelled.
-func dropQuietly(h *sql.DB, db string) {
+func dropQuietly(h *sql.DB, db string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, _ = h.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quote(db))
+	_, err := h.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quote(db))
+	return err
 }
 
 // PlanRestore implements provider.Source: per database, "create" when

@@ -32,7 +32,6 @@ func (s *Source) open(ctx context.Context, db string) (*sql.DB, error) {
 	if err != nil {
 		return nil, s.explain(err, db)
 	}
-	h.SetMaxOpenConns(2)
 	if err := h.PingContext(ctx); err != nil {
 		h.Close()
 		return nil, s.explain(err, db)
