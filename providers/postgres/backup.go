@@ -122,6 +122,7 @@ func (s *Source) dumpGlobals(ctx context.Context, sink provider.Sink, sv server,
 // stream runs a dump tool and hands its stdout to the sink as e. The
 // child is killed (its whole process group) if the sink fails or ctx ends.
 func (s *Source) stream(ctx context.Context, sink provider.Sink, e provider.Entry, tool string, env, args []string) (*counter, int64, error) {
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cmd := command(ctx, tool, env, args...)
@@ -138,8 +139,8 @@ func (s *Source) stream(ctx context.Context, sink provider.Sink, e provider.Entr
 	c.globals = e.Path == globalsEntry
 	sized := &sizeReader{r: c}
 	putErr := sink.Put(ctx, e, sized)
-	if putErr != nil {
-		cancel()
+	if putErr != nil && !errors.Is(putErr, errTruncated) {
+		cancel() // the sink failed: stop the dump (its output ended otherwise)
 	}
 	waitErr := cmd.Wait()
 	name := "pg_dump"
@@ -148,7 +149,9 @@ func (s *Source) stream(ctx context.Context, sink provider.Sink, e provider.Entr
 	}
 	switch {
 	case waitErr != nil && (putErr == nil || errors.Is(putErr, errTruncated)):
-		return nil, 0, fmt.Errorf("%w: %w", ErrDump, exitError(name, waitErr, ctx, stderr, s.conn.password))
+		return nil, 0, fmt.Errorf("%w: %w", ErrDump, exitError(name, waitErr, parent, stderr, s.conn.password))
+	case errors.Is(putErr, errTruncated):
+		return nil, 0, fmt.Errorf("%w: %s: %w", ErrDump, name, putErr)
 	case putErr != nil:
 		return nil, 0, fmt.Errorf("store %s: %w", e.Path, putErr)
 	}

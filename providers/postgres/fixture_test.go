@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/velinhq/velin/providers/dbtest"
+	"github.com/velinhq/velin/providers/provider"
 )
 
 // richSchema exercises what a dump must carry: several schemas, quoted and
@@ -137,6 +138,8 @@ func sortedLines(s string) string {
 	sort.Strings(l)
 	return strings.Join(l, "\n")
 }
+
+var optsNone = provider.BackupOptions{}
 
 func newSource(t testing.TB, opts Options) *Source {
 	t.Helper()

@@ -38,8 +38,9 @@ func Type() provider.SourceType {
 
 // Source backs up databases of one PostgreSQL server.
 type Source struct {
-	opts Options
-	conn conn // the DSN, parsed
+	opts        Options
+	conn        conn          // the DSN, parsed
+	lockTimeout time.Duration // how long a restore waits for locks
 }
 
 var (
@@ -54,7 +55,7 @@ func New(opts Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Source{opts: opts, conn: c}, nil
+	return &Source{opts: opts, conn: c, lockTimeout: defaultLockTimeout}, nil
 }
 
 // CheckAssert implements provider.Asserter: SQL assertions only.

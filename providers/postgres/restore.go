@@ -13,9 +13,9 @@ import (
 	"github.com/velinhq/velin/providers/provider"
 )
 
-// lockTimeout bounds how long a restore waits for a lock other sessions
-// hold before it fails and names them.
-const lockTimeout = 20 * time.Second
+// defaultLockTimeout bounds how long a restore waits for a lock other
+// sessions hold before it fails and names them.
+const defaultLockTimeout = 20 * time.Second
 
 // destination is the server and database a dump restores into: the
 // source's own database, or --to (its database when it names one and a
@@ -43,7 +43,7 @@ func (s *Source) destination(to, db string, n int) (conn, error) {
 // drops each object it holds (DROP … IF EXISTS) before creating it, so an
 // error anywhere, a damaged snapshot or a kill rolls back everything and
 // leaves the database as it was. Objects the dump does not hold are kept.
-// With Tables, only those tables' rows are replaced (TRUNCATE, COPY), also
+// With Tables, only those tables' rows are replaced (DELETE, COPY), also
 // in one transaction. Globals are never replayed (see PlanRestore).
 func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) error {
 	ctx, cancel := s.withTimeout(ctx)
@@ -78,6 +78,9 @@ func (s *Source) clientFor(ctx context.Context, to string) (client, error) {
 		}
 	}
 	pg, err := c.connect(ctx)
+	if err != nil && strings.Contains(err.Error(), "does not exist") { // --to a database to create
+		pg, err = c.with("postgres").connect(ctx)
+	}
 	if err != nil {
 		return client{}, err
 	}
@@ -136,8 +139,8 @@ func (s *Source) replay(ctx context.Context, cl client, tree provider.Tree, e pr
 		return nil, err
 	}
 	defer rc.Close()
-	env := append(dest.env(), "PGOPTIONS=-c lock_timeout="+fmt.Sprint(lockTimeout.Milliseconds()))
-	cmd := command(ctx, cl.tool("psql"), env, "--no-psqlrc", "--quiet", "--no-password",
+	lock := fmt.Sprintf("'%dms'", s.lockTimeout.Milliseconds())
+	cmd := command(ctx, cl.tool("psql"), dest.env(), "--no-psqlrc", "--quiet", "--no-password",
 		"--single-transaction", "--set=ON_ERROR_STOP=1", "--output=/dev/null")
 	stderr := &tail{}
 	cmd.Stderr, cmd.Stdout = stderr, io.Discard
@@ -151,9 +154,9 @@ func (s *Source) replay(ctx context.Context, cl client, tree provider.Tree, e pr
 	c := newCounter(rc)
 	var feedErr error
 	if keep != nil {
-		feedErr = feedTables(in, c, keep)
+		feedErr = feedTables(in, c, keep, lock)
 	} else {
-		feedErr = feedAll(in, c)
+		feedErr = feedAll(in, c, lock)
 	}
 	if feedErr != nil && !errors.Is(feedErr, errPipe) {
 		cancel() // kill psql before its input ends: no COMMIT
@@ -161,10 +164,12 @@ func (s *Source) replay(ctx context.Context, cl client, tree provider.Tree, e pr
 	in.Close()
 	waitErr := cmd.Wait()
 	switch {
+	case feedErr != nil && !errors.Is(feedErr, errPipe):
+		return nil, fmt.Errorf("read %s: %w", e.Path, feedErr)
 	case waitErr != nil:
 		return nil, exitError("psql", waitErr, ctx, stderr, dest.password)
 	case feedErr != nil:
-		return nil, fmt.Errorf("read %s: %w", e.Path, feedErr)
+		return nil, feedErr
 	}
 	return c, nil
 }

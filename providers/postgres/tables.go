@@ -48,12 +48,14 @@ func lines(r io.Reader, fn func(chunk []byte, start bool) error) error {
 // dropConstraint is how pg_dump --clean drops a constraint.
 var dropConstraint = regexp.MustCompile(`^ALTER TABLE IF EXISTS ONLY (.+) DROP CONSTRAINT IF EXISTS .+;\n$`)
 
-// feedAll writes the whole dump to psql, with one change: pg_dump --clean
+// feedAll writes the whole dump to psql, with two changes: the dump's
+// "SET lock_timeout = 0" (wait forever) becomes lockTimeout, so that a
+// restore other sessions block fails and names them; and pg_dump --clean
 // drops each partition's constraints before its parent's, which
 // PostgreSQL refuses for the ones a partition inherits ("cannot drop
 // inherited constraint"); such drops are skipped for partitions, whose
 // constraints go with the parent's or with the partition itself.
-func feedAll(in io.Writer, c *counter) error {
+func feedAll(in io.Writer, c *counter, lockTimeout string) error {
 	w := bufio.NewWriterSize(pipeWriter{in}, 64<<10)
 	copying := false
 	err := lines(c, func(chunk []byte, start bool) error {
@@ -63,6 +65,9 @@ func feedAll(in io.Writer, c *counter) error {
 			copying = !(start && line == "\\.\n")
 		case start && strings.HasPrefix(line, "COPY ") && strings.HasSuffix(line, " FROM stdin;\n"):
 			copying = true
+		case start && line == "SET lock_timeout = 0;\n":
+			_, err := io.WriteString(w, "SET lock_timeout = "+lockTimeout+";\n")
+			return err
 		case start:
 			if m := dropConstraint.FindStringSubmatch(line); m != nil {
 				line = "DO $velin$ BEGIN IF NOT coalesce((SELECT relispartition FROM pg_catalog.pg_class WHERE oid = " +
@@ -82,12 +87,14 @@ func feedAll(in io.Writer, c *counter) error {
 }
 
 // feedTables writes to psql only the COPY blocks of the tables in keep,
-// each after a TRUNCATE of its table, so that only their rows are
-// replaced. A table asked for that the dump lacks is an error (psql is
+// each after a DELETE of its rows (not TRUNCATE, which refuses any table
+// a foreign key references), so that only their rows are replaced; rows
+// of other tables still referencing deleted ones fail the transaction. A table asked for that the dump lacks is an error (psql is
 // then killed before anything commits).
-func feedTables(in io.Writer, c *counter, keep map[tableKey]bool) error {
+func feedTables(in io.Writer, c *counter, keep map[tableKey]bool, lockTimeout string) error {
 	w := bufio.NewWriterSize(pipeWriter{in}, 64<<10)
-	if _, err := io.WriteString(w, "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n"); err != nil {
+	head := "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\nSET lock_timeout = " + lockTimeout + ";\n"
+	if _, err := io.WriteString(w, head); err != nil {
 		return err
 	}
 	found := map[tableKey]bool{}
@@ -98,7 +105,7 @@ func feedTables(in io.Writer, c *counter, keep map[tableKey]bool) error {
 			k, perr := parseTable(copyTable(line[len("COPY "):]))
 			if perr == nil && keep[k] {
 				copying, found[k] = true, true
-				if _, err := io.WriteString(w, "TRUNCATE ONLY "+k.String()+";\n"); err != nil {
+				if _, err := io.WriteString(w, "DELETE FROM ONLY "+k.String()+";\n"); err != nil {
 					return err
 				}
 			}
