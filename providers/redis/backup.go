@@ -148,26 +148,53 @@ func (s *Source) backupDB(ctx context.Context, sink provider.Sink, db int) (int6
 
 var errStopped = errors.New("backup stopped")
 
-// dump writes the record stream of the database c is connected to.
+// dump writes the record stream of the database c is connected to. The
+// next SCAN runs while a batch is dumped (one batch ahead), so the two
+// round trips overlap.
 func (s *Source) dump(ctx context.Context, c *goredis.Client, w io.Writer) (int64, error) {
 	rw, err := newRecordWriter(w)
 	if err != nil {
 		return 0, err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []string, 1)
+	scanErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		scanErr <- s.scan(ctx, c, batches)
+	}()
+	for keys := range batches {
+		if err := s.dumpBatch(ctx, c, rw, keys); err != nil {
+			cancel()
+			for range batches {
+			}
+			return 0, err
+		}
+	}
+	if err := <-scanErr; err != nil {
+		return 0, err
+	}
+	return rw.n, rw.close()
+}
+
+// scan sends the keys of each SCAN reply to out until the cursor is 0.
+func (s *Source) scan(ctx context.Context, c *goredis.Client, out chan<- []string) error {
 	var cursor uint64
 	for {
 		keys, next, err := c.Scan(ctx, cursor, "", s.batchKeys).Result()
 		if err != nil {
-			return 0, fmt.Errorf("scan: %w", err)
+			return fmt.Errorf("scan: %w", err)
 		}
-		if err := s.dumpBatch(ctx, c, rw, keys); err != nil {
-			return 0, err
+		select {
+		case out <- keys:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 		if cursor = next; cursor == 0 {
-			break
+			return nil
 		}
 	}
-	return rw.n, rw.close()
 }
 
 // dumpBatch reads DUMP and PTTL of keys in one pipeline, in key order.

@@ -244,7 +244,7 @@ func Recover(identity string) (*Source, error) {
 func (s *Source) client(srv Server, db int) *goredis.Client {
 	o := &goredis.Options{Addr: srv.Addr, Username: srv.Username, Password: srv.Password, DB: db,
 		DialTimeout: s.timeout, ReadTimeout: s.timeout, WriteTimeout: s.timeout,
-		MaxRetries: -1, DialerRetries: 1, PoolSize: 2, DisableIdentity: true, Protocol: 2}
+		MaxRetries: -1, DialerRetries: 1, PoolSize: 4, DisableIdentity: true, Protocol: 2}
 	if srv.TLS {
 		host, _, _ := net.SplitHostPort(srv.Addr)
 		o.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
