@@ -152,6 +152,13 @@ func TestE2EAssertFails(t *testing.T) {
 	}
 	last := js.stdout[strings.LastIndex(strings.TrimSpace(js.stdout), "\n")+1:]
 	wantIn(t, "summary", last, `"status":"not_verified"`, `"exit_code":4`, `"name":"assert customers","kind":"assert","passed":false,"detail":"returned 0, not true"`)
+	var event string
+	for _, line := range strings.Split(js.stdout, "\n") {
+		if strings.Contains(line, `"type":"snapshot"`) {
+			event = line
+		}
+	}
+	wantIn(t, "snapshot event", event, `"verified":"failed"`, `"checks":[`, `"name":"assert customers","kind":"assert","passed":false`)
 }
 
 // `backup verify ID --test-restore` runs the plan's assertions again and

@@ -30,6 +30,9 @@ type Event struct {
 	FilesTotal int64             `json:"files_total,omitempty"`
 	Snapshot   string            `json:"snapshot,omitempty"`
 	Stats      *repo.BackupStats `json:"stats,omitempty"`
+	// Checks are the verification results of a committed snapshot
+	// ("snapshot" events of backups that verify).
+	Checks []repo.Check `json:"checks,omitempty"`
 }
 
 // Options tune a run.

@@ -159,7 +159,11 @@ func (r *runner) commit(ctx context.Context, n *graph.Node) error {
 	r.mu.Lock()
 	r.report.Snapshots = append(r.report.Snapshots, m)
 	r.mu.Unlock()
-	r.emit(Event{Type: "snapshot", Node: n.ID, Snapshot: m.ID, Stats: m.Stats, Message: "snapshot " + m.ID + " saved"})
+	e := Event{Type: "snapshot", Node: n.ID, Snapshot: m.ID, Stats: m.Stats, Message: "snapshot " + m.ID + " saved"}
+	if m.Verification != nil {
+		e.Checks = m.Verification.Checks
+	}
+	r.emit(e)
 	// The backup's data is safe now; release the shared lock so that
 	// retention can take an exclusive one.
 	if br.lock != nil {

@@ -156,7 +156,7 @@ func TestTestRestoreChecks(t *testing.T) {
 					t.Errorf("a failed restore: err %v, check %+v", err, c)
 				}
 			default:
-				if !errors.Is(err, provider.ErrAssertion) || c.Status != "failed" || !failedCheck(c, tc.failed) {
+				if !errors.Is(err, provider.ErrAssertion) || c.Status != "failed" || !resultFailed(c, tc.failed) {
 					t.Errorf("err %v, check %+v: want %s failed", err, c, tc.failed)
 				}
 			}
@@ -167,7 +167,7 @@ func TestTestRestoreChecks(t *testing.T) {
 	}
 }
 
-func failedCheck(c repo.Check, name string) bool {
+func resultFailed(c repo.Check, name string) bool {
 	for _, r := range c.Results {
 		if r.Name == name {
 			return !r.Passed

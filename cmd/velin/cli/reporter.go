@@ -66,6 +66,8 @@ type progressEvent struct {
 type snapshotEvent struct {
 	Snapshot string            `json:"snapshot"`
 	Stats    *repo.BackupStats `json:"stats"`
+	Verified string            `json:"verified"` // ok, failed (not verified), or none
+	Checks   []repo.Check      `json:"checks"`
 }
 
 func toJSONEvent(e apply.Event) jsonEvent {
@@ -74,7 +76,11 @@ func toJSONEvent(e apply.Event) jsonEvent {
 	case "progress":
 		j.progressEvent = &progressEvent{BytesDone: e.Bytes, BytesTotal: e.Total, FilesDone: e.Files, FilesTotal: e.FilesTotal}
 	case "snapshot":
-		j.snapshotEvent = &snapshotEvent{Snapshot: e.Snapshot, Stats: e.Stats}
+		v := &repo.Verification{Checks: e.Checks}
+		j.snapshotEvent = &snapshotEvent{Snapshot: e.Snapshot, Stats: e.Stats, Verified: verificationStatus(v), Checks: e.Checks}
+		if j.Checks == nil {
+			j.Checks = []repo.Check{}
+		}
 	default:
 		j.nodeEvent = &nodeEvent{Node: e.Node, Status: e.Status, Error: e.Error, Message: e.Message}
 	}
