@@ -95,10 +95,13 @@ func (c conn) hostArgs() []string {
 // identity is what the manifest records: scheme, user, address and the
 // databases, never the password. parseIdentity reads it back.
 func (c conn) identity(dbs []string) string {
-	u := url.URL{Scheme: "mysql", User: url.User(c.User), Host: c.Addr, Path: "/" + strings.Join(dbs, ",")}
-	if c.Net == "unix" {
-		u.Host = "localhost"
-		u.RawQuery = url.Values{"socket": {c.Addr}}.Encode()
+	names := make([]string, len(dbs))
+	for i, db := range dbs {
+		names[i] = strings.ReplaceAll(url.PathEscape(db), "%2A", "*")
 	}
-	return u.String()
+	host, query := c.Addr, ""
+	if c.Net == "unix" {
+		host, query = "localhost", "?"+url.Values{"socket": {c.Addr}}.Encode()
+	}
+	return "mysql://" + url.User(c.User).String() + "@" + host + "/" + strings.Join(names, ",") + query
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -257,5 +258,77 @@ func TestCleanLeftovers(t *testing.T) {
 		if strings.Contains(got, "/"+n) {
 			t.Errorf("%s removed although %s", n, map[bool]string{true: "a running restore owns it", false: "it holds replaced tables"}[n == owned])
 		}
+	}
+}
+
+// cancellingTree cancels the restore's context half-way through a dump.
+type cancellingTree struct {
+	provider.Tree
+	cancel context.CancelFunc
+}
+
+func (c cancellingTree) Open(ctx context.Context, e provider.Entry) (io.ReadCloser, error) {
+	rc, err := c.Tree.Open(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(io.LimitReader(rc, e.Size/2), readerFunc(func([]byte) (int, error) {
+		c.cancel()
+		<-ctx.Done()
+		return 0, ctx.Err()
+	})), rc}, nil
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// TestRestoreCancelledLeavesLive cancels a restore in place while the dump
+// loads (as Ctrl-C does): the live database is as it was and no scratch
+// schema is left.
+func TestRestoreCancelledLeavesLive(t *testing.T) {
+	fx := setup(t)
+	tree, _ := backupTree(t, fx.Source.(*Source))
+	fx.Mutate(t)
+	check := fx.Capture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err := fx.Source.Restore(ctx, cancellingTree{tree, cancel}, provider.RestoreOptions{})
+	if err == nil || !strings.Contains(err.Error(), "the database was not changed") {
+		t.Fatalf("cancelled restore: %v", err)
+	}
+	check(t, fx.Live)
+	admin := dbtest.OpenMySQL(t, "")
+	defer admin.Close()
+	var n int
+	if err := admin.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'velin\\_restore\\_%'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d scratch schemas left (%v)", n, err)
+	}
+}
+
+// TestAllDatabases: ["*"] backs up every database but the server's own
+// and velin's scratch schemas.
+func TestAllDatabases(t *testing.T) {
+	live := dbtest.MySQL(t)
+	s := newSource(t, Options{DSN: live, Databases: []string{"*"}})
+	admin := dbtest.OpenMySQL(t, "")
+	defer admin.Close()
+	scratch := fmt.Sprintf("velin_verify_all%d", time.Now().UnixNano()%1e9)
+	mustExec(t, admin, "CREATE DATABASE "+scratch)
+	t.Cleanup(func() { dbtest.DropMySQL(t, scratch) })
+	dbs, err := s.databases(context.Background(), admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := " " + strings.Join(dbs, " ") + " "
+	if !strings.Contains(got, " "+dbOf(t, live)+" ") || strings.Contains(got, " mysql ") ||
+		strings.Contains(got, " information_schema ") || strings.Contains(got, scratch) {
+		t.Errorf("databases of [\"*\"]: %s", got)
+	}
+	if id := s.identity(); !strings.HasSuffix(id, "/*") {
+		t.Errorf("identity %q", id)
 	}
 }

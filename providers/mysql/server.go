@@ -88,6 +88,16 @@ func systemDBs() []string {
 	return []string{"information_schema", "mysql", "performance_schema", "sys"}
 }
 
+// scratchSchema says whether a schema is one velin's restores create.
+func scratchSchema(n string) bool {
+	for _, p := range []string{"velin_verify_", "velin_restore_", "velin_old_"} {
+		if strings.HasPrefix(n, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // databases lists what the source backs up, checking that each exists.
 func (s *Source) databases(ctx context.Context, h *sql.DB) ([]string, error) {
 	rows, err := h.QueryContext(ctx, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME")
@@ -109,7 +119,7 @@ func (s *Source) databases(ctx context.Context, h *sql.DB) ([]string, error) {
 	if s.all {
 		var out []string
 		for _, n := range have {
-			if !contains(systemDBs(), n) && !strings.HasPrefix(n, "velin_") {
+			if !contains(systemDBs(), n) && !scratchSchema(n) {
 				out = append(out, n)
 			}
 		}
