@@ -44,7 +44,11 @@ func (s *Source) Inspect(ctx context.Context) (provider.Facts, error) {
 		return provider.Facts{}, fmt.Errorf("inspect redis %s: %w", s.identity(), err)
 	}
 	f := s.facts(st.version)
-	dbs := s.selected(st)
+	dbs, skipped, err := s.selected(ctx, st)
+	if err != nil {
+		return provider.Facts{}, fmt.Errorf("inspect redis %s: %w", s.identity(), err)
+	}
+	f.Skipped = skipped
 	for _, db := range dbs {
 		f.Rows += st.keys[db]
 		f.Details["db"+strconv.Itoa(db)] = keysText(st.keys[db])
@@ -62,17 +66,34 @@ func (s *Source) facts(version string) provider.Facts {
 }
 
 // selected lists the databases a backup copies: the configured one, or
-// every database INFO keyspace lists.
-func (s *Source) selected(st status) []int {
+// every database INFO keyspace lists except those a velin restore or test
+// restore is staging in (they hold a marker), which are skipped.
+func (s *Source) selected(ctx context.Context, st status) ([]int, []provider.Problem, error) {
 	if s.db != AllDBs {
-		return []int{s.db}
+		return []int{s.db}, nil, nil
 	}
-	var dbs []int
+	var all []int
 	for db := range st.keys {
+		all = append(all, db)
+	}
+	sort.Ints(all)
+	var dbs []int
+	var skipped []provider.Problem
+	for _, db := range all {
+		c := s.client(s.srv, db)
+		n, err := c.Exists(ctx, markerRestore, markerVerify).Result()
+		c.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("db %d: %w", db, err)
+		}
+		if n > 0 {
+			skipped = append(skipped, provider.Problem{Path: entryName(db), Op: "skip",
+				Err: "velin is staging a restore or test restore in this database"})
+			continue
+		}
 		dbs = append(dbs, db)
 	}
-	sort.Ints(dbs)
-	return dbs
+	return dbs, skipped, nil
 }
 
 // Backup implements provider.Source: each database is copied key by key
@@ -85,7 +106,12 @@ func (s *Source) Backup(ctx context.Context, sink provider.Sink, opts provider.B
 	}
 	f := s.facts(st.version)
 	inf := info{Format: 1, ServerVersion: st.version}
-	for _, db := range s.selected(st) {
+	dbs, skipped, err := s.selected(ctx, st)
+	if err != nil {
+		return provider.Facts{}, fmt.Errorf("backup redis %s: %w", s.identity(), err)
+	}
+	f.Skipped = skipped
+	for _, db := range dbs {
 		n, size, err := s.backupDB(ctx, sink, db)
 		if err != nil {
 			return provider.Facts{}, fmt.Errorf("backup redis %s db %d: %w", s.identity(), db, err)

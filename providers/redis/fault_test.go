@@ -324,3 +324,30 @@ func TestRestoreSeveralDatabases(t *testing.T) {
 		t.Errorf("the scratch database holds %d keys", n)
 	}
 }
+
+// TestAllSkipsStagingDatabases: db = "all" leaves out a database velin is
+// staging a restore in, and says so.
+func TestAllSkipsStagingDatabases(t *testing.T) {
+	plain, staging := dbtest.Redis(t), dbtest.Redis(t)
+	ctx := context.Background()
+	must(t, connect(t, plain).Set(ctx, "k", "v", 0).Err())
+	must(t, connect(t, staging).Set(ctx, markerRestore, "abc "+nowText(), 0).Err())
+	s := New(Server{Addr: plain.Addr}, Options{DB: AllDBs, ScratchDB: -1})
+	f, err := s.Inspect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Details[fmt.Sprintf("db%d", plain.DB)] != "1 key" {
+		t.Errorf("details %v lack db%d", f.Details, plain.DB)
+	}
+	if _, ok := f.Details[fmt.Sprintf("db%d", staging.DB)]; ok {
+		t.Errorf("details %v list the staging database", f.Details)
+	}
+	found := false
+	for _, p := range f.Skipped {
+		found = found || p.Path == entryName(staging.DB)
+	}
+	if !found {
+		t.Errorf("skipped %v does not name db%d", f.Skipped, staging.DB)
+	}
+}

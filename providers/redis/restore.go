@@ -72,6 +72,9 @@ type pair struct {
 // dest resolves where a restore goes: the server, and which snapshot
 // database lands in which database number.
 func (s *Source) dest(snap snapshot, opts provider.RestoreOptions) (Server, []pair, error) {
+	if len(opts.Tables) > 0 {
+		return Server{}, nil, fmt.Errorf("--table: a redis database has no tables; restore it whole (--database N)")
+	}
 	var pairs []pair
 	for _, d := range snap.info.Databases {
 		pairs = append(pairs, pair{from: d.DB, to: d.DB, keys: d.Keys})
