@@ -332,3 +332,32 @@ func TestAllDatabases(t *testing.T) {
 		t.Errorf("identity %q", id)
 	}
 }
+
+// TestRestoreBlockedBySession: a session with an open transaction on a
+// live table blocks the swap; the restore gives up after the lock wait,
+// names the session, and leaves the database as it was.
+func TestRestoreBlockedBySession(t *testing.T) {
+	fx := setup(t)
+	s := fx.Source.(*Source)
+	s.lockWait = time.Second
+	tree, _ := backupTree(t, s)
+	fx.Mutate(t)
+	check := fx.Capture(t)
+	db := dbtest.OpenMySQL(t, dbOf(t, fx.Live))
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRow("SELECT COUNT(*) FROM users").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Restore(context.Background(), tree, provider.RestoreOptions{})
+	if err == nil || !strings.Contains(err.Error(), "the database was not changed") || !strings.Contains(err.Error(), "that may block it") {
+		t.Fatalf("restore blocked by a session: %v", err)
+	}
+	tx.Rollback()
+	check(t, fx.Live)
+}

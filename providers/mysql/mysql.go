@@ -50,6 +50,7 @@ type Source struct {
 	exclData map[string]bool
 	dumpPath string
 	timeout  time.Duration
+	lockWait time.Duration // how long a restore's swap waits for other sessions' locks
 }
 
 // New checks opts and returns a source. Its errors never quote the DSN.
@@ -58,7 +59,7 @@ func New(opts Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{c: c, dumpPath: opts.DumpPath, timeout: opts.Timeout,
+	s := &Source{c: c, dumpPath: opts.DumpPath, timeout: opts.Timeout, lockWait: time.Minute,
 		excl: map[string]bool{}, exclData: map[string]bool{}}
 	switch {
 	case len(opts.Databases) == 1 && opts.Databases[0] == "*":
@@ -181,7 +182,7 @@ func Recover(identity string) (*Source, error) {
 	}
 	dbs := strings.Split(c.DB, ",")
 	c.Password = os.Getenv("MYSQL_PWD")
-	s := &Source{c: c, excl: map[string]bool{}, exclData: map[string]bool{}}
+	s := &Source{c: c, excl: map[string]bool{}, exclData: map[string]bool{}, lockWait: time.Minute}
 	if len(dbs) == 1 && dbs[0] == "*" {
 		s.all = true
 	} else {

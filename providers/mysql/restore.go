@@ -173,7 +173,7 @@ func (s *Source) restoreDB(ctx context.Context, h *sql.DB, cli tool, tree provid
 	if _, err := s.load(ctx, h, cli, tree, j.e, scratch); err != nil {
 		return fmt.Errorf("%w (the database was not changed)", err)
 	}
-	return swap(ctx, h, swapPlan{live: j.dest, scratch: scratch, old: old, only: j.tables})
+	return swap(ctx, h, swapPlan{live: j.dest, scratch: scratch, old: old, only: j.tables, wait: s.lockWait})
 }
 
 // load creates the schema db, replays the dump of e into it through the

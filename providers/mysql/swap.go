@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // swapPlan says which schemas a swap uses.
@@ -14,6 +15,7 @@ type swapPlan struct {
 	scratch string          // holds the restored copy, checked
 	old     string          // receives the live tables; dropped at the end
 	only    map[string]bool // only these tables; nil: the whole database
+	wait    time.Duration   // lock_wait_timeout of the swap: how long other sessions may block it
 }
 
 // def is a schema object other than a table, with what recreates it.
@@ -43,6 +45,9 @@ func swap(ctx context.Context, h *sql.DB, p swapPlan) error {
 		return err
 	}
 	defer cn.Close()
+	if _, err := cn.ExecContext(ctx, "SET SESSION lock_wait_timeout = ?", max(1, int(p.wait.Seconds()))); err != nil {
+		return err
+	}
 	next, err := readObjects(ctx, cn, p.scratch)
 	if err != nil {
 		return fmt.Errorf("read the restored copy: %w (the database was not changed)", err)
@@ -66,7 +71,7 @@ func swap(ctx context.Context, h *sql.DB, p swapPlan) error {
 			return fmt.Errorf("swap: %v; putting back the live views and triggers failed too: %w", err, rerr)
 		}
 		dropQuietly(h, p.old)
-		return fmt.Errorf("swap: %w (the database was not changed)", err)
+		return fmt.Errorf("swap: %w%s (the database was not changed)", err, blockers(ctx, h, p.live))
 	}
 	if err := p.finish(ctx, cn, cur, next); err != nil {
 		return fmt.Errorf("the tables were restored, but recreating the other objects failed: %w; the replaced tables are kept in database %s", err, p.old)
@@ -215,6 +220,29 @@ func createOne(ctx context.Context, cn *sql.Conn, d def) error {
 	}
 	_, err := cn.ExecContext(ctx, d.SQL)
 	return err
+}
+
+// blockers names the other sessions using db, which may hold the locks a
+// RENAME TABLE waits for ("" when none is found).
+func blockers(ctx context.Context, h *sql.DB, db string) string {
+	rows, err := h.QueryContext(ctx, `SELECT ID, USER, HOST, COMMAND, TIME FROM information_schema.PROCESSLIST
+		WHERE DB = ? AND ID <> CONNECTION_ID() ORDER BY ID`, db)
+	if err != nil {
+		return ""
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, secs int64
+		var user, host, cmd string
+		if rows.Scan(&id, &user, &host, &cmd, &secs) == nil {
+			out = append(out, fmt.Sprintf("%d (%s@%s, %s for %ds)", id, user, host, cmd, secs))
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return "; sessions using " + db + " that may block it: " + strings.Join(out, ", ") + " (stop the application, or end them with KILL <id>)"
 }
 
 // errNoDef is returned when SHOW CREATE gives no statement.
