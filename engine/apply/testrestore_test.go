@@ -26,6 +26,7 @@ type fakeDB struct {
 	bytes    int64 // what the test restore counts
 	fail     error
 	scratch  string
+	started  chan struct{} // when set: closed on start, then the restore waits for ctx
 }
 
 func (*fakeDB) Inspect(context.Context) (provider.Facts, error) { return provider.Facts{}, nil }
@@ -44,11 +45,16 @@ func (f *fakeDB) CleanLeftovers(context.Context) ([]string, error) {
 	return out, nil
 }
 
-func (f *fakeDB) TestRestore(_ context.Context, _ provider.Tree, opts provider.TestRestoreOptions) (provider.TestReport, error) {
+func (f *fakeDB) TestRestore(ctx context.Context, _ provider.Tree, opts provider.TestRestoreOptions) (provider.TestReport, error) {
 	f.calls = append(f.calls, "restore")
 	f.scratch = opts.Scratch
 	if _, err := os.Stat(opts.Scratch); err != nil {
 		return provider.TestReport{}, fmt.Errorf("no scratch directory: %w", err)
+	}
+	if f.started != nil {
+		close(f.started)
+		<-ctx.Done()
+		return provider.TestReport{}, fmt.Errorf("test restore fake: %w", ctx.Err())
 	}
 	if f.fail != nil {
 		return provider.TestReport{}, f.fail
@@ -164,6 +170,26 @@ func TestTestRestoreChecks(t *testing.T) {
 				t.Errorf("ErrAssertion %v, want %v (%v)", got, tc.assertion, err)
 			}
 		})
+	}
+}
+
+// TestTestRestoreCancelled: Ctrl-C during a test restore removes the
+// scratch directory and is a cancellation, not a failed assertion.
+func TestTestRestoreCancelled(t *testing.T) {
+	db := &fakeDB{bytes: 3, started: make(chan struct{})}
+	ws, r, m := testRestoreFixture(t, db)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-db.started; cancel() }()
+	v := &repo.Verification{}
+	err := TestRestore(ctx, ws, r, m, v, TestRestoreOptions{ScratchRoot: t.TempDir()})
+	if !errors.Is(err, context.Canceled) || errors.Is(err, provider.ErrAssertion) {
+		t.Errorf("err = %v, want a cancellation", err)
+	}
+	if _, err := os.Stat(db.scratch); !os.IsNotExist(err) {
+		t.Errorf("scratch directory left after Ctrl-C: %v", err)
+	}
+	if len(v.Checks) != 1 || v.Checks[0].Status != "failed" {
+		t.Errorf("checks = %+v", v.Checks)
 	}
 }
 
