@@ -104,6 +104,11 @@ func TestRedisBackupRestore(t *testing.T) {
 	if v := c.Get(ctx, "user:2").Val(); v != "2" {
 		t.Errorf("restore --database %d: user:2=%q", live.DB, v)
 	}
+	for _, args := range [][]string{{"backup", "list", "--json"}, {"plan", "--json"}, {"backup", "inspect", "latest", "--json"}} {
+		if r := p.run(args...); strings.Contains(r.stdout+r.stderr, password) {
+			t.Errorf("velin %s shows the password", strings.Join(args, " "))
+		}
+	}
 	if hits := grepTree(t, p.dir, password); len(hits) > 0 {
 		t.Errorf("the password is stored in %v", hits)
 	}
