@@ -9,6 +9,9 @@ func TestConnectionTo(t *testing.T) {
 		"app:p@ss:w0rd@tcp(db:3306)/shop":  "p@ss:w0rd",
 		"root@unix(/run/mysqld.sock)/shop": "",
 		"postgres://u@h/db":                "",
+		"host=db dbname=app password=pw-1": "pw-1",
+		`dbname=app password='it\'s x'`:    "it's x",
+		"host=/run/postgresql dbname=app":  "",
 	} {
 		if !IsConnection(to) {
 			t.Errorf("%q is not taken for a connection", to)
@@ -17,7 +20,7 @@ func TestConnectionTo(t *testing.T) {
 			t.Errorf("ConnectionPassword(%q) = %q, want %q", to, got, want)
 		}
 	}
-	for _, dir := range []string{"/tmp/restored", "relative/dir", "user@host-dir", "a:b@c"} {
+	for _, dir := range []string{"/tmp/restored", "relative/dir", "user@host-dir", "a:b@c", "dir with host=x"} {
 		if IsConnection(dir) || ConnectionPassword(dir) != "" {
 			t.Errorf("directory %q taken for a connection", dir)
 		}

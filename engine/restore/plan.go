@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/velinhq/velin/engine/repo"
@@ -113,16 +114,36 @@ func (p *Plan) Overwrites() int {
 
 // IsConnection says whether a --to is a database connection rather than a
 // directory: a URL (redis://, mysql://, postgres://) or the MySQL driver's
-// user:password@tcp(host:port)/db and @unix(/socket) forms.
+// user:password@tcp(host:port)/db and @unix(/socket) forms, or a libpq
+// keyword/value string starting with host=, hostaddr=, dbname= or service=.
 func IsConnection(to string) bool {
-	return strings.Contains(to, "://") || strings.Contains(to, "@tcp(") || strings.Contains(to, "@unix(")
+	return strings.Contains(to, "://") || strings.Contains(to, "@tcp(") || strings.Contains(to, "@unix(") ||
+		keywordDSN.MatchString(to)
 }
+
+// keywordDSN matches a libpq keyword/value connection string
+// ("host=db dbname=app password=…").
+var keywordDSN = regexp.MustCompile(`^\s*(host|hostaddr|dbname|service)\s*=`)
+
+// keywordPassword finds the password of a keyword/value connection string.
+var keywordPassword = regexp.MustCompile(`(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
 
 // ConnectionPassword returns the password of a connection --to ("" when
 // none), so that the caller can register it as a secret.
 func ConnectionPassword(to string) string {
 	if !IsConnection(to) {
 		return ""
+	}
+	if keywordDSN.MatchString(to) {
+		m := keywordPassword.FindStringSubmatch(to)
+		if m == nil {
+			return ""
+		}
+		pw := m[1]
+		if strings.HasPrefix(pw, "'") {
+			pw = strings.NewReplacer(`\'`, `'`, `\\`, `\`).Replace(pw[1 : len(pw)-1])
+		}
+		return pw
 	}
 	if u, err := url.Parse(to); err == nil && u.User != nil {
 		pw, _ := u.User.Password()
