@@ -6,7 +6,7 @@ BIN       := bin/velin
 # End-to-end tests run again with short passphrases: output, restore, recovery, files.
 SHORT_PASS_TESTS := TestE2EOutput|TestRestore|TestRecovery|TestKeyManagement|TestE2EFiles|TestSecretsNeverLeak
 
-.PHONY: all build test vet unit fuzz-short fuzz bench quickstart clean
+.PHONY: all build test vet unit fuzz-short fuzz bench bench-db quickstart clean
 
 all: build
 
@@ -45,6 +45,12 @@ fuzz-short fuzz:
 ## bench: velin against restic on ../shared/bench's dataset (not part of test).
 bench:
 	bash scripts/bench/run.sh
+
+## bench-db: velin's postgres, mysql and redis sources against pg_dump, restic,
+## mariadb-dump and redis-cli --rdb (not part of test; DBS="pg mysql redis").
+DBS ?= pg mysql redis
+bench-db:
+	set -e; for db in $(DBS); do bash scripts/bench/$$db.sh; done
 
 quickstart:
 	$(GO) run ./examples/quickstart
