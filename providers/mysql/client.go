@@ -147,7 +147,7 @@ func (s *Source) run(ctx context.Context, t tool, args []string, stdin io.Reader
 	}
 	argv := append([]string{"--defaults-extra-file=" + cnf}, s.c.hostArgs()...)
 	cmd := exec.CommandContext(ctx, t.Path, append(argv, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL} // velin killed -9: the kernel kills the child
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	stderr := &tail{max: 16 << 10}

@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/url"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -360,4 +362,40 @@ func TestRestoreBlockedBySession(t *testing.T) {
 	}
 	tx.Rollback()
 	check(t, fx.Live)
+}
+
+// TestKilledVelinLeavesNoDump kills -9 a process running a backup (this
+// test binary, as a helper) while its dump tool runs: the dump tool dies
+// with it.
+func TestKilledVelinLeavesNoDump(t *testing.T) {
+	if os.Getenv("VELIN_MYSQL_HELPER") != "" {
+		s := newSource(t, Options{DSN: os.Getenv("VELIN_MYSQL_HELPER"), DumpPath: os.Getenv("VELIN_MYSQL_HELPER_DUMP")})
+		s.Backup(context.Background(), sourcetest.NewMemSnapshot(nil), provider.BackupOptions{})
+		return
+	}
+	live := dbtest.MySQL(t)
+	pids := filepath.Join(t.TempDir(), "pids")
+	dump := fakeDump(t, `echo $$ > `+pids+`; echo '-- MariaDB dump'; exec sleep 300`)
+	cmd := osexec.Command(os.Args[0], "-test.run=^TestKilledVelinLeavesNoDump$")
+	cmd.Env = append(os.Environ(), "VELIN_MYSQL_HELPER="+live, "VELIN_MYSQL_HELPER_DUMP="+dump)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	for range 500 {
+		if data, err := os.ReadFile(pids); err == nil && len(strings.TrimSpace(string(data))) > 0 {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Kill() // SIGKILL
+	cmd.Wait()
+	if pid == 0 {
+		t.Fatal("the dump tool did not start")
+	}
+	if alive(pid) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("the dump tool %d outlived the killed backup", pid)
+	}
 }
