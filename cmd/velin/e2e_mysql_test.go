@@ -143,6 +143,10 @@ func TestMySQLBackupRestore(t *testing.T) {
 	if o, c := mysqlCount(t, db, "SELECT COUNT(*) FROM orders"), mysqlCount(t, db, "SELECT COUNT(*) FROM customers"); o != 3 || c != 3 {
 		t.Errorf("--table orders: %d orders (want 3), %d customers (want 3, untouched)", o, c)
 	}
+	r = run("backup", "show", "latest", "--json") // the manifest, decrypted
+	if !strings.Contains(r.stdout, "mysql://"+user+"@127.0.0.1:3306/"+name) || !strings.Contains(r.stdout, "mariadb-dump") {
+		t.Errorf("manifest lacks the identity or the client:\n%s", r.stdout)
+	}
 	for _, out := range outputs {
 		if strings.Contains(out, password) {
 			t.Errorf("the password shows in the output:\n%s", out)
