@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/velinhq/velin/providers/dbtest"
 )
@@ -123,6 +125,7 @@ func TestPostgresPlanFaults(t *testing.T) {
 	cases := []struct {
 		name, dsn, extra, says string
 	}{
+		{"wrong password", "postgres://app:" + password + "@" + refusingServer(t) + "/app?sslmode=disable", "", "check the user and password in dsn"},
 		{"unreachable", "postgres://postgres:" + password + "@127.0.0.1:1/app?sslmode=disable", "", "is the server running"},
 		{"unknown database", withPassword(dbtest.WithDatabase(t, admin, "velin_nope"), password), "", "create the database or fix the name"},
 		{"missing pg_dump", withPassword(live, password), `pg_dump_path = "/nonexistent/pg_dump"`, "set pg_dump_path to a pg_dump of version 15"},
@@ -144,4 +147,46 @@ func TestPostgresPlanFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusingServer is a fake PostgreSQL server that refuses every password
+// (the test server trusts local connections); it returns its address.
+func refusingServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				be := pgproto3.NewBackend(c, c)
+				for {
+					msg, err := be.ReceiveStartupMessage()
+					if err != nil {
+						return
+					}
+					if _, ok := msg.(*pgproto3.SSLRequest); !ok {
+						break
+					}
+					c.Write([]byte("N"))
+				}
+				be.Send(&pgproto3.AuthenticationCleartextPassword{})
+				if be.Flush() != nil || be.SetAuthType(pgproto3.AuthTypeCleartextPassword) != nil {
+					return
+				}
+				if _, err := be.Receive(); err != nil {
+					return
+				}
+				be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "28P01", Message: `password authentication failed for user "app"`})
+				be.Flush()
+			}()
+		}
+	}()
+	return ln.Addr().String()
 }

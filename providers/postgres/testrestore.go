@@ -21,8 +21,8 @@ const verifyPrefix = "velin_verify_"
 // is restored into a new database velin_verify_<ID> (…_<ID>_<n> for the
 // second and later) on the source's server, its rows counted per table
 // against the counts read from the dump, and the assertions run on the
-// first one. The scratch databases are dropped in every case, also when
-// ctx is cancelled (on a fresh context).
+// first configured database (or the DSN's). The scratch databases are
+// dropped in every case, also when ctx is cancelled (on a fresh context).
 func (s *Source) TestRestore(ctx context.Context, tree provider.Tree, opts provider.TestRestoreOptions) (provider.TestReport, error) {
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
@@ -56,7 +56,7 @@ func (s *Source) testRestore(ctx context.Context, tree provider.Tree, opts provi
 			name += "_" + strconv.Itoa(i)
 		}
 		var asserts []provider.Assert
-		if i == 0 {
+		if i == s.assertTarget(list) {
 			asserts = opts.Asserts
 		}
 		checks, rows, err := s.verifyOne(ctx, cl, tree, d, s.conn.with(name), asserts)
@@ -70,6 +70,21 @@ func (s *Source) testRestore(ctx context.Context, tree provider.Tree, opts provi
 	}
 	rep.Counts.Check = fmt.Sprintf("%d databases restored, rows counted per table", len(list))
 	return rep, nil
+}
+
+// assertTarget is the index of the database the assertions run on: the
+// first one configured in databases, else the first by name.
+func (s *Source) assertTarget(list []dump) int {
+	want := s.conn.database
+	if len(s.opts.Databases) > 0 && s.opts.Databases[0] != "*" {
+		want = s.opts.Databases[0]
+	}
+	for i, d := range list {
+		if d.db == want {
+			return i
+		}
+	}
+	return 0
 }
 
 func validID(id string) bool {
