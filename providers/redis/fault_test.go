@@ -351,3 +351,25 @@ func TestAllSkipsStagingDatabases(t *testing.T) {
 		t.Errorf("skipped %v does not name db%d", f.Skipped, staging.DB)
 	}
 }
+
+// TestPlanFindsNoScratch: a scratch_db that holds keys is an error of the
+// restore plan, before anything runs; the live database is untouched.
+func TestPlanFindsNoScratch(t *testing.T) {
+	live, scr := dbtest.Redis(t), dbtest.Redis(t)
+	ctx := context.Background()
+	c := connect(t, live)
+	must(t, c.Set(ctx, "k", "v", 0).Err())
+	must(t, connect(t, scr).Set(ctx, "app-data", "x", 0).Err())
+	s := New(Server{Addr: live.Addr}, Options{DB: live.DB, ScratchDB: scr.DB})
+	snap := sourcetest.NewMemSnapshot(nil)
+	if _, err := s.Backup(ctx, snap, provider.BackupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.PlanRestore(ctx, snap.Finish(), provider.RestoreOptions{})
+	wantErr(t, err, fmt.Sprintf("scratch_db %d on %s is not empty", scr.DB, live.Addr), "FLUSHDB")
+	err = s.Restore(ctx, snap.Finish(), provider.RestoreOptions{})
+	wantErr(t, err, "is not empty", "nothing was changed")
+	if connect(t, scr).Get(ctx, "app-data").Val() != "x" || c.Get(ctx, "k").Val() != "v" {
+		t.Error("a refused restore changed a database")
+	}
+}

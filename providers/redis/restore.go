@@ -130,6 +130,14 @@ func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provi
 	if err != nil {
 		return nil, fmt.Errorf("plan redis restore: %w", err)
 	}
+	exclude := map[int]bool{}
+	for _, p := range pairs {
+		exclude[p.to] = true
+	}
+	staging, err := s.findScratch(ctx, srv, exclude)
+	if err != nil {
+		return nil, fmt.Errorf("plan redis restore: %w", err)
+	}
 	changes := []provider.Change{}
 	for _, p := range pairs {
 		c := s.client(srv, p.to)
@@ -142,7 +150,7 @@ func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provi
 		if cur > 0 {
 			ch.Action, ch.Current = "replace", keysText(cur)
 		}
-		ch.Detail = mode(s.flushFor(opts), cur)
+		ch.Detail = mode(s.flushFor(opts), cur) + fmt.Sprintf(" (staging database: %d)", staging)
 		changes = append(changes, ch)
 	}
 	return changes, nil

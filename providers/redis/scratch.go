@@ -78,18 +78,9 @@ func databases(ctx context.Context, c *goredis.Client) int {
 // claim is the marker key set in the empty database; a database another
 // claimer filled meanwhile is given up.
 func (s *Source) claimScratch(ctx context.Context, srv Server, exclude map[int]bool, marker, id string) (*scratch, error) {
-	admin := s.client(srv, 0)
-	defer admin.Close()
-	cands := []int{s.scratch}
-	if s.scratch < 0 {
-		cands = nil
-		for n := databases(ctx, admin) - 1; n >= 0; n-- {
-			if !exclude[n] {
-				cands = append(cands, n)
-			}
-		}
-	} else if exclude[s.scratch] {
-		return nil, fmt.Errorf("scratch_db %d is also a database being restored: choose another scratch_db", s.scratch)
+	cands, err := s.candidates(ctx, srv, exclude)
+	if err != nil {
+		return nil, err
 	}
 	for _, n := range cands {
 		sc, err := s.tryClaim(ctx, srv, n, marker, id)
@@ -100,10 +91,61 @@ func (s *Source) claimScratch(ctx context.Context, srv Server, exclude map[int]b
 			return sc, nil
 		}
 		if s.scratch >= 0 {
-			return nil, fmt.Errorf("scratch_db %d on %s is not empty: empty it (FLUSHDB) or choose an unused database number", n, srv.Addr)
+			return nil, s.notEmpty(srv)
 		}
 	}
-	return nil, fmt.Errorf("no empty database on %s to stage the restore in (every number holds keys or is being restored): set scratch_db to a database number no application uses, or empty one", srv.Addr)
+	return nil, noScratch(srv)
+}
+
+// findScratch returns the database a restore would stage in now, without
+// claiming it, so that the plan finds a missing one before anything runs.
+func (s *Source) findScratch(ctx context.Context, srv Server, exclude map[int]bool) (int, error) {
+	cands, err := s.candidates(ctx, srv, exclude)
+	if err != nil {
+		return 0, err
+	}
+	for _, n := range cands {
+		c := s.client(srv, n)
+		size, err := c.DBSize(ctx).Result()
+		c.Close()
+		if err != nil {
+			return 0, fmt.Errorf("scratch database %d: %w", n, s.explain(srv, n, err))
+		}
+		if size == 0 {
+			return n, nil
+		}
+		if s.scratch >= 0 {
+			return 0, s.notEmpty(srv)
+		}
+	}
+	return 0, noScratch(srv)
+}
+
+// candidates lists the databases that may stage a restore, best first.
+func (s *Source) candidates(ctx context.Context, srv Server, exclude map[int]bool) ([]int, error) {
+	if s.scratch >= 0 {
+		if exclude[s.scratch] {
+			return nil, fmt.Errorf("scratch_db %d is also a database being restored: choose another scratch_db", s.scratch)
+		}
+		return []int{s.scratch}, nil
+	}
+	admin := s.client(srv, 0)
+	defer admin.Close()
+	var cands []int
+	for n := databases(ctx, admin) - 1; n >= 0; n-- {
+		if !exclude[n] {
+			cands = append(cands, n)
+		}
+	}
+	return cands, nil
+}
+
+func (s *Source) notEmpty(srv Server) error {
+	return fmt.Errorf("scratch_db %d on %s is not empty: empty it (FLUSHDB) or choose an unused database number", s.scratch, srv.Addr)
+}
+
+func noScratch(srv Server) error {
+	return fmt.Errorf("no empty database on %s to stage the restore in (every number holds keys or is being restored): set scratch_db to a database number no application uses, or empty one", srv.Addr)
 }
 
 func (s *Source) tryClaim(ctx context.Context, srv Server, n int, marker, id string) (*scratch, error) {
