@@ -175,3 +175,59 @@ restore "keep" {
 		t.Errorf("after a merging restore: a=%q extra=%q, want 1 and x", a, extra)
 	}
 }
+
+// redisAssertPlan backs up one database with a keys assertion.
+func redisAssertPlan(live, scratch *goredis.Options, keys string, min int) string {
+	return fmt.Sprintf(`
+target "local" "disk" {
+  path       = "./backups"
+  passphrase = env("VELIN_PASSPHRASE")
+}
+source "redis" "cache" {
+  addr       = "redis://%s/%d"
+  scratch_db = %d
+}
+backup "nightly" {
+  sources = [source.redis.cache]
+  target  = target.local.disk
+  verify {
+    test_restore = true
+    assert "users" {
+      source    = source.redis.cache
+      keys      = %q
+      min_count = %d
+    }
+  }
+}
+`, live.Addr, live.DB, scratch.DB, keys, min)
+}
+
+// The test restore of a redis source counts keys and runs a keys assert:
+// it passes (exit 0), then fails (exit 4, not verified); a scratch
+// database a killed test restore left (stale marker) is emptied first.
+func TestRedisAssert(t *testing.T) {
+	live, scratch, leftover := dbtest.Redis(t), dbtest.Redis(t), dbtest.Redis(t)
+	c := redisClient(t, live)
+	ctx := context.Background()
+	for i := range 50 {
+		c.Set(ctx, fmt.Sprintf("user:%d", i), i, 0)
+	}
+	lc := redisClient(t, leftover)
+	lc.Set(ctx, "velin:verify", "killed 1000", 0)
+	lc.Set(ctx, "restored", "x", 0)
+	p := newProject(t, redisAssertPlan(live, scratch, "user:*", 50))
+	r := p.must("backup", "create")
+	wantIn(t, "backup create", r.stdout, "ok     assert users: 50 keys match", "1 assertion(s) passed")
+	if n := lc.DBSize(ctx).Val(); n != 0 {
+		t.Errorf("the leftover test-restore database holds %d keys", n)
+	}
+	if n := redisClient(t, scratch).DBSize(ctx).Val(); n != 0 {
+		t.Errorf("the scratch database holds %d keys after the test restore", n)
+	}
+	p.write("velin.hcl", redisAssertPlan(live, scratch, "user:*", 51))
+	r = p.run("backup", "create")
+	if r.code != 4 {
+		t.Fatalf("a failed keys assertion: want exit 4: %s", r)
+	}
+	wantIn(t, "backup create", r.stdout, "NOT VERIFIED", "FAILED assert users: 50 keys match")
+}
