@@ -373,3 +373,27 @@ func TestPlanFindsNoScratch(t *testing.T) {
 		t.Error("a refused restore changed a database")
 	}
 }
+
+// TestRestoreAfterKilledRestore: the scratch database a killed restore
+// left (its marker stale) is emptied and used by the next restore.
+func TestRestoreAfterKilledRestore(t *testing.T) {
+	live, scr := dbtest.Redis(t), dbtest.Redis(t)
+	ctx := context.Background()
+	c, sc := connect(t, live), connect(t, scr)
+	must(t, c.Set(ctx, "k", "snap", 0).Err())
+	s := New(Server{Addr: live.Addr}, Options{DB: live.DB, ScratchDB: scr.DB})
+	snap := sourcetest.NewMemSnapshot(nil)
+	if _, err := s.Backup(ctx, snap, provider.BackupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, c.Set(ctx, "k", "live", 0).Err())
+	must(t, sc.Set(ctx, markerRestore, "killed 1000", 0).Err())
+	must(t, sc.Set(ctx, "half", "restored", 0).Err())
+	must(t, s.Restore(ctx, snap.Finish(), provider.RestoreOptions{}))
+	if v := c.Get(ctx, "k").Val(); v != "snap" || c.Exists(ctx, "half").Val() != 0 {
+		t.Errorf("after restore: k=%q, half present=%d", v, c.Exists(ctx, "half").Val())
+	}
+	if n := sc.DBSize(ctx).Val(); n != 0 {
+		t.Errorf("scratch holds %d keys", n)
+	}
+}

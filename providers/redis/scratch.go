@@ -111,7 +111,7 @@ func (s *Source) findScratch(ctx context.Context, srv Server, exclude map[int]bo
 		if err != nil {
 			return 0, fmt.Errorf("scratch database %d: %w", n, s.explain(srv, n, err))
 		}
-		if size == 0 {
+		if size == 0 || stale(ctx, s.client(srv, n)) {
 			return n, nil
 		}
 		if s.scratch >= 0 {
@@ -154,6 +154,9 @@ func (s *Source) tryClaim(ctx context.Context, srv Server, n int, marker, id str
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("scratch database %d: %w", n, s.explain(srv, n, err))
+	}
+	if size > 0 && s.reclaim(ctx, c) {
+		size = 0
 	}
 	sc := &scratch{db: n, c: c, marker: marker, id: id}
 	if size == 0 {
@@ -244,4 +247,22 @@ func staleMarker(ctx context.Context, c *goredis.Client) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// reclaim empties a database a killed run left (a marker without a
+// heartbeat for staleAfter) so that it can stage again; it says whether it
+// did.
+func (s *Source) reclaim(ctx context.Context, c *goredis.Client) bool {
+	if old, err := staleMarker(ctx, c); err != nil || !old {
+		return false
+	}
+	return c.FlushDB(ctx).Err() == nil
+}
+
+// stale says whether the database of c is a killed run's leftover, and
+// closes c.
+func stale(ctx context.Context, c *goredis.Client) bool {
+	defer c.Close()
+	old, err := staleMarker(ctx, c)
+	return err == nil && old
 }
