@@ -75,15 +75,39 @@ func (sw *SourceWriter) storeLevels(ctx context.Context, level int, ids []pack.I
 }
 
 // readList expands the content list id of a file of size bytes into its
-// chunk ids, and returns the ids of the list blobs read too. A list that
-// names more chunks than size bytes could hold (each chunk but the last
-// has at least the chunker's minimum size), nests deeper than the limit or
-// has a level out of order is refused: a forged list cannot make a reader
-// follow billions of references.
+// chunk ids, and returns the ids of the list blobs read too (check and
+// prune need them all; a reader streams them with eachList instead).
 func (r *Repository) readList(ctx context.Context, id pack.ID, size int64) (chunks, lists []pack.ID, err error) {
+	err = r.eachList(ctx, id, size, func(list pack.ID, level int, ids []pack.ID) error {
+		lists = append(lists, list)
+		if level == 0 {
+			chunks = append(chunks, ids...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return chunks, lists, nil
+}
+
+// eachList walks the content lists below id of a file of size bytes
+// depth-first, in content order, and calls fn with each list blob: its id,
+// level and the ids it names (level 0: chunk ids, in file order). Only one
+// decoded list per level is in memory at a time, so a stream of any length
+// is read with at most listDepth lists of ids. A list that names more
+// chunks than size bytes could hold (each chunk but the last has at least
+// the chunker's minimum size), nests deeper than the limit or has a level
+// out of order is refused: a forged list cannot make a reader follow
+// billions of references.
+func (r *Repository) eachList(ctx context.Context, id pack.ID, size int64, fn func(list pack.ID, level int, ids []pack.ID) error) error {
 	maxChunks := size/int64(r.cfg.Chunker.MinSize) + 1
-	var expand func(id pack.ID, want int) error
-	expand = func(id pack.ID, want int) error {
+	var nChunks, nLists int64
+	var walk func(id pack.ID, want int) error
+	walk = func(id pack.ID, want int) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		data, err := r.loadBlob(ctx, id, pack.KindTree)
 		if err != nil {
 			return err
@@ -95,28 +119,25 @@ func (r *Repository) readList(ctx context.Context, id pack.ID, size int64) (chun
 		if (want >= 0 && level != want) || level >= r.lim.listDepth {
 			return fmt.Errorf("content list %s: level %d out of order", id, level)
 		}
-		lists = append(lists, id)
-		if int64(len(lists)) > maxChunks {
+		if nLists++; nLists > maxChunks {
 			return fmt.Errorf("content list %s: more lists than %d bytes can need", id, size)
 		}
 		if level == 0 {
-			if int64(len(chunks)+len(ids)) > maxChunks {
+			if nChunks += int64(len(ids)); nChunks > maxChunks {
 				return fmt.Errorf("content list %s: names more chunks than %d bytes can hold", id, size)
 			}
-			chunks = append(chunks, ids...)
-			return nil
+		}
+		if err := fn(id, level, ids); err != nil || level == 0 {
+			return err
 		}
 		for _, sub := range ids {
-			if err := expand(sub, level-1); err != nil {
+			if err := walk(sub, level-1); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if err := expand(id, -1); err != nil {
-		return nil, nil, err
-	}
-	return chunks, lists, nil
+	return walk(id, -1)
 }
 
 // listWriter collects the chunk ids of one stream and stores each full

@@ -17,16 +17,18 @@ const prefetch = 4
 // walkTree visits every node below the tree root (hex id) depth-first,
 // siblings in name order, a directory before its children, within the
 // bounds of g.
-func (r *Repository) walkTree(ctx context.Context, g *walkGuard, root string, fn func(path string, n node) error) error {
+// With lazy, long files' content lists are left for the reader to stream
+// (node.Content is empty, node.ContentList set).
+func (r *Repository) walkTree(ctx context.Context, g *walkGuard, root string, lazy bool, fn func(path string, n node) error) error {
 	id, err := pack.ParseID(root)
 	if err != nil {
 		return fmt.Errorf("tree %q: %w", root, err)
 	}
-	return r.walkID(ctx, g, id, "", 0, fn)
+	return r.walkID(ctx, g, id, "", 0, lazy, fn)
 }
 
-func (r *Repository) walkID(ctx context.Context, g *walkGuard, id pack.ID, prefix string, depth int, fn func(string, node) error) error {
-	err := r.eachNode(ctx, id, func(n node) error {
+func (r *Repository) walkID(ctx context.Context, g *walkGuard, id pack.ID, prefix string, depth int, lazy bool, fn func(string, node) error) error {
+	err := r.eachNode(ctx, id, lazy, func(n node) error {
 		p := joinPath(prefix, n.Name)
 		if err := g.visit(p, depth+1); err != nil {
 			return err
@@ -35,7 +37,7 @@ func (r *Repository) walkID(ctx context.Context, g *walkGuard, id pack.ID, prefi
 			return err
 		}
 		if n.Kind == provider.KindDir {
-			return r.walkID(ctx, g, *n.Subtree, p, depth+1, fn)
+			return r.walkID(ctx, g, *n.Subtree, p, depth+1, lazy, fn)
 		}
 		return nil
 	})
@@ -143,17 +145,18 @@ type tree struct {
 // handle is what tree sets as Entry.Handle for files.
 type handle struct {
 	content []pack.ID
+	list    *pack.ID // the top content list, streamed, when content is empty
 	size    int64
 }
 
 func (t *tree) Walk(ctx context.Context, fn func(provider.Entry) error) error {
-	return t.r.walkTree(ctx, t.r.newWalkGuard(t.m, t.s), t.s.Root, func(p string, n node) error {
+	return t.r.walkTree(ctx, t.r.newWalkGuard(t.m, t.s), t.s.Root, true, func(p string, n node) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		e := n.entry(p)
 		if n.Kind == provider.KindFile {
-			e.Handle = &handle{content: n.Content, size: n.Size}
+			e.Handle = &handle{content: n.Content, list: n.ContentList, size: n.Size}
 		}
 		return fn(e)
 	})
@@ -166,9 +169,31 @@ func (t *tree) Open(ctx context.Context, e provider.Entry) (io.ReadCloser, error
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	fr := &fileReader{r: t.r, path: e.Path, ch: make(chan chunkResult, prefetch), cancel: cancel}
-	go fr.fetch(ctx, h.content)
+	go fr.fetchFile(ctx, h)
 	return fr, nil
 }
+
+// fetchFile fetches the file's chunks: its content, or, when its content
+// lists were not expanded, each level-0 list's chunks in turn (one list of
+// ids per level in memory, however long the file).
+func (fr *fileReader) fetchFile(ctx context.Context, h *handle) {
+	defer close(fr.ch)
+	if h.list == nil || len(h.content) > 0 {
+		fr.fetch(ctx, h.content)
+		return
+	}
+	stopped := errors.New("fetch stopped") // a fetch sent an error or lost its reader
+	err := fr.r.eachList(ctx, *h.list, h.size, func(_ pack.ID, level int, ids []pack.ID) error {
+		if level == 0 && !fr.fetch(ctx, ids) {
+			return stopped
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, stopped) {
+		fr.send(ctx, chunkResult{err: err})
+	}
+}
+
 
 type chunkResult struct {
 	buf *[]byte // the chunk, in a buffer of the read pool
@@ -190,28 +215,33 @@ type fileReader struct {
 
 // fetch loads the chunks ids in order, each run of chunks that lie close
 // together in a pack with one read (see blobRun), and stops at the first
-// error, after sending it.
-func (fr *fileReader) fetch(ctx context.Context, ids []pack.ID) {
-	defer close(fr.ch)
+// error, after sending it. It tells whether all were sent.
+func (fr *fileReader) fetch(ctx context.Context, ids []pack.ID) bool {
 	emit := func(buf *[]byte, err error) bool {
-		select {
-		case fr.ch <- chunkResult{buf, err}:
-			return err == nil
-		case <-ctx.Done():
-			fr.r.putBuf(buf)
-			return false
-		}
+		return fr.send(ctx, chunkResult{buf, err})
 	}
 	for len(ids) > 0 {
 		run, err := fr.r.nextRun(ctx, ids)
 		if err != nil {
 			emit(nil, err)
-			return
+			return false
 		}
 		if !fr.r.loadRun(ctx, run, emit) {
-			return // an error was sent, or the reader is gone
+			return false // an error was sent, or the reader is gone
 		}
 		ids = ids[len(run.ids):]
+	}
+	return true
+}
+
+// send passes res to the reader and tells whether fetching goes on.
+func (fr *fileReader) send(ctx context.Context, res chunkResult) bool {
+	select {
+	case fr.ch <- res:
+		return res.err == nil
+	case <-ctx.Done():
+		fr.r.putBuf(res.buf)
+		return false
 	}
 }
 

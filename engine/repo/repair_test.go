@@ -212,7 +212,7 @@ func TestParentHidesUnindexedContent(t *testing.T) {
 func chunkIDs(t *testing.T, r *Repository, m *Manifest, path string) []pack.ID {
 	t.Helper()
 	var out []pack.ID
-	err := r.walkTree(context.Background(), r.newWalkGuard(m, m.Source("files.x")), m.Source("files.x").Root, func(p string, n node) error {
+	err := r.walkTree(context.Background(), r.newWalkGuard(m, m.Source("files.x")), m.Source("files.x").Root, false, func(p string, n node) error {
 		if p == path {
 			out = n.Content
 		}

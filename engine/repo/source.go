@@ -266,7 +266,7 @@ func (sw *SourceWriter) loadParent() {
 	}
 	nodes := map[string]node{}
 	ps := pm.Source(sw.key)
-	err := sw.w.r.walkTree(context.Background(), sw.w.r.newWalkGuard(pm, ps), ps.Root, func(p string, n node) error {
+	err := sw.w.r.walkTree(context.Background(), sw.w.r.newWalkGuard(pm, ps), ps.Root, false, func(p string, n node) error {
 		nodes[p] = n
 		return nil
 	})

@@ -15,11 +15,12 @@ func (e *treeReadError) Error() string { return e.err.Error() }
 func (e *treeReadError) Unwrap() error { return e.err }
 
 // eachNode calls fn with the nodes of tree id in name order, content lists
-// expanded. A directory split into parts is read one part at a time, so
+// expanded unless lazy (then a long file's node keeps only its
+// ContentList, for a reader to stream with eachList). A directory split into parts is read one part at a time, so
 // its nodes are never all in memory, whatever its size: the tree cache
 // keeps trees of one blob only.
 // Reading errors come back as *treeReadError; fn's as they are.
-func (r *Repository) eachNode(ctx context.Context, id pack.ID, fn func(node) error) error {
+func (r *Repository) eachNode(ctx context.Context, id pack.ID, lazy bool, fn func(node) error) error {
 	if t, ok := r.trees.get(id); ok {
 		return eachOf(t.nodes, fn)
 	}
@@ -33,6 +34,9 @@ func (r *Repository) eachNode(ctx context.Context, id pack.ID, fn func(node) err
 	}
 	if parts == nil {
 		t := treeBlob{nodes: nodes, size: len(data)}
+		if lazy && hasLists(nodes) {
+			return eachOf(t.nodes, fn) // not cached: others want lists expanded
+		}
 		if err := r.expandLists(ctx, &t); err != nil {
 			return &treeReadError{err}
 		}
@@ -41,7 +45,7 @@ func (r *Repository) eachNode(ctx context.Context, id pack.ID, fn func(node) err
 	}
 	last := ""
 	for i, pid := range parts {
-		t, err := r.loadPart(ctx, pid)
+		t, err := r.loadPart(ctx, pid, lazy)
 		if err != nil {
 			return &treeReadError{err}
 		}
@@ -65,18 +69,22 @@ func eachOf(nodes []node, fn func(node) error) error {
 	return nil
 }
 
-// loadPart reads one part of a split tree, content lists expanded. Parts
+// loadPart reads one part of a split tree, content lists expanded unless
+// lazy. Parts
 // bypass the tree cache: a walk of a directory larger than the cache would
 // evict each part before its next walk came back to it, and the decoded
 // nodes of the parts it kept (up to twice their plaintext) would be most
 // of the walk's memory.
-func (r *Repository) loadPart(ctx context.Context, id pack.ID) (treeBlob, error) {
+func (r *Repository) loadPart(ctx context.Context, id pack.ID, lazy bool) (treeBlob, error) {
 	var t treeBlob
 	nodes, err := r.readPart(ctx, id, &t)
 	if err != nil {
 		return t, err
 	}
 	t = treeBlob{nodes: nodes, size: t.size}
+	if lazy {
+		return t, nil
+	}
 	return t, r.expandLists(ctx, &t)
 }
 
@@ -97,4 +105,14 @@ func (r *Repository) expandLists(ctx context.Context, t *treeBlob) error {
 		t.size += 32 * (len(n.Content) + len(n.lists))
 	}
 	return nil
+}
+
+// hasLists tells whether some node names its content with a content list.
+func hasLists(nodes []node) bool {
+	for i := range nodes {
+		if nodes[i].ContentList != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -79,16 +79,16 @@ func TestWalkRefusesPartsOutOfOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seen []string
-	err := r.walkID(ctx, anyGuard(), good, "d", 1, func(p string, _ node) error { seen = append(seen, p); return nil })
+	err := r.walkID(ctx, anyGuard(), good, "d", 1, false, func(p string, _ node) error { seen = append(seen, p); return nil })
 	if err != nil || strings.Join(seen, " ") != "d/a d/b d/c d/d" {
 		t.Fatalf("walk: %q, %v", seen, err)
 	}
-	err = r.walkID(ctx, anyGuard(), bad, "d", 1, func(string, node) error { return nil })
+	err = r.walkID(ctx, anyGuard(), bad, "d", 1, false, func(string, node) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "tree of d: tree part") || !strings.Contains(err.Error(), "not sorted across parts") {
 		t.Fatalf("parts out of order: %v", err)
 	}
 	stop := errors.New("stop")
-	if err := r.walkID(ctx, anyGuard(), good, "d", 1, func(string, node) error { return stop }); err != stop {
+	if err := r.walkID(ctx, anyGuard(), good, "d", 1, false, func(string, node) error { return stop }); err != stop {
 		t.Fatalf("callback error came back as %v", err)
 	}
 }
