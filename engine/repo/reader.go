@@ -194,7 +194,6 @@ func (fr *fileReader) fetchFile(ctx context.Context, h *handle) {
 	}
 }
 
-
 type chunkResult struct {
 	buf *[]byte // the chunk, in a buffer of the read pool
 	err error
