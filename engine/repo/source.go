@@ -36,7 +36,7 @@ type SourceWriter struct {
 	sum                  string      // "sha256:…" of that file (under mu)
 
 	parentOnce sync.Once
-	parent     map[string]node // lazily loaded parent tree
+	parent     map[parentKey]parentNode // lazily loaded parent tree, by path (see parentOf)
 }
 
 var _ provider.Sink = (*SourceWriter)(nil)
@@ -223,8 +223,7 @@ func (r *Repository) putChunker(ch *chunkers.Chunker) {
 // classify counts a stored file as new, changed or unmodified compared
 // with the previous snapshot.
 func (sw *SourceWriter) classify(path string, n node) {
-	sw.parentOnce.Do(sw.loadParent)
-	pn, ok := sw.parent[path]
+	pn, ok := sw.parentOf(path)
 	switch {
 	case !ok || pn.Kind != provider.KindFile:
 		sw.w.filesNew.Add(1)
@@ -243,8 +242,7 @@ func (sw *SourceWriter) Parent(path string) (provider.Entry, bool) {
 	if sw.w.meta.Parent == nil {
 		return provider.Entry{}, false
 	}
-	sw.parentOnce.Do(sw.loadParent)
-	n, ok := sw.parent[path]
+	n, ok := sw.parentOf(path)
 	if !ok {
 		return provider.Entry{}, false
 	}
@@ -264,10 +262,10 @@ func (sw *SourceWriter) loadParent() {
 	if pm == nil || pm.Source(sw.key) == nil {
 		return
 	}
-	nodes := map[string]node{}
+	nodes := map[parentKey]parentNode{}
 	ps := pm.Source(sw.key)
 	err := sw.w.r.walkTree(context.Background(), sw.w.r.newWalkGuard(pm, ps), ps.Root, false, func(p string, n node) error {
-		nodes[p] = n
+		nodes[keyOfPath(p)] = compactNode(n)
 		return nil
 	})
 	if err != nil {
@@ -284,8 +282,7 @@ func (sw *SourceWriter) Reuse(ctx context.Context, e provider.Entry) error {
 		return fmt.Errorf("reuse %s: %w", e.Path, err)
 	}
 	defer sw.w.end()
-	sw.parentOnce.Do(sw.loadParent)
-	pn, ok := sw.parent[e.Path]
+	pn, ok := sw.parentOf(e.Path)
 	if !ok || sw.w.meta.Parent == nil || pn.Kind != provider.KindFile || e.Kind != provider.KindFile {
 		return fmt.Errorf("reuse %s: no file at this path in the parent snapshot", e.Path)
 	}
