@@ -230,3 +230,33 @@ func TestTestRestoreCleansUp(t *testing.T) {
 		t.Errorf("clean leftovers: %v %v", dropped, err)
 	}
 }
+
+// TestCleanLeftoversSparesOwned: a scratch database that a running test
+// restore owns (its advisory lock held by the restore's admin session,
+// before the restore has connected to it) is not dropped by another run's
+// CleanLeftovers; once the owner is gone, it is.
+func TestCleanLeftoversSparesOwned(t *testing.T) {
+	s := newSource(t, Options{DSN: dbtest.Postgres(t)})
+	name := verifyPrefix + "owned" + strings.ReplaceAll(dbtest.Name(t)[8:], "_", "")
+	ctx := context.Background()
+	owner, err := pgx.Connect(ctx, dbtest.PostgresAdmin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(ctx, "SELECT pg_advisory_lock($1, hashtext($2))", leftoverLockKey, name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dbtest.DropPostgres(t, name) })
+	dropped, err := s.CleanLeftovers(ctx)
+	if err != nil || contains(dropped, name) {
+		t.Fatalf("clean leftovers dropped a database a running test restore owns: %v %v", dropped, err)
+	}
+	owner.Close(ctx)
+	dropped, err = s.CleanLeftovers(ctx)
+	if err != nil || !contains(dropped, name) {
+		t.Errorf("clean leftovers kept a database whose owner is gone: %v %v", dropped, err)
+	}
+}

@@ -107,6 +107,12 @@ func (s *Source) verifyOne(ctx context.Context, cl client, tree provider.Tree, d
 		return nil, 0, err
 	}
 	defer admin.Close(context.Background())
+	// The admin session owns the scratch database through an advisory lock
+	// held until it closes, so that another run's CleanLeftovers never
+	// drops it, not even before the restore has connected to it.
+	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock($1, hashtext($2))", leftoverLockKey, dest.database); err != nil {
+		return nil, 0, fmt.Errorf("lock %s: %w", dest.database, err)
+	}
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+ident(dest.database)); err != nil {
 		return nil, 0, fmt.Errorf("create %s: %w", dest.database, err)
 	}
@@ -161,7 +167,8 @@ func dropDatabase(ctx context.Context, admin *pgx.Conn, name string) {
 }
 
 // CleanLeftovers implements provider.LeftoverCleaner: it drops the
-// velin_verify_* databases no session uses (a killed test restore's).
+// velin_verify_* databases no session uses and no running test restore
+// owns (its advisory lock is free): a killed test restore's.
 func (s *Source) CleanLeftovers(ctx context.Context) ([]string, error) {
 	admin, err := s.conn.with("postgres").connect(ctx)
 	if err != nil {
@@ -181,10 +188,23 @@ func (s *Source) CleanLeftovers(ctx context.Context) ([]string, error) {
 	}
 	var dropped []string
 	for _, n := range names {
-		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+ident(n)); err != nil {
+		var free bool
+		if err := admin.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, hashtext($2))", leftoverLockKey, n).Scan(&free); err != nil {
+			return dropped, fmt.Errorf("clean postgres leftovers: %w", err)
+		}
+		if !free {
+			continue // a running test restore owns it
+		}
+		_, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+ident(n))
+		_, _ = admin.Exec(ctx, "SELECT pg_advisory_unlock($1, hashtext($2))", leftoverLockKey, n)
+		if err != nil {
 			return dropped, fmt.Errorf("clean postgres leftovers: drop %s: %w", n, err)
 		}
 		dropped = append(dropped, n)
 	}
 	return dropped, nil
 }
+
+// leftoverLockKey is the first key of the advisory locks by which a test
+// restore owns its scratch database (the second is hashtext of its name).
+const leftoverLockKey = 0x76656c69 // "veli"
