@@ -11,8 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/velinhq/velin/providers/childproc"
 )
 
 // tool is a client program velin runs: a dump tool or the command-line
@@ -146,16 +147,11 @@ func (s *Source) run(ctx context.Context, t tool, args []string, stdin io.Reader
 		defer cancel()
 	}
 	argv := append([]string{"--defaults-extra-file=" + cnf}, s.c.hostArgs()...)
-	cmd := exec.CommandContext(ctx, t.Path, append(argv, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL} // velin killed -9: the kernel kills the child
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
+	cmd := childproc.Command(ctx, t.Path, os.Environ(), append(argv, args...)...)
 	stderr := &tail{max: 16 << 10}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	err = cmd.Run()
-	if cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // nothing of the group outlives the call
-	}
+	_ = childproc.KillGroup(cmd) // nothing of the group outlives the call
 	if err == nil {
 		return nil
 	}

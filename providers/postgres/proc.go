@@ -7,24 +7,13 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
-	"time"
+
+	"github.com/velinhq/velin/providers/childproc"
 )
 
-// command makes a child process in its own process group, killed as a
-// group when ctx ends, so that no pg_dump or psql outlives a cancel.
+// command makes a child process that never outlives velin (childproc).
 func command(ctx context.Context, path string, env []string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		if cmd.Process == nil {
-			return nil
-		}
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
-	cmd.WaitDelay = 5 * time.Second
-	return cmd
+	return childproc.Command(ctx, path, env, args...)
 }
 
 // tail keeps the last bytes written to it (a child's stderr).
