@@ -17,22 +17,10 @@ func (l *loader) restoreFilterable(r *Restore, attr *hcl.Attribute) hcl.Diagnost
 	if len(r.Include) == 0 {
 		return nil
 	}
-	refs := r.Sources
-	if len(refs) == 0 {
-		if b, ok := l.cfg.Backups[r.From.Addr]; ok {
-			refs = b.Sources
-		}
-	}
-	var bad []string
-	for _, ref := range refs {
-		s, ok := l.cfg.Sources[ref.Addr]
-		if !ok || s.Impl == nil {
-			continue // reported where the source is declared
-		}
-		if f, ok := s.Impl.(provider.Filterable); !ok || !f.CanFilter() {
-			bad = append(bad, ref.Addr)
-		}
-	}
+	bad := l.restoreSourcesWithout(r, func(src provider.Source) bool {
+		f, ok := src.(provider.Filterable)
+		return ok && f.CanFilter()
+	})
 	if len(bad) == 0 {
 		return nil
 	}
@@ -55,6 +43,25 @@ func (l *loader) restoreFlush(r *Restore, attr *hcl.Attribute) hcl.Diagnostics {
 	}
 	flush := val.True()
 	r.Flush = &flush
+	bad := l.restoreSourcesWithout(r, func(src provider.Source) bool {
+		f, ok := src.(provider.Flushable)
+		return ok && f.CanFlush()
+	})
+	if len(bad) == 0 {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "flush applies to redis sources only",
+		Detail: fmt.Sprintf("%s cannot be flushed before a restore. List only sources that can in \"sources\" (redis), "+
+			"or leave flush out.", strings.Join(bad, ", ")),
+		Subject: attr.Expr.Range().Ptr(),
+	}}
+}
+
+// restoreSourcesWithout lists the addresses of the sources r restores (its
+// own list, else its backup's) for which can is false.
+func (l *loader) restoreSourcesWithout(r *Restore, can func(provider.Source) bool) []string {
 	refs := r.Sources
 	if len(refs) == 0 {
 		if b, ok := l.cfg.Backups[r.From.Addr]; ok {
@@ -67,18 +74,9 @@ func (l *loader) restoreFlush(r *Restore, attr *hcl.Attribute) hcl.Diagnostics {
 		if !ok || s.Impl == nil {
 			continue // reported where the source is declared
 		}
-		if f, ok := s.Impl.(provider.Flushable); !ok || !f.CanFlush() {
+		if !can(s.Impl) {
 			bad = append(bad, ref.Addr)
 		}
 	}
-	if len(bad) == 0 {
-		return nil
-	}
-	return hcl.Diagnostics{{
-		Severity: hcl.DiagError,
-		Summary:  "flush applies to redis sources only",
-		Detail: fmt.Sprintf("%s cannot be flushed before a restore. List only sources that can in \"sources\" (redis), "+
-			"or leave flush out.", strings.Join(bad, ", ")),
-		Subject: attr.Expr.Range().Ptr(),
-	}}
+	return bad
 }
