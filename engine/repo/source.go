@@ -36,13 +36,16 @@ type SourceWriter struct {
 	sum                  string      // "sha256:…" of that file (under mu)
 
 	parentOnce sync.Once
-	parent     map[parentKey]parentNode // lazily loaded parent tree, by path (see parentOf)
+	parent     *parentIndex // lazily loaded parent tree, by path (see parentOf)
+	parentMem  int          // bytes of parent records kept in memory (parentMemBytes)
+	parentWarn sync.Once
 }
 
 var _ provider.Sink = (*SourceWriter)(nil)
 
 func newSourceWriter(w *SnapshotWriter, typ, name string) *SourceWriter {
-	return &SourceWriter{w: w, typ: typ, name: name, key: SourceKey(typ, name), runs: newEntryRuns(runBytes)}
+	return &SourceWriter{w: w, typ: typ, name: name, key: SourceKey(typ, name), runs: newEntryRuns(runBytes),
+		parentMem: parentMemBytes}
 }
 
 func (sw *SourceWriter) finished() bool {
@@ -132,6 +135,7 @@ func (sw *SourceWriter) drop() {
 	if sw.runs != nil {
 		sw.runs.close()
 	}
+	sw.closeParent()
 }
 
 // store chunks r on the calling goroutine, hashes each chunk, and queues
@@ -254,27 +258,6 @@ func (sw *SourceWriter) Parent(path string) (provider.Entry, bool) {
 	return n.entry(path), true
 }
 
-func (sw *SourceWriter) loadParent() {
-	pm := sw.w.meta.Parent
-	if pm == nil {
-		pm = sw.w.meta.Previous
-	}
-	if pm == nil || pm.Source(sw.key) == nil {
-		return
-	}
-	nodes := map[parentKey]parentNode{}
-	ps := pm.Source(sw.key)
-	err := sw.w.r.walkTree(context.Background(), sw.w.r.newWalkGuard(pm, ps), ps.Root, false, func(p string, n node) error {
-		nodes[keyOfPath(p)] = compactNode(n)
-		return nil
-	})
-	if err != nil {
-		sw.w.r.opts.Warn(fmt.Sprintf("parent snapshot %s of %s unreadable, reading everything: %v", pm.ID, sw.key, err))
-		return
-	}
-	sw.parent = nodes
-}
-
 // Reuse stores e with the content recorded in the parent snapshot, reading
 // nothing.
 func (sw *SourceWriter) Reuse(ctx context.Context, e provider.Entry) error {
@@ -325,6 +308,7 @@ func (sw *SourceWriter) Finish(ctx context.Context, facts provider.Facts) error 
 	}
 	root, entries, err := sw.buildTrees(ctx)
 	sw.runs.close()
+	sw.closeParent()
 	sw.runs = nil // its entries are gone: a second Finish must not build an empty tree
 	if err != nil {
 		return fmt.Errorf("finish %s: %w", sw.key, err)
