@@ -54,10 +54,11 @@ func TestReadsCoalesce(t *testing.T) {
 		t.Fatalf("read back %d bytes, %v", len(got), err)
 	}
 	// 6 MiB in runs of at most runMax, split again at pack boundaries:
-	// a few reads, where one per chunk would be 80 or more.
+	// a few reads, where one per chunk would be about 80 (the count varies
+	// with the repository's chunker key: 79 to 89 seen).
 	gets := st.Counts().Gets
 	t.Logf("%d range reads for %d chunks", gets, chunks)
-	if chunks < 80 || gets > int64(chunks/8) {
+	if chunks < 40 || gets > int64(chunks/8) {
 		t.Errorf("%d range reads for %d chunks, want at most %d", gets, chunks, chunks/8)
 	}
 }
