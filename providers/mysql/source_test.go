@@ -188,5 +188,31 @@ func TestSuite(t *testing.T) {
 // TestSuiteRealRepository runs the same suite against the engine's
 // repository (encrypted, on disk).
 func TestSuiteRealRepository(t *testing.T) {
-	sourcetest.Run(t, harness(snaptest.Snapshots(t)))
+	h := harness(snaptest.Snapshots(t))
+	h.Kill = &sourcetest.Kill{
+		Repo:   snaptest.Shared,
+		Reopen: func(t testing.TB, live string) provider.Source { return newSource(t, Options{DSN: live}) },
+		Grow: func(t testing.TB, fx sourcetest.Fixture) {
+			db := dbtest.OpenMySQL(t, dbOf(t, fx.Live))
+			defer db.Close()
+			mustExec(t, db, "CREATE TABLE filler (id INT PRIMARY KEY, pad VARCHAR(200)) AS SELECT seq AS id, REPEAT(MD5(seq), 4) AS pad FROM seq_1_to_20000")
+		},
+		DumpTool:    "mariadb-dump",
+		RestoreTool: "mariadb",
+		Leftovers:   scratchSchemas,
+	}
+	sourcetest.Run(t, h)
+}
+
+// scratchSchemas lists the velin_restore_* and velin_verify_* schemas
+// on the server (any test's or run's).
+func scratchSchemas(t testing.TB, _ sourcetest.Fixture) []string {
+	db := dbtest.OpenMySQL(t, "")
+	defer db.Close()
+	var out []string
+	for _, r := range query(t, db, `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA
+		WHERE SCHEMA_NAME LIKE 'velin\_restore\_%' OR SCHEMA_NAME LIKE 'velin\_verify\_%'`) {
+		out = append(out, r[0])
+	}
+	return out
 }

@@ -39,7 +39,7 @@ func (s *Source) destination(to, db string, n int) (conn, error) {
 }
 
 // Restore implements provider.Source. Each database is replayed by psql
-// in one transaction (--single-transaction, ON_ERROR_STOP): the dump
+// in one transaction (BEGIN … COMMIT, ON_ERROR_STOP): the dump
 // drops each object it holds (DROP … IF EXISTS) before creating it, so an
 // error anywhere, a damaged snapshot or a kill rolls back everything and
 // leaves the database as it was. Objects the dump does not hold are kept.
@@ -128,9 +128,9 @@ func tableSet(tables []string) (map[tableKey]bool, error) {
 }
 
 // replay feeds one dump to psql in a single transaction. The content is
-// written to psql's input only as read and checked; stdin is closed (so
-// psql commits) only when the whole dump was read, else psql is killed
-// first and the transaction never commits. It returns the dump's counts.
+// written to psql's input only as read and checked; COMMIT follows only
+// the whole dump, else psql is killed, and an input that ends early (velin
+// killed -9) rolls back. It returns the dump's counts.
 func (s *Source) replay(ctx context.Context, cl client, tree provider.Tree, e provider.Entry, dest conn, keep map[tableKey]bool) (*counter, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -141,7 +141,7 @@ func (s *Source) replay(ctx context.Context, cl client, tree provider.Tree, e pr
 	defer rc.Close()
 	lock := fmt.Sprintf("'%dms'", s.lockTimeout.Milliseconds())
 	cmd := command(ctx, cl.tool("psql"), dest.env(), "--no-psqlrc", "--quiet", "--no-password",
-		"--single-transaction", "--set=ON_ERROR_STOP=1", "--output=/dev/null")
+		"--set=ON_ERROR_STOP=1", "--output=/dev/null")
 	stderr := &tail{}
 	cmd.Stderr, cmd.Stdout = stderr, io.Discard
 	in, err := cmd.StdinPipe()
@@ -152,12 +152,12 @@ func (s *Source) replay(ctx context.Context, cl client, tree provider.Tree, e pr
 		return nil, fmt.Errorf("start psql: %w", err)
 	}
 	c := newCounter(rc)
-	var feedErr error
-	if keep != nil {
-		feedErr = feedTables(in, c, keep, lock)
-	} else {
-		feedErr = feedAll(in, c, lock)
-	}
+	feedErr := inTransaction(in, func() error {
+		if keep != nil {
+			return feedTables(in, c, keep, lock)
+		}
+		return feedAll(in, c, lock)
+	})
 	if feedErr != nil && !errors.Is(feedErr, errPipe) {
 		cancel() // kill psql before its input ends: no COMMIT
 	}

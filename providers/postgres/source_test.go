@@ -45,7 +45,22 @@ func TestSuite(t *testing.T) {
 // TestSuiteRealRepository runs the same suite against the engine's
 // repository (encrypted, on disk) instead of the in-memory stand-in.
 func TestSuiteRealRepository(t *testing.T) {
-	sourcetest.Run(t, harness(snaptest.Snapshots(t)))
+	h := harness(snaptest.Snapshots(t))
+	h.Kill = &sourcetest.Kill{
+		Repo: snaptest.Shared,
+		Reopen: func(t testing.TB, live string) provider.Source {
+			return newSource(t, Options{DSN: live, ExcludeTableData: []string{"public.scratch"}})
+		},
+		Grow: func(t testing.TB, fx sourcetest.Fixture) {
+			pgExec(t, fx.Live, `CREATE TABLE public.filler AS
+				SELECT g AS id, repeat(md5(g::text), 4) AS pad FROM generate_series(1, 20000) g`)
+		},
+		DumpTool:    "pg_dump",
+		RestoreTool: "psql",
+		// A restore replays into the live database in one transaction:
+		// it stages nothing a killed run could leave.
+	}
+	sourcetest.Run(t, h)
 }
 
 func harness(snap func(testing.TB, provider.Tree) (provider.Sink, func() provider.Tree)) sourcetest.Harness {

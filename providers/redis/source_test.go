@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,7 @@ func setup(t testing.TB) sourcetest.Fixture {
 	return sourcetest.Fixture{
 		Source: src,
 		Live:   dbURL(live),
+		Spec:   fmt.Sprintf("%s %d", dbURL(live), scratchDB.DB),
 		Dest: func(string) (string, string) {
 			u := dbURL(dbtest.Redis(t))
 			return u, u
@@ -186,5 +188,39 @@ func TestSuite(t *testing.T) {
 
 // TestSuiteRealRepository runs the suite against the engine's repository.
 func TestSuiteRealRepository(t *testing.T) {
-	sourcetest.Run(t, harness(snaptest.Snapshots(t)))
+	h := harness(snaptest.Snapshots(t))
+	h.Kill = &sourcetest.Kill{
+		Repo: snaptest.Shared,
+		Reopen: func(t testing.TB, spec string) provider.Source {
+			live, scr := fromSpec(t, spec)
+			return New(Server{Addr: live.Addr}, Options{DB: live.DB, ScratchDB: scr, Flush: true})
+		},
+		Leftovers: func(t testing.TB, fx sourcetest.Fixture) []string {
+			live, scr := fromSpec(t, fx.Spec)
+			live.DB = scr
+			if connect(t, live).Exists(context.Background(), markerRestore).Val() == 0 {
+				return nil
+			}
+			return []string{fmt.Sprint(scr)}
+		},
+		// A scratch database is a killed run's once its heartbeat is
+		// staleAfter old: make it so.
+		Age: func(t testing.TB, fx sourcetest.Fixture, _ []string) {
+			live, scr := fromSpec(t, fx.Spec)
+			live.DB = scr
+			c := connect(t, live)
+			id, _, _ := strings.Cut(c.Get(context.Background(), markerRestore).Val(), " ")
+			must(t, c.Set(context.Background(), markerRestore, id+" 1000", 0).Err())
+		},
+	}
+	sourcetest.Run(t, h)
+}
+
+// fromSpec parses a Fixture.Spec: the live database's URL and the
+// scratch database's number.
+func fromSpec(t testing.TB, spec string) (*goredis.Options, int) {
+	u, n, _ := strings.Cut(spec, " ")
+	scr, err := strconv.Atoi(n)
+	must(t, err)
+	return optsAt(t, u), scr
 }

@@ -3,6 +3,7 @@ package sourcetest
 import (
 	"context"
 	"io"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -31,6 +32,10 @@ type Fixture struct {
 	// Capture records the live data now; the returned checker fails t
 	// unless the data at a location (Live, or Dest's restored) equals it.
 	Capture func(t testing.TB) func(t testing.TB, at string)
+
+	// Spec is what Kill.Reopen needs to open the source again in a helper
+	// process; "" means Live.
+	Spec string
 }
 
 // Harness is what Run needs: fresh fixtures, and snapshots to back up into.
@@ -53,6 +58,10 @@ type Harness struct {
 	// fixture's data and one false; the test restore must pass the first
 	// and fail the second.
 	Asserts struct{ True, False provider.Assert }
+
+	// Kill enables the kill -9 cases (database sources over a repository
+	// on disk); nil skips them.
+	Kill *Kill
 }
 
 // MemRepo is the default Harness.NewSnapshot: in-memory snapshots.
@@ -124,6 +133,24 @@ func Run(t *testing.T, h Harness) {
 			t.Skip("a file tree restores every intact file (partial restore)")
 		}
 		testRestoreFailure(t, h)
+	})
+	t.Run("Kill9", func(t *testing.T) {
+		if h.Kill == nil {
+			t.Skip("no Harness.Kill: the kill -9 cases run for database sources over a repository on disk")
+		}
+		if runtime.GOOS != "linux" {
+			t.Skip("the kill -9 cases find the helper's child processes in /proc")
+		}
+		t.Run("MidBackup", func(t *testing.T) {
+			if !helper(t, h.Kill) {
+				testKillBackup(t, h)
+			}
+		})
+		t.Run("MidRestore", func(t *testing.T) {
+			if !helper(t, h.Kill) {
+				testKillRestore(t, h)
+			}
+		})
 	})
 	t.Run("FileTree", func(t *testing.T) {
 		if !h.FileTree {

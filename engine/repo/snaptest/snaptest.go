@@ -27,6 +27,12 @@ func Snapshots(tb testing.TB) NewSnapshotFunc {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { r.Close() })
+	return snapshotsOf(r)
+}
+
+// snapshotsOf is a NewSnapshot function committing snapshots to r.
+func snapshotsOf(r *repo.Repository) NewSnapshotFunc {
+	ctx := context.Background()
 	var mu sync.Mutex
 	manifests := map[provider.Tree]*repo.Manifest{}
 	return func(t testing.TB, parent provider.Tree) (provider.Sink, func() provider.Tree) {
