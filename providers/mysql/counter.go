@@ -33,12 +33,78 @@ func newCounter() *counter { return &counter{rows: map[string]int64{}} }
 
 // Write implements io.Writer; it never fails.
 func (c *counter) Write(p []byte) (int, error) {
-	c.bytes += int64(len(p))
-	for _, b := range p {
+	n := len(p)
+	c.bytes += int64(n)
+	for len(p) > 0 {
 		if c.inInsert {
-			c.insertByte(b)
+			p = c.insert(p)
+		} else {
+			p = c.text(p)
+		}
+	}
+	return n, nil
+}
+
+// insert follows an INSERT statement through p and returns what is left
+// of p when the statement ends. Quoted strings, most of a dump's bytes,
+// are skipped with bytes.IndexByte rather than byte by byte.
+func (c *counter) insert(p []byte) []byte {
+	for len(p) > 0 && c.inInsert {
+		if c.quote == 0 {
+			c.insertByte(p[0])
+			p = p[1:]
 			continue
 		}
+		if c.esc {
+			c.esc = false
+			p = p[1:]
+			continue
+		}
+		p = c.skipQuoted(p)
+	}
+	return p
+}
+
+// skipQuoted consumes p up to and including the quote that closes the
+// open string (all of p when it stays open), minding backslash escapes
+// (none in backquoted identifiers).
+func (c *counter) skipQuoted(p []byte) []byte {
+	end := bytes.IndexByte(p, c.quote)
+	if end < 0 {
+		end = len(p)
+	}
+	for from := 0; c.quote != '`'; {
+		k := bytes.IndexByte(p[from:end], '\\')
+		if k < 0 {
+			break
+		}
+		next := from + k + 1 // the escaped byte
+		switch {
+		case next == len(p):
+			c.esc = true
+			return nil
+		case next == end: // an escaped quote: the string goes on
+			from = end + 1
+			if end = bytes.IndexByte(p[from:], c.quote); end < 0 {
+				end = len(p)
+			} else {
+				end += from
+			}
+		default:
+			from = next + 1
+		}
+	}
+	if end == len(p) {
+		return nil
+	}
+	c.quote = 0
+	return p[end+1:]
+}
+
+// text reads p outside INSERT statements, up to the end of p or to the
+// start of an INSERT's values, and returns the rest.
+func (c *counter) text(p []byte) []byte {
+	for i, b := range p {
 		if b == '\n' {
 			c.line(string(c.head))
 			c.head = c.head[:0]
@@ -49,25 +115,15 @@ func (c *counter) Write(p []byte) (int, error) {
 		}
 		if c.inData && len(c.head) == len("INSERT INTO ") && string(c.head) == "INSERT INTO " {
 			c.inInsert, c.quote, c.esc, c.depth = true, 0, false, 0
+			return p[i+1:]
 		}
 	}
-	return len(p), nil
+	return nil
 }
 
-// insertByte follows an INSERT statement: every "(" at depth 0 outside a
-// quoted string starts a row; ";" at depth 0 ends the statement.
+// insertByte follows an INSERT statement outside quoted strings: every
+// "(" at depth 0 starts a row; ";" at depth 0 ends the statement.
 func (c *counter) insertByte(b byte) {
-	if c.quote != 0 {
-		switch {
-		case c.esc:
-			c.esc = false
-		case b == '\\' && c.quote != '`':
-			c.esc = true
-		case b == c.quote:
-			c.quote = 0
-		}
-		return
-	}
 	switch b {
 	case '\'', '"', '`':
 		c.quote = b

@@ -25,6 +25,7 @@ type counter struct {
 	long   bool // the current line outgrew maxLine
 	inCopy bool
 	table  string
+	copied int64    // rows of the current COPY block (added to rows at its end)
 	tables []string // in dump order
 	rows   map[string]int64
 	done   bool // the closing comment was seen
@@ -43,6 +44,10 @@ func (c *counter) Read(p []byte) (int, error) {
 		if len(c.line) > 0 {
 			c.endLine()
 		}
+		if c.inCopy { // cut short: keep what was counted
+			c.rows[c.table] += c.copied
+			c.copied = 0
+		}
 		if !c.done && !c.globals {
 			return n, errTruncated
 		}
@@ -56,8 +61,14 @@ func (c *counter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// scan counts p. Inside COPY data, whole lines are counted in a tight
+// loop that allocates nothing: a dump is mostly such lines.
 func (c *counter) scan(p []byte) {
 	for len(p) > 0 {
+		if c.inCopy && len(c.line) == 0 && !c.long {
+			p = c.copyLines(p)
+			continue
+		}
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			c.add(p)
@@ -67,6 +78,31 @@ func (c *counter) scan(p []byte) {
 		c.endLine()
 		p = p[i+1:]
 	}
+}
+
+// copyLines counts the whole lines of COPY data at the start of p (p
+// starts a line) up to the block's end, and returns the rest of p.
+func (c *counter) copyLines(p []byte) []byte {
+	for c.inCopy {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			c.add(p)
+			return nil
+		}
+		if i == 2 && p[0] == '\\' && p[1] == '.' {
+			c.endCopy()
+		} else {
+			c.copied++
+		}
+		p = p[i+1:]
+	}
+	return p
+}
+
+// endCopy closes the current COPY block.
+func (c *counter) endCopy() {
+	c.rows[c.table] += c.copied
+	c.copied, c.inCopy = 0, false
 }
 
 func (c *counter) add(p []byte) {
@@ -86,17 +122,19 @@ func (c *counter) add(p []byte) {
 }
 
 func (c *counter) endLine() {
-	line := string(c.line)
 	long := c.long
-	c.line, c.long = c.line[:0], false
+	c.long = false
 	if c.inCopy {
-		if line == `\.` && !long {
-			c.inCopy = false
-			return
+		if !long && string(c.line) == `\.` {
+			c.endCopy()
+		} else {
+			c.copied++
 		}
-		c.rows[c.table]++
+		c.line = c.line[:0]
 		return
 	}
+	line := string(c.line)
+	c.line = c.line[:0]
 	if long {
 		return
 	}

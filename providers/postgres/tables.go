@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -23,9 +24,9 @@ func (p pipeWriter) Write(b []byte) (int, error) {
 }
 
 // lines calls fn with each line of r (with its newline) in chunks of at
-// most 64 KiB; start says whether a chunk begins a line.
+// most feedBuffer bytes; start says whether a chunk begins a line.
 func lines(r io.Reader, fn func(chunk []byte, start bool) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, feedBuffer)
 	atStart := true
 	for {
 		chunk, err := br.ReadSlice('\n')
@@ -55,24 +56,20 @@ var dropConstraint = regexp.MustCompile(`^ALTER TABLE IF EXISTS ONLY (.+) DROP C
 // PostgreSQL refuses for the ones a partition inherits ("cannot drop
 // inherited constraint"); such drops are skipped for partitions, whose
 // constraints go with the parent's or with the partition itself.
+// COPY data, the bulk of a dump, goes through as bytes: only the lines
+// outside it are looked at as text.
 func feedAll(in io.Writer, c *counter, lockTimeout string) error {
-	w := bufio.NewWriterSize(pipeWriter{in}, 64<<10)
+	w := bufio.NewWriterSize(pipeWriter{in}, feedBuffer)
 	copying := false
 	err := lines(c, func(chunk []byte, start bool) error {
-		line := string(chunk)
 		switch {
+		case !start:
 		case copying:
-			copying = !(start && line == "\\.\n")
-		case start && strings.HasPrefix(line, "COPY ") && strings.HasSuffix(line, " FROM stdin;\n"):
+			copying = !isCopyEnd(chunk)
+		case isCopyStart(chunk):
 			copying = true
-		case start && line == "SET lock_timeout = 0;\n":
-			_, err := io.WriteString(w, "SET lock_timeout = "+lockTimeout+";\n")
-			return err
-		case start:
-			if m := dropConstraint.FindStringSubmatch(line); m != nil {
-				line = "DO $velin$ BEGIN IF NOT coalesce((SELECT relispartition FROM pg_catalog.pg_class WHERE oid = " +
-					"pg_catalog.to_regclass('" + strings.ReplaceAll(m[1], "'", "''") + "')), false) THEN " +
-					strings.TrimSuffix(line, "\n") + " END IF; END $velin$;\n"
+		default:
+			if line, ok := rewrite(string(chunk), lockTimeout); ok {
 				_, err := io.WriteString(w, line)
 				return err
 			}
@@ -86,13 +83,37 @@ func feedAll(in io.Writer, c *counter, lockTimeout string) error {
 	return w.Flush()
 }
 
+// feedBuffer is the size of the buffers between the snapshot and psql.
+const feedBuffer = 256 << 10
+
+func isCopyStart(line []byte) bool {
+	return bytes.HasPrefix(line, []byte("COPY ")) && bytes.HasSuffix(line, []byte(" FROM stdin;\n"))
+}
+
+func isCopyEnd(line []byte) bool { return string(line) == "\\.\n" }
+
+// rewrite returns what feedAll sends psql instead of a statement line of
+// the dump, if anything.
+func rewrite(line, lockTimeout string) (string, bool) {
+	if line == "SET lock_timeout = 0;\n" {
+		return "SET lock_timeout = " + lockTimeout + ";\n", true
+	}
+	m := dropConstraint.FindStringSubmatch(line)
+	if m == nil {
+		return "", false
+	}
+	return "DO $velin$ BEGIN IF NOT coalesce((SELECT relispartition FROM pg_catalog.pg_class WHERE oid = " +
+		"pg_catalog.to_regclass('" + strings.ReplaceAll(m[1], "'", "''") + "')), false) THEN " +
+		strings.TrimSuffix(line, "\n") + " END IF; END $velin$;\n", true
+}
+
 // feedTables writes to psql only the COPY blocks of the tables in keep,
 // each after a DELETE of its rows (not TRUNCATE, which refuses any table
 // a foreign key references), so that only their rows are replaced; rows
 // of other tables still referencing deleted ones fail the transaction. A table asked for that the dump lacks is an error (psql is
 // then killed before anything commits).
 func feedTables(in io.Writer, c *counter, keep map[tableKey]bool, lockTimeout string) error {
-	w := bufio.NewWriterSize(pipeWriter{in}, 64<<10)
+	w := bufio.NewWriterSize(pipeWriter{in}, feedBuffer)
 	head := "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\nSET lock_timeout = " + lockTimeout + ";\n"
 	if _, err := io.WriteString(w, head); err != nil {
 		return err
@@ -100,9 +121,8 @@ func feedTables(in io.Writer, c *counter, keep map[tableKey]bool, lockTimeout st
 	found := map[tableKey]bool{}
 	copying := false
 	err := lines(c, func(chunk []byte, start bool) error {
-		line := string(chunk)
-		if start && !copying && strings.HasPrefix(line, "COPY ") && strings.HasSuffix(line, " FROM stdin;\n") {
-			k, perr := parseTable(copyTable(line[len("COPY "):]))
+		if start && !copying && isCopyStart(chunk) {
+			k, perr := parseTable(copyTable(string(chunk[len("COPY "):])))
 			if perr == nil && keep[k] {
 				copying, found[k] = true, true
 				if _, err := io.WriteString(w, "DELETE FROM ONLY "+k.String()+";\n"); err != nil {
@@ -113,7 +133,7 @@ func feedTables(in io.Writer, c *counter, keep map[tableKey]bool, lockTimeout st
 		if !copying {
 			return nil
 		}
-		if start && line == "\\.\n" {
+		if start && isCopyEnd(chunk) {
 			copying = false
 		}
 		_, err := w.Write(chunk)
