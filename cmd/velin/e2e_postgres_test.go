@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/velinhq/velin/providers/dbtest"
 )
@@ -122,13 +120,17 @@ func TestPostgresPlanFaults(t *testing.T) {
 	const password = "a-pg-passw0rd-4412"
 	live := dbtest.Postgres(t)
 	admin := dbtest.PostgresAdmin()
+	// A cluster of its own that checks passwords (the shared test server
+	// trusts local connections): a wrong password is refused for real.
+	strict := dbtest.PostgresPassword(t, "the-R1ght-one-77")
 	cases := []struct {
-		name, dsn, extra, says string
+		name, dsn, extra, cause, says string
 	}{
-		{"wrong password", "postgres://app:" + password + "@" + refusingServer(t) + "/app?sslmode=disable", "", "check the user and password in dsn"},
-		{"unreachable", "postgres://postgres:" + password + "@127.0.0.1:1/app?sslmode=disable", "", "is the server running"},
-		{"unknown database", withPassword(dbtest.WithDatabase(t, admin, "velin_nope"), password), "", "create the database or fix the name"},
-		{"missing pg_dump", withPassword(live, password), `pg_dump_path = "/nonexistent/pg_dump"`, "set pg_dump_path to a pg_dump of version 15"},
+		{"wrong password", strings.Replace(strict, "the-R1ght-one-77", password, 1), "",
+			"password authentication failed", "check the user and password in dsn"},
+		{"unreachable", "postgres://postgres:" + password + "@127.0.0.1:1/app?sslmode=disable", "", "refused", "is the server running"},
+		{"unknown database", withPassword(dbtest.WithDatabase(t, admin, "velin_nope"), password), "", "does not exist", "create the database or fix the name"},
+		{"missing pg_dump", withPassword(live, password), `pg_dump_path = "/nonexistent/pg_dump"`, "not found", "set pg_dump_path to a pg_dump of version 15"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -136,57 +138,15 @@ func TestPostgresPlanFaults(t *testing.T) {
 			p.env = append(p.env, "APP_DSN="+c.dsn)
 			r := p.run("plan")
 			out := r.stdout + r.stderr
-			if r.code == 0 || !strings.Contains(out, c.says) || !strings.Contains(out, "postgres.app") {
-				t.Errorf("plan: want a failure naming postgres.app and saying %q: %s", c.says, r)
+			if r.code == 0 || !strings.Contains(out, c.cause) || !strings.Contains(out, c.says) || !strings.Contains(out, "postgres.app") {
+				t.Errorf("plan: want a failure naming postgres.app, saying %q and %q: %s", c.cause, c.says, r)
 			}
 			if r := p.run("backup", "create"); r.code == 0 || len(p.snapshotsOrNone()) != 0 {
 				t.Errorf("backup create: %s", r)
 			}
-			if strings.Contains(out, password) || len(grepTree(t, p.dir, password)) > 0 {
+			if strings.Contains(out, password) || strings.Contains(out, "the-R1ght-one-77") || len(grepTree(t, p.dir, password)) > 0 {
 				t.Errorf("the password shows in the output or the project: %s", r)
 			}
 		})
 	}
-}
-
-// refusingServer is a fake PostgreSQL server that refuses every password
-// (the test server trusts local connections); it returns its address.
-func refusingServer(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				be := pgproto3.NewBackend(c, c)
-				for {
-					msg, err := be.ReceiveStartupMessage()
-					if err != nil {
-						return
-					}
-					if _, ok := msg.(*pgproto3.SSLRequest); !ok {
-						break
-					}
-					c.Write([]byte("N"))
-				}
-				be.Send(&pgproto3.AuthenticationCleartextPassword{})
-				if be.Flush() != nil || be.SetAuthType(pgproto3.AuthTypeCleartextPassword) != nil {
-					return
-				}
-				if _, err := be.Receive(); err != nil {
-					return
-				}
-				be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "28P01", Message: `password authentication failed for user "app"`})
-				be.Flush()
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }

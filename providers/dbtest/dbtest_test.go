@@ -2,6 +2,7 @@ package dbtest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -43,5 +44,18 @@ func TestRedisClaimsDistinctNumbers(t *testing.T) {
 	defer cl.Close()
 	if err := cl.Set(context.Background(), "k", "v", 0).Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPostgresPassword(t *testing.T) {
+	dsn := PostgresPassword(t, "Thr0waway-pw")
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("connect with the password: %v", err)
+	}
+	conn.Close(context.Background())
+	wrong := strings.Replace(dsn, "Thr0waway-pw", "wrong", 1)
+	if _, err := pgx.Connect(context.Background(), wrong); err == nil || !strings.Contains(err.Error(), "password authentication failed") {
+		t.Fatalf("a wrong password: %v", err)
 	}
 }
