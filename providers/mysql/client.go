@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,10 +47,40 @@ func clientNames(mariadb bool) []string {
 // dumpTool finds the dump tool: dump_path, or the first of the flavour's
 // names on PATH.
 func (s *Source) dumpTool(ctx context.Context, sv server) (tool, error) {
+	var t tool
+	var err error
 	if s.dumpPath != "" {
-		return probe(ctx, s.dumpPath, "dump_path "+s.dumpPath)
+		t, err = probe(ctx, s.dumpPath, "dump_path "+s.dumpPath)
+	} else {
+		t, err = find(ctx, dumpNames(sv.MariaDB), "dump tool", sv)
 	}
-	return find(ctx, dumpNames(sv.MariaDB), "dump tool", sv)
+	if err != nil {
+		return t, err
+	}
+	return t, newEnough(t, sv)
+}
+
+// newEnough refuses a dump tool whose major.minor version is below the
+// server's: it may not know the server's syntax and objects.
+func newEnough(t tool, sv server) error {
+	tv, ok := majorMinor(t.Version)
+	want, known := majorMinor(sv.Version)
+	if !ok || !known || tv[0] > want[0] || tv[0] == want[0] && tv[1] >= want[1] {
+		return nil
+	}
+	return fmt.Errorf("dump tool %s is older than the server %s: install a client of version %d.%d or later (Debian: apt install mariadb-client) or set dump_path to one: %w",
+		t, sv, want[0], want[1], ErrNoTool)
+}
+
+// majorMinor reads 10 and 11 from "10.11.19-MariaDB" or "10.11.19".
+func majorMinor(v string) ([2]int, bool) {
+	f := strings.SplitN(v, ".", 3)
+	if len(f) < 2 {
+		return [2]int{}, false
+	}
+	major, err1 := strconv.Atoi(f[0])
+	minor, err2 := strconv.Atoi(strings.TrimRightFunc(f[1], func(r rune) bool { return r < '0' || r > '9' }))
+	return [2]int{major, minor}, err1 == nil && err2 == nil
 }
 
 // clientTool finds the command-line client: next to dump_path first, then

@@ -73,6 +73,7 @@ func TestInspectFaults(t *testing.T) {
 		{"no privileges", Options{DSN: withUser(t, live, "n0-privs-pass", "")}, ErrPrivileges, "GRANT SELECT, SHOW VIEW"},
 		{"select only", Options{DSN: withUser(t, live, "select-0nly-pass", "SELECT")}, ErrPrivileges, "lacks SHOW VIEW, TRIGGER, EVENT"},
 		{"missing dump_path", Options{DSN: live, DumpPath: "/nonexistent/mariadb-dump"}, ErrNoTool, "fix dump_path"},
+		{"dump tool older than the server", Options{DSN: live, DumpPath: oldDump(t)}, ErrNoTool, "is older than the server MariaDB 10.11"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -97,6 +98,16 @@ func TestInspectFaults(t *testing.T) {
 			t.Errorf("error %q", err)
 		}
 	})
+}
+
+// oldDump writes a dump tool that says it is mariadb-dump of MariaDB 10.3.
+func oldDump(t *testing.T) string {
+	p := filepath.Join(t.TempDir(), "mariadb-dump")
+	script := "#!/bin/sh\necho 'mariadb-dump  Ver 10.17 Distrib 10.3.39-MariaDB, for test'\n"
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // fakeDump writes a dump tool that answers --version like mariadb-dump

@@ -42,6 +42,11 @@ func (s *Source) probe(ctx context.Context) (server, error) {
 	if sv.client, err = s.chooseClient(ctx, sv.version); err != nil {
 		return server{}, err
 	}
+	for _, db := range sv.databases {
+		if err := s.checkPrivileges(ctx, db); err != nil {
+			return server{}, err
+		}
+	}
 	return sv, nil
 }
 
