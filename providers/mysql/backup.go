@@ -9,6 +9,14 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/providers/provider"
+	"github.com/velinhq/velin/providers/readahead"
+)
+
+// aheadSize and aheadBuffers bound how far a dump is read ahead of the
+// sink (2 MiB).
+const (
+	aheadSize    = 256 << 10
+	aheadBuffers = 8
 )
 
 // Backup implements provider.Source: one dump per database, streamed into
@@ -59,7 +67,11 @@ func (s *Source) backupDB(ctx context.Context, sink provider.Sink, dump tool, sv
 	e := provider.Entry{Path: db + ".sql", Kind: provider.KindFile, Mode: 0o600,
 		ModTime: time.Now().UTC().Truncate(time.Second), Size: provider.SizeUnknown,
 		Meta: map[string]string{"database": db, "client": dump.String(), "server": sv.String()}}
-	err := sink.Put(ctx, e, io.TeeReader(pr, c))
+	// the dump is read and counted ahead of the sink (bounded), so that
+	// the dump tool goes on while the sink chunks and hashes
+	ahead := readahead.New(io.TeeReader(pr, c), aheadSize, aheadBuffers)
+	defer ahead.Close()
+	err := sink.Put(ctx, e, ahead)
 	if err != nil {
 		cancel()
 		pr.CloseWithError(err)

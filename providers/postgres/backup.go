@@ -11,6 +11,14 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/providers/provider"
+	"github.com/velinhq/velin/providers/readahead"
+)
+
+// aheadSize and aheadBuffers bound how far a dump is read ahead of the
+// sink (2 MiB).
+const (
+	aheadSize    = 256 << 10
+	aheadBuffers = 8
 )
 
 // globalsEntry is the entry holding roles and tablespaces.
@@ -137,7 +145,11 @@ func (s *Source) stream(ctx context.Context, sink provider.Sink, e provider.Entr
 	}
 	c := newCounter(out)
 	c.globals = e.Path == globalsEntry
-	sized := &sizeReader{r: c}
+	// the dump is read and counted ahead of the sink, so that pg_dump goes
+	// on while the sink chunks and hashes what came before
+	ahead := readahead.New(c, aheadSize, aheadBuffers)
+	defer ahead.Close()
+	sized := &sizeReader{r: ahead}
 	putErr := sink.Put(ctx, e, sized)
 	if putErr != nil && !errors.Is(putErr, errTruncated) {
 		cancel() // the sink failed: stop the dump (its output ended otherwise)
