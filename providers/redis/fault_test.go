@@ -397,3 +397,45 @@ func TestRestoreAfterKilledRestore(t *testing.T) {
 		t.Errorf("scratch holds %d keys", n)
 	}
 }
+
+// TestWithoutPermissions: an ACL user that may not run what a backup runs
+// is refused by Inspect (velin plan), before anything is stored, with the
+// command it lacks and the grant that fixes it.
+func TestWithoutPermissions(t *testing.T) {
+	o := dbtest.Redis(t)
+	admin := connect(t, o)
+	ctx := context.Background()
+	for name, rules := range map[string][]any{
+		"no dump": {"+@all", "-dump"},
+		"no info": {"+@all", "-info"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			user := "velin_t_" + newID()
+			args := append([]any{"ACL", "SETUSER", user, "on", ">perm-pass-123", "~*"}, rules...)
+			must(t, admin.Do(ctx, args...).Err())
+			t.Cleanup(func() { admin.Do(context.Background(), "ACL", "DELUSER", user) })
+			s := New(Server{Addr: o.Addr, Username: user, Password: "perm-pass-123"}, Options{DB: o.DB, ScratchDB: -1})
+			_, err := s.Inspect(ctx)
+			wantErr(t, err, "inspect redis", "user \""+user+"\" lacks a permission", "grant it +@read")
+			snap := sourcetest.NewMemSnapshot(nil)
+			if _, err := s.Backup(ctx, snap, provider.BackupOptions{}); err == nil {
+				t.Error("backup succeeded")
+			}
+			if puts, _ := snap.Counts(); puts != 0 {
+				t.Errorf("a refused backup stored %d entries", puts)
+			}
+			if strings.Contains(err.Error(), "perm-pass-123") {
+				t.Errorf("error shows the password: %v", err)
+			}
+		})
+	}
+	// A user restricted to some keys may still back up a database of
+	// those keys: the probe key it may not read is no refusal.
+	user := "velin_t_" + newID()
+	must(t, admin.Do(ctx, "ACL", "SETUSER", user, "on", ">perm-pass-123", "~app:*", "+@all").Err())
+	t.Cleanup(func() { admin.Do(context.Background(), "ACL", "DELUSER", user) })
+	s := New(Server{Addr: o.Addr, Username: user, Password: "perm-pass-123"}, Options{DB: o.DB, ScratchDB: -1})
+	if _, err := s.Inspect(ctx); err != nil {
+		t.Errorf("inspect as a user of app:* keys: %v", err)
+	}
+}

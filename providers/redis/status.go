@@ -30,7 +30,35 @@ func (s *Source) status(ctx context.Context, srv Server) (status, error) {
 	if err := c.Ping(ctx).Err(); err != nil {
 		return status{}, s.explain(srv, db, err)
 	}
-	return readStatus(ctx, c)
+	st, err := readStatus(ctx, c)
+	if err == nil {
+		err = mayRead(ctx, c)
+	}
+	if err != nil {
+		return st, s.explain(srv, db, err)
+	}
+	return st, nil
+}
+
+// mayRead runs the commands a backup needs (SCAN, DUMP, PTTL) on a key
+// that does not exist, so that a user without them is refused before
+// anything runs. A key pattern the user may not read is not refused here:
+// the keys of the database may all be readable.
+func mayRead(ctx context.Context, c *goredis.Client) error {
+	const probe = "velin:permission-probe"
+	cmds, _ := c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		p.Scan(ctx, 0, "", 1)
+		p.Dump(ctx, probe)
+		p.PTTL(ctx, probe)
+		return nil
+	})
+	for _, cmd := range cmds {
+		err := cmd.Err()
+		if err != nil && err != goredis.Nil && !strings.Contains(err.Error(), "permissions to access") {
+			return err
+		}
+	}
+	return nil
 }
 
 func readStatus(ctx context.Context, c *goredis.Client) (status, error) {
