@@ -31,13 +31,14 @@ func benchDB(b *testing.B) string {
 // shell runs a pipeline with the source's defaults file (no password in
 // argv) as $CNF.
 func shell(b *testing.B, s *Source, pipeline string) {
-	cnf, remove, err := s.c.defaultsFile()
+	cnf, err := s.c.defaultsFile()
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer remove()
+	defer cnf.Close()
 	cmd := exec.Command("sh", "-c", pipeline)
-	cmd.Env = append(os.Environ(), "CNF="+cnf, "DB="+s.dbs[0])
+	cmd.ExtraFiles = []*os.File{cnf}
+	cmd.Env = append(os.Environ(), "CNF=/dev/fd/3", "DB="+s.dbs[0])
 	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("%s: %v\n%s", pipeline, err, out)
 	}

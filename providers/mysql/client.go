@@ -132,29 +132,33 @@ func shortVersion(out string) string {
 	return line
 }
 
-// defaultsFile writes the user and password into a new 0600 option file
-// for --defaults-extra-file, and returns its path and a function that
-// removes it.
-func (c conn) defaultsFile() (string, func(), error) {
-	f, err := os.CreateTemp("", "velin-mysql-*.cnf")
-	if err != nil {
-		return "", nil, fmt.Errorf("defaults file: %w", err)
-	}
-	remove := func() { os.Remove(f.Name()) }
+// defaultsFile returns an option file holding the user and password, for
+// --defaults-extra-file: the read end of a pipe (the tool reads it as
+// /dev/fd/3), so that nothing holding the password is ever on disk, not
+// even after velin is killed -9. The caller closes it once the tool ran.
+func (c conn) defaultsFile() (*os.File, error) {
 	body := "[client]\nuser=" + optQuote(c.User) + "\npassword=" + optQuote(c.Password) + "\n"
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.WriteString(body)
+	if len(body) > 4096 { // written before the tool starts: within any pipe's buffer
+		return nil, fmt.Errorf("defaults file: the user and password are %d bytes, more than 4 KiB", len(body))
 	}
-	if cerr := f.Close(); err == nil {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("defaults file: %w", err)
+	}
+	_, err = w.WriteString(body)
+	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		remove()
-		return "", nil, fmt.Errorf("defaults file: %w", err)
+		r.Close()
+		return nil, fmt.Errorf("defaults file: %w", err)
 	}
-	return f.Name(), remove, nil
+	return r, nil
 }
+
+// defaultsArg is the option naming the file defaultsFile returns, passed
+// to the tool as its first extra file (descriptor 3).
+const defaultsArg = "--defaults-extra-file=/dev/fd/3"
 
 // optQuote quotes a value for an option file.
 func optQuote(v string) string {
@@ -167,18 +171,19 @@ func optQuote(v string) string {
 // timeout) kills the whole group. A failure carries the last lines of
 // stderr, redacted.
 func (s *Source) run(ctx context.Context, t tool, args []string, stdin io.Reader, stdout io.Writer) error {
-	cnf, remove, err := s.c.defaultsFile()
+	cnf, err := s.c.defaultsFile()
 	if err != nil {
 		return err
 	}
-	defer remove()
+	defer cnf.Close()
 	if s.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
 		defer cancel()
 	}
-	argv := append([]string{"--defaults-extra-file=" + cnf}, s.c.hostArgs()...)
+	argv := append([]string{defaultsArg}, s.c.hostArgs()...)
 	cmd := childproc.Command(ctx, t.Path, os.Environ(), append(argv, args...)...)
+	cmd.ExtraFiles = []*os.File{cnf}
 	stderr := &tail{max: 16 << 10}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	err = cmd.Run()

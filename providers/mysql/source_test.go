@@ -190,8 +190,13 @@ func TestSuite(t *testing.T) {
 func TestSuiteRealRepository(t *testing.T) {
 	h := harness(snaptest.Snapshots(t))
 	h.Kill = &sourcetest.Kill{
-		Repo:   snaptest.Shared,
-		Reopen: func(t testing.TB, live string) provider.Source { return newSource(t, Options{DSN: live}) },
+		Repo: snaptest.Shared,
+		Reopen: func(t testing.TB, live, tool string) provider.Source {
+			return newSource(t, Options{DSN: live, DumpPath: tool})
+		},
+		SleepingTool: func(t testing.TB, mark string) string {
+			return fakeDump(t, "echo $$ > "+mark+"; echo '-- MariaDB dump'; exec sleep 300")
+		},
 		Grow: func(t testing.TB, fx sourcetest.Fixture) {
 			db := dbtest.OpenMySQL(t, dbOf(t, fx.Live))
 			defer db.Close()

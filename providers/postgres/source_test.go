@@ -48,8 +48,11 @@ func TestSuiteRealRepository(t *testing.T) {
 	h := harness(snaptest.Snapshots(t))
 	h.Kill = &sourcetest.Kill{
 		Repo: snaptest.Shared,
-		Reopen: func(t testing.TB, live string) provider.Source {
-			return newSource(t, Options{DSN: live, ExcludeTableData: []string{"public.scratch"}})
+		Reopen: func(t testing.TB, live, tool string) provider.Source {
+			return newSource(t, Options{DSN: live, ExcludeTableData: []string{"public.scratch"}, PgDumpPath: tool})
+		},
+		SleepingTool: func(t testing.TB, mark string) string {
+			return fakeTool(t, "pg_dump", versionCase+"\necho $$ > "+mark+"\necho 'COPY public.t (a) FROM stdin;'\nexec sleep 300")
 		},
 		Grow: func(t testing.TB, fx sourcetest.Fixture) {
 			pgExec(t, fx.Live, `CREATE TABLE public.filler AS

@@ -191,7 +191,7 @@ func TestSuiteRealRepository(t *testing.T) {
 	h := harness(snaptest.Snapshots(t))
 	h.Kill = &sourcetest.Kill{
 		Repo: snaptest.Shared,
-		Reopen: func(t testing.TB, spec string) provider.Source {
+		Reopen: func(t testing.TB, spec, _ string) provider.Source {
 			live, scr := fromSpec(t, spec)
 			return New(Server{Addr: live.Addr}, Options{DB: live.DB, ScratchDB: scr, Flush: true})
 		},

@@ -151,6 +151,14 @@ func Run(t *testing.T, h Harness) {
 				testKillRestore(t, h)
 			}
 		})
+		t.Run("SleepingDumpTool", func(t *testing.T) {
+			if h.Kill.SleepingTool == nil {
+				t.Skip("the source runs no dump tool")
+			}
+			if !helper(t, h.Kill) {
+				testKillSleepingTool(t, h)
+			}
+		})
 	})
 	t.Run("FileTree", func(t *testing.T) {
 		if !h.FileTree {

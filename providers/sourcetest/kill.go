@@ -29,8 +29,16 @@ type Kill struct {
 	Repo func(t testing.TB, dir string) SharedRepo
 
 	// Reopen builds, in the helper process, a source over the fixture
-	// whose Fixture.Spec (or Live) is spec.
-	Reopen func(t testing.TB, spec string) provider.Source
+	// whose Fixture.Spec (or Live) is spec, dumping with the dump tool at
+	// tool ("": the usual one).
+	Reopen func(t testing.TB, spec, tool string) provider.Source
+
+	// SleepingTool writes a dump tool that answers --version as the real
+	// one does, and when it dumps creates the file mark, starts a dump on
+	// stdout and then sleeps (exec, same process) without touching its
+	// pipes, as a dump tool waiting on the server does. Nil for a source
+	// without one.
+	SleepingTool func(t testing.TB, mark string) string
 
 	// Grow adds data to the fixture until its dump outlasts the pipes and
 	// buffers between the dump tool and the sink (a few MB), so that the
@@ -59,6 +67,7 @@ const (
 	envKillOp   = "VELIN_SOURCETEST_KILL"      // "backup" or "restore"
 	envKillSpec = "VELIN_SOURCETEST_KILL_SPEC" // Fixture.Spec
 	envKillDir  = "VELIN_SOURCETEST_KILL_DIR"  // repository and stall marker
+	envKillTool = "VELIN_SOURCETEST_KILL_TOOL" // the dump tool to use
 )
 
 // stalledMark is the file a helper creates once it stalled half-way.
@@ -72,7 +81,7 @@ func helper(t *testing.T, k *Kill) bool {
 		return false
 	}
 	dir := os.Getenv(envKillDir)
-	src := k.Reopen(t, os.Getenv(envKillSpec))
+	src := k.Reopen(t, os.Getenv(envKillSpec), os.Getenv(envKillTool))
 	repo := k.Repo(t, filepath.Join(dir, "repo"))
 	mark := filepath.Join(dir, stalledMark)
 	ctx := context.Background()
@@ -81,6 +90,9 @@ func helper(t *testing.T, k *Kill) bool {
 		sink, _ := repo.NewSnapshot(t, nil)
 		_, err := src.Backup(ctx, &stallSink{Sink: sink, mark: mark}, provider.BackupOptions{})
 		t.Fatalf("the stalled backup returned: %v", err)
+	case "sleeping-tool":
+		_, err := src.Backup(ctx, MemRepoSink(), provider.BackupOptions{})
+		t.Fatalf("the backup whose dump tool sleeps returned: %v", err)
 	case "restore":
 		tree := repo.Latest(t)
 		err := src.Restore(ctx, stallTree{tree, largest(t, tree), mark}, provider.RestoreOptions{})
@@ -89,6 +101,9 @@ func helper(t *testing.T, k *Kill) bool {
 	t.Fatalf("unknown kill case %q", op)
 	return true
 }
+
+// MemRepoSink is a Sink into a new in-memory snapshot.
+func MemRepoSink() provider.Sink { return NewMemSnapshot(nil) }
 
 // stall marks that the helper is half-way, then never returns: the test
 // kills the process.

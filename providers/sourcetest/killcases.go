@@ -91,6 +91,17 @@ func testKillRestore(t *testing.T, h Harness) {
 	snapshot(t, fx.Live)
 }
 
+// testKillSleepingTool kills -9 a helper process whose dump tool sleeps
+// without touching its pipes (as one waiting on the server does, which a
+// closed pipe never ends): the tool dies with it all the same.
+func testKillSleepingTool(t *testing.T, h Harness) {
+	fx := h.Setup(t)
+	dir := t.TempDir()
+	tool := h.Kill.SleepingTool(t, filepath.Join(dir, stalledMark))
+	// The tool, found by its pid among the helper's descendants, must die.
+	killHelper(t, "sleeping-tool", fx, dir, "", envKillTool+"="+tool)
+}
+
 // cleanLeftovers checks that the killed restore left scratch databases
 // (else the case proves nothing) and that CleanLeftovers removes them.
 func cleanLeftovers(t *testing.T, k *Kill, fx Fixture, before map[string]bool) {
@@ -138,14 +149,22 @@ func cleanLeftovers(t *testing.T, k *Kill, fx Fixture, before map[string]bool) {
 // killHelper runs op in a helper process over fx, waits until it stalled
 // half-way, checks that tool ("" for none) is among its descendants, kills
 // it -9, and checks that every descendant dies with it.
-func killHelper(t *testing.T, op string, fx Fixture, dir, tool string) {
+func killHelper(t *testing.T, op string, fx Fixture, dir, tool string, env ...string) {
 	t.Helper()
 	spec := fx.Spec
 	if spec == "" {
 		spec = fx.Live
 	}
 	cmd := exec.Command(os.Args[0], "-test.run="+runPattern(t.Name()), "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), envKillOp+"="+op, envKillSpec+"="+spec, envKillDir+"="+dir)
+	// The helper's temporary files go to a directory of their own, which
+	// must be empty after the kill: a password file left there (an option
+	// file for a dump tool) would outlive the run on disk.
+	tmp := filepath.Join(dir, "tmp-"+op)
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), envKillOp+"="+op, envKillSpec+"="+spec, envKillDir+"="+dir, "TMPDIR="+tmp)
+	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -174,6 +193,22 @@ func killHelper(t *testing.T, op string, fx Fixture, dir, tool string) {
 			t.Errorf("%s (pid %d) outlived the %s helper killed -9", comm, pid, op)
 		}
 	}
+	if left := files(tmp); len(left) > 0 {
+		t.Errorf("the %s helper killed -9 left temporary files %v: nothing it writes may outlive it (passwords)", op, left)
+	}
+}
+
+// files lists the files in dir, not the directories (the helper's own
+// test framework makes its t.TempDir there).
+func files(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out
 }
 
 // awaitStall waits for the helper to create mark, or to end (an error).
