@@ -6,7 +6,8 @@
 // per database with --single-transaction (a consistent snapshot of InnoDB
 // tables; other engines are named in the facts as not consistent),
 // streaming its output into the sink as the entry "<db>.sql". The password
-// reaches the child through a temporary 0600 defaults file, never argv;
+// reaches the child through a defaults file that is a pipe (/dev/fd/3),
+// never argv nor disk;
 // the child runs in its own process group, killed as a whole when the
 // context ends. Rows are counted exactly from the dump's INSERT statements
 // as it streams past (counter.go).
