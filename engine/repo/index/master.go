@@ -26,18 +26,18 @@ type entry struct {
 }
 
 // Master maps blob ids to locations for a whole repository. It is safe for
-// concurrent use. Packs are stored once and referred to by number, so an
-// entry costs about 50 bytes plus map overhead.
+// concurrent use. Packs are stored once and referred to by number, and the
+// blobs are kept in a sorted table (blobTable): about 60 bytes per blob.
 type Master struct {
 	mu     sync.RWMutex
 	packs  []pack.ID
 	packNo map[pack.ID]uint32
-	blobs  map[pack.ID]entry
+	blobs  *blobTable
 }
 
 // NewMaster returns an empty map.
 func NewMaster() *Master {
-	return &Master{packNo: map[pack.ID]uint32{}, blobs: map[pack.ID]entry{}}
+	return &Master{packNo: map[pack.ID]uint32{}, blobs: newBlobTable()}
 }
 
 // Add records the blobs of p. A blob already known keeps its first location.
@@ -51,10 +51,7 @@ func (m *Master) Add(p Pack) {
 		m.packNo[p.ID] = no
 	}
 	for _, b := range p.Blobs {
-		if _, dup := m.blobs[b.ID]; dup {
-			continue
-		}
-		m.blobs[b.ID] = entry{pack: no, kind: b.Kind, flags: b.Flags, offset: b.Offset, length: b.Length, rawLen: b.RawLen}
+		m.blobs.add(b.ID, entry{pack: no, kind: b.Kind, flags: b.Flags, offset: b.Offset, length: b.Length, rawLen: b.RawLen})
 	}
 }
 
@@ -62,7 +59,7 @@ func (m *Master) Add(p Pack) {
 func (m *Master) Lookup(id pack.ID) (Location, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	e, ok := m.blobs[id]
+	e, ok := m.blobs.get(id)
 	if !ok {
 		return Location{}, false
 	}
@@ -73,7 +70,7 @@ func (m *Master) Lookup(id pack.ID) (Location, bool) {
 func (m *Master) Has(id pack.ID) bool {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	_, ok := m.blobs[id]
+	_, ok := m.blobs.get(id)
 	return ok
 }
 
@@ -81,7 +78,7 @@ func (m *Master) Has(id pack.ID) bool {
 func (m *Master) Counts() (packs, blobs int) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return len(m.packs), len(m.blobs)
+	return len(m.packs), m.blobs.n
 }
 
 // HasPack reports whether some index lists the pack.
@@ -96,7 +93,7 @@ func (m *Master) HasPack(id pack.ID) bool {
 func (m *Master) Reset() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.packs, m.packNo, m.blobs = nil, map[pack.ID]uint32{}, map[pack.ID]entry{}
+	m.packs, m.packNo, m.blobs = nil, map[pack.ID]uint32{}, newBlobTable()
 }
 
 // Replace makes m hold exactly what other holds (other must not be used
