@@ -17,10 +17,29 @@ start_postgres() {
 	if command -v pg_ctlcluster >/dev/null; then
 		for c in $(pg_lsclusters -h 2>/dev/null | awk '{print $1"/"$2}'); do pg_ctlcluster "${c%/*}" "${c#*/}" start 2>/dev/null || true; done
 	fi
-	service postgresql start >/dev/null 2>&1 || true
+	postgres_up || service postgresql start >/dev/null 2>&1 || true
 }
-start_mysql() { service mariadb start >/dev/null 2>&1 || service mysql start >/dev/null 2>&1 || true; }
-start_redis() { service redis-server start >/dev/null 2>&1 || (command -v redis-server >/dev/null && redis-server --bind 127.0.0.1 --port 6379 --daemonize yes >/dev/null 2>&1) || true; }
+# MariaDB: the service wrapper where there is one, else the daemon itself
+# in the background (a container without an init system).
+start_mysql() {
+	service mariadb start >/dev/null 2>&1 || service mysql start >/dev/null 2>&1 || true
+	mysql_up && return 0
+	local d
+	for d in /usr/sbin/mariadbd /usr/sbin/mysqld; do
+		[ -x "$d" ] || continue
+		mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+		start-stop-daemon --start --oknodo --background --exec "$d" >/dev/null 2>&1 || true
+		return 0
+	done
+}
+# Redis keeps nothing on disk for the tests.
+start_redis() {
+	service redis-server start >/dev/null 2>&1 || true
+	redis_up && return 0
+	command -v redis-server >/dev/null || return 0
+	redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+		--dir "${TMPDIR:-/tmp}" >/dev/null 2>&1 || true
+}
 
 # ensure NAME: start the service if it is down and wait up to 30 s for it.
 ensure() {
