@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Starts the services velin's tests need when they are down: PostgreSQL,
-# MariaDB and Redis on 127.0.0.1 (the development machine's own servers).
+# MariaDB and Redis on 127.0.0.1 (the development machine's own servers) and
+# MinIO (scripts/minio.sh: built once into the cache, stopped by its `stop`).
 # VELIN_SERVICES (space separated) overrides the list. With CI=true a
 # service that cannot be started is a failure, never a skip; without it,
 # the tests that need a missing service skip with a message saying how to
 # start it.
 set -uo pipefail
-services="${VELIN_SERVICES:-postgres mysql redis}"
+services="${VELIN_SERVICES:-postgres mysql redis minio}"
 ci="${CI:-}"
 
 postgres_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 mysql_up() { mariadb-admin --protocol=tcp -h 127.0.0.1 -P 3306 -u root ping >/dev/null 2>&1 || mysqladmin --protocol=tcp -h 127.0.0.1 -P 3306 -u root ping >/dev/null 2>&1; }
+minio_up() { bash "$(dirname "$0")/minio.sh" status; }
 redis_up() { [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; }
 
 start_postgres() {
@@ -41,6 +43,8 @@ start_redis() {
 		--dir "${TMPDIR:-/tmp}" >/dev/null 2>&1 || true
 }
 
+start_minio() { bash "$(dirname "$0")/minio.sh" install && bash "$(dirname "$0")/minio.sh" start; }
+
 # ensure NAME: start the service if it is down and wait up to 30 s for it.
 ensure() {
 	local name=$1
@@ -58,7 +62,7 @@ ensure() {
 failed=0
 for s in $services; do
 	case "$s" in
-	postgres | mysql | redis) ensure "$s" || failed=1 ;;
+	postgres | mysql | redis | minio) ensure "$s" || failed=1 ;;
 	*)
 		echo "services: unknown service $s" >&2
 		exit 1
