@@ -24,13 +24,14 @@ var ErrSizeMismatch = errors.New("size mismatch")
 const abortTimeout = 30 * time.Second
 
 // Put stores r under name: one PutObject when the size is known and at
-// most the part size, a multipart upload otherwise. See storage.Storage.
+// most twice the part size, or unknown and below the part size; a
+// multipart upload otherwise. See storage.Storage.
 func (s *Storage) Put(ctx context.Context, name string, r io.Reader, size int64, opts storage.PutOptions) error {
 	key, err := s.begin(ctx, "put", name)
 	if err != nil {
 		return err
 	}
-	if size >= 0 && size <= s.partSize {
+	if size >= 0 && size <= 2*s.partSize {
 		// One byte more than announced shows a reader that is too long.
 		buf := make([]byte, size+1)
 		n, err := readPart(r, buf)

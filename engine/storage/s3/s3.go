@@ -24,7 +24,7 @@ import (
 // Defaults and limits of Options.
 const (
 	DefaultRegion      = "us-east-1"
-	DefaultPartSize    = 8 << 20
+	DefaultPartSize    = 16 << 20
 	MinPartSize        = 5 << 20 // S3's minimum for all parts but the last
 	DefaultMaxAttempts = 10
 	maxParts           = 10_000 // S3's limit per multipart upload
@@ -49,8 +49,9 @@ type Options struct {
 	// (environment, shared files with Profile, instance roles).
 	AccessKey, SecretKey, SessionToken string
 	Profile                            string
-	// PartSize is the size of a multipart upload's parts, and the largest
-	// object stored with a single request (DefaultPartSize when 0).
+	// PartSize is the size of a multipart upload's parts (DefaultPartSize
+	// when 0). An object of known size up to twice the part size (a pack
+	// of the repository) is stored with a single request.
 	PartSize int64
 	// MaxAttempts bounds the attempts of one request, retries included
 	// (DefaultMaxAttempts when 0).

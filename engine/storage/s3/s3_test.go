@@ -26,9 +26,25 @@ func newStorage(t testing.TB, prefix string) (*s3.Storage, s3test.Server, string
 	return s, srv, bucket
 }
 
+// TestSuite runs the suite with the smallest part size, so that its larger
+// objects are multipart uploads, under a prefix.
+// smallParts returns a storage with the smallest part size S3 allows, in a
+// fresh bucket under a prefix.
+func smallParts(t testing.TB) (*s3.Storage, s3test.Server, string) {
+	t.Helper()
+	srv, bucket := s3test.Bucket(t)
+	opts := srv.Options(bucket, "velin/suite")
+	opts.PartSize = s3.MinPartSize
+	s, err := s3.New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, srv, bucket
+}
+
 func TestSuite(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storage.Storage {
-		s, _, _ := newStorage(t, "velin/suite")
+		s, _, _ := smallParts(t)
 		return s
 	})
 }
@@ -66,8 +82,8 @@ func TestPrefix(t *testing.T) {
 
 // TestIfAbsentMultipart checks the conditional write of a multipart upload.
 func TestIfAbsentMultipart(t *testing.T) {
-	s, srv, bucket := newStorage(t, "p")
-	first, second := storagetest.Content(1, 9<<20), storagetest.Content(2, 11<<20)
+	s, srv, bucket := smallParts(t)
+	first, second := storagetest.Content(1, 11<<20), storagetest.Content(2, 12<<20)
 	ifAbsent := storage.PutOptions{IfAbsent: true}
 	for _, size := range []int64{int64(len(first)), -1} {
 		name := "locks/big" + string(rune('0'+size&1))
@@ -88,7 +104,7 @@ func TestIfAbsentMultipart(t *testing.T) {
 // TestFailedMultipartIsAborted checks that a Put failing after some parts
 // leaves no unfinished upload behind.
 func TestFailedMultipartIsAborted(t *testing.T) {
-	s, srv, bucket := newStorage(t, "p")
+	s, srv, bucket := smallParts(t)
 	boom := errors.New("boom")
 	r := io.MultiReader(bytes.NewReader(storagetest.Content(3, 20<<20)), errReader{boom})
 	if err := s.Put(context.Background(), "data/x", r, -1, storage.PutOptions{}); !errors.Is(err, boom) {

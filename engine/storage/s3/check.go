@@ -1,0 +1,52 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Errors of Check, each wrapped with what to do about it.
+var (
+	ErrNoBucket     = errors.New("bucket does not exist")
+	ErrAccessDenied = errors.New("access denied")
+	ErrUnreachable  = errors.New("endpoint unreachable")
+)
+
+// checkAttempts bounds Check's retries: a wrong endpoint is reported in
+// seconds, not after a backup's patience.
+const checkAttempts = 3
+
+// Check asks the server for the bucket (HeadBucket) and turns the usual
+// setup mistakes into errors that say what to fix: a missing bucket,
+// credentials the server refuses (or a wrong region), an endpoint that
+// cannot be reached.
+func (s *Storage) Check(ctx context.Context) error {
+	_, err := s.client.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: aws.String(s.bucket)}, func(o *awss3.Options) {
+		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, checkAttempts)
+	})
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("check %s: %w", s.location, cerr)
+	}
+	status, code := statusCode(err)
+	var nerr net.Error
+	switch {
+	case status == 404 || code == "NoSuchBucket" || code == "NotFound":
+		return fmt.Errorf("check %s: %w: create bucket %q (for MinIO: mc mb ALIAS/%s) or fix the bucket name", s.location, ErrNoBucket, s.bucket, s.bucket)
+	case status == 403 || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch":
+		return fmt.Errorf("check %s: %w (HTTP %d): check access_key and secret_key (or the credentials of the SDK's chain), the region, and the clock", s.location, ErrAccessDenied, status)
+	case status == 301 || code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed":
+		return fmt.Errorf("check %s: the bucket is in another region (HTTP %d): set region to the bucket's region", s.location, status)
+	case status == 0 && errors.As(err, &nerr):
+		return fmt.Errorf("check %s: %w: %v: check endpoint and that the server is running", s.location, ErrUnreachable, err)
+	}
+	return fmt.Errorf("check %s: %w", s.location, err)
+}
