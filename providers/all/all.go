@@ -9,6 +9,7 @@ import (
 	"github.com/velinhq/velin/providers/postgres"
 	"github.com/velinhq/velin/providers/provider"
 	"github.com/velinhq/velin/providers/redis"
+	"github.com/velinhq/velin/providers/s3"
 	"github.com/velinhq/velin/providers/sqlite"
 )
 
@@ -16,7 +17,7 @@ import (
 func Registry() *provider.Registry {
 	return &provider.Registry{
 		Sources: []provider.SourceType{files.Type(), sqlite.Type(), redis.Type(), mysql.Type(), postgres.Type()},
-		Targets: []provider.TargetType{local.Type()},
+		Targets: []provider.TargetType{local.Type(), s3.Type()},
 		Steps:   []provider.StepType{exec.Type(), http.Type()},
 	}
 }

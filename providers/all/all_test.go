@@ -9,7 +9,7 @@ func TestRegistry(t *testing.T) {
 	r := Registry()
 	for kind, want := range map[string][]string{
 		"source": {"files", "mysql", "postgres", "redis", "sqlite"},
-		"target": {"local"},
+		"target": {"local", "s3"},
 		"step":   {"exec", "http"},
 	} {
 		if got := r.Names(kind); !slices.Equal(got, want) {
@@ -21,8 +21,10 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("source %s not registered with a decoder", name)
 		}
 	}
-	if tt, ok := r.Target("local"); !ok || tt.Decode == nil {
-		t.Error("target local not registered with a decoder")
+	for _, name := range []string{"local", "s3"} {
+		if tt, ok := r.Target(name); !ok || tt.Decode == nil {
+			t.Errorf("target %s not registered with a decoder", name)
+		}
 	}
 	for _, name := range []string{"exec", "http"} {
 		if st, ok := r.Step(name); !ok || st.Decode == nil {
