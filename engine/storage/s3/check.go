@@ -46,7 +46,17 @@ func (s *Storage) Check(ctx context.Context) error {
 	case status == 301 || code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed":
 		return fmt.Errorf("check %s: the bucket is in another region (HTTP %d): set region to the bucket's region", s.location, status)
 	case status == 0 && errors.As(err, &nerr):
-		return fmt.Errorf("check %s: %w: %v: check endpoint and that the server is running", s.location, ErrUnreachable, err)
+		return fmt.Errorf("check %s: %w (%v): check endpoint and that the server is running", s.location, ErrUnreachable, netCause(nerr))
 	}
 	return fmt.Errorf("check %s: %w", s.location, err)
+}
+
+// netCause is the innermost network error ("dial tcp …: connection
+// refused") without the SDK's wrapping.
+func netCause(err net.Error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return oe
+	}
+	return err
 }
