@@ -61,7 +61,13 @@ func TestSuiteRealRepository(t *testing.T) {
 		DumpTool:    "pg_dump",
 		RestoreTool: "psql",
 		// A restore replays into the live database in one transaction:
-		// it stages nothing a killed run could leave.
+		// it stages nothing a killed run could leave. A test restore
+		// does: velin_verify_* databases.
+		InPlace: true,
+		Leftovers: func(t testing.TB, _ sourcetest.Fixture) []string {
+			return scalar[[]string](t, dbtest.PostgresAdmin(),
+				`SELECT coalesce(array_agg(datname), '{}') FROM pg_database WHERE datname LIKE 'velin\_verify\_%'`)
+		},
 	}
 	sourcetest.Run(t, h)
 }

@@ -151,6 +151,11 @@ func Run(t *testing.T, h Harness) {
 				testKillRestore(t, h)
 			}
 		})
+		t.Run("MidTestRestore", func(t *testing.T) {
+			if !helper(t, h.Kill) {
+				testKillTestRestore(t, h)
+			}
+		})
 		t.Run("SleepingDumpTool", func(t *testing.T) {
 			if h.Kill.SleepingTool == nil {
 				t.Skip("the source runs no dump tool")

@@ -52,9 +52,14 @@ type Kill struct {
 	DumpTool, RestoreTool string
 
 	// Leftovers lists the scratch databases on the fixture's server that a
-	// restore in place may leave when killed (all of them, whoever made
-	// them); nil for a source whose restore stages nothing.
+	// restore or test restore may leave when killed (all of them, whoever
+	// made them).
 	Leftovers func(t testing.TB, fx Fixture) []string
+
+	// InPlace says that a restore in place stages nothing a killed run
+	// could leave (PostgreSQL replays into the live database in one
+	// transaction); a test restore always stages.
+	InPlace bool
 
 	// Age makes a killed run's scratch databases look abandoned to
 	// CleanLeftovers (as after the source's heartbeat timeout); nil when
@@ -93,6 +98,11 @@ func helper(t *testing.T, k *Kill) bool {
 	case "sleeping-tool":
 		_, err := src.Backup(ctx, MemRepoSink(), provider.BackupOptions{})
 		t.Fatalf("the backup whose dump tool sleeps returned: %v", err)
+	case "test-restore":
+		tree := repo.Latest(t)
+		opts := provider.TestRestoreOptions{Scratch: filepath.Join(dir, "scratch"), ID: scratchID(t)}
+		_, err := src.TestRestore(ctx, stallTree{tree, largest(t, tree), mark}, opts)
+		t.Fatalf("the stalled test restore returned: %v", err)
 	case "restore":
 		tree := repo.Latest(t)
 		err := src.Restore(ctx, stallTree{tree, largest(t, tree), mark}, provider.RestoreOptions{})

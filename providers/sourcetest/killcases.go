@@ -70,16 +70,11 @@ func testKillRestore(t *testing.T, h Harness) {
 	repo.Close()
 	fx.Mutate(t)
 	live := fx.Capture(t)
-	before := map[string]bool{}
-	if k.Leftovers != nil {
-		for _, n := range k.Leftovers(t, fx) {
-			before[n] = true
-		}
-	}
+	before := names(t, k, fx)
 
 	killHelper(t, "restore", fx, dir, k.RestoreTool)
 	live(t, fx.Live)
-	if k.Leftovers != nil {
+	if !k.InPlace {
 		cleanLeftovers(t, k, fx, before)
 	}
 
@@ -100,6 +95,39 @@ func testKillSleepingTool(t *testing.T, h Harness) {
 	tool := h.Kill.SleepingTool(t, filepath.Join(dir, stalledMark))
 	// The tool, found by its pid among the helper's descendants, must die.
 	killHelper(t, "sleeping-tool", fx, dir, "", envKillTool+"="+tool)
+}
+
+// testKillTestRestore kills -9 a helper process in the middle of a test
+// restore: the live data is as it was, and CleanLeftovers removes the
+// scratch database it left.
+func testKillTestRestore(t *testing.T, h Harness) {
+	k := h.Kill
+	fx := h.Setup(t)
+	dir := t.TempDir()
+	repo := k.Repo(t, filepath.Join(dir, "repo"))
+	sink, finish := repo.NewSnapshot(t, nil)
+	if _, err := fx.Source.Backup(context.Background(), sink, provider.BackupOptions{}); err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	finish()
+	repo.Close()
+	live := fx.Capture(t)
+	before := names(t, k, fx)
+	if err := os.Mkdir(filepath.Join(dir, "scratch"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	killHelper(t, "test-restore", fx, dir, k.RestoreTool)
+	live(t, fx.Live)
+	cleanLeftovers(t, k, fx, before)
+}
+
+// names is the set of scratch databases there are now.
+func names(t *testing.T, k *Kill, fx Fixture) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range k.Leftovers(t, fx) {
+		out[n] = true
+	}
+	return out
 }
 
 // cleanLeftovers checks that the killed restore left scratch databases
