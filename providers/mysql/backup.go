@@ -2,8 +2,10 @@ package mysql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -51,32 +53,25 @@ func (s *Source) backupDB(ctx context.Context, sink provider.Sink, dump tool, sv
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	passes := s.dumpPasses(dump, db)
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		var err error
-		for _, args := range passes {
-			if err = s.run(ctx, dump, args, nil, pw); err != nil {
-				break
-			}
-		}
-		pw.CloseWithError(err)
-		done <- err
-	}()
+	out, err := s.startDump(ctx, dump, passes)
+	if err != nil {
+		return nil, err
+	}
+	defer out.r.Close()
 	c := newCounter()
 	e := provider.Entry{Path: db + ".sql", Kind: provider.KindFile, Mode: 0o600,
 		ModTime: time.Now().UTC().Truncate(time.Second), Size: provider.SizeUnknown,
 		Meta: map[string]string{"database": db, "client": dump.String(), "server": sv.String()}}
 	// the dump is read and counted ahead of the sink (bounded), so that
 	// the dump tool goes on while the sink chunks and hashes
-	ahead := readahead.New(io.TeeReader(pr, c), aheadSize, aheadBuffers)
+	ahead := readahead.New(io.TeeReader(out, c), aheadSize, aheadBuffers)
 	defer ahead.Close()
-	err := sink.Put(ctx, e, ahead)
+	err = sink.Put(ctx, e, ahead)
 	if err != nil {
-		cancel()
-		pr.CloseWithError(err)
+		cancel() // kills the dump tool, which ends its output
 	}
-	derr := <-done
+	<-out.done
+	derr := out.err
 	switch {
 	case derr != nil:
 		return nil, fmt.Errorf("%w: %v", ErrDump, derr)
@@ -86,6 +81,47 @@ func (s *Source) backupDB(ctx context.Context, sink provider.Sink, dump tool, sv
 		return nil, fmt.Errorf("%w: the dump ended without its \"-- Dump completed\" line", ErrDump)
 	}
 	return c, nil
+}
+
+// dumpOutput is the dump tools' stdout: an OS pipe they write to
+// directly (no copy through velin), read to its end and then ending in
+// the dump's error, if any, instead of io.EOF, so that a failed dump never
+// reads as a complete one.
+type dumpOutput struct {
+	r    *os.File
+	done chan struct{} // closed when every pass ended
+	err  error         // the first pass that failed (set before done)
+}
+
+// startDump runs the passes one after the other, all writing to one pipe.
+func (s *Source) startDump(ctx context.Context, dump tool, passes [][]string) (*dumpOutput, error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("dump pipe: %w", err)
+	}
+	out := &dumpOutput{r: pr, done: make(chan struct{})}
+	go func() {
+		defer close(out.done)
+		for _, args := range passes {
+			if out.err = s.run(ctx, dump, args, nil, pw); out.err != nil {
+				break
+			}
+		}
+		pw.Close()
+	}()
+	return out, nil
+}
+
+// Read implements io.Reader.
+func (o *dumpOutput) Read(p []byte) (int, error) {
+	n, err := o.r.Read(p)
+	if errors.Is(err, io.EOF) {
+		<-o.done
+		if o.err != nil {
+			return n, o.err
+		}
+	}
+	return n, err
 }
 
 // dumpPasses are the argument lists of the dump of db (after the defaults
