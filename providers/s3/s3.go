@@ -3,7 +3,6 @@ package s3
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 
@@ -74,18 +73,12 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Target, hcl.Diag
 	return &Target{opts: opts, location: st.Location(), Settings: settings}, diags
 }
 
-// pathStyle is path_style, by default true for an endpoint that is an IP
-// address or localhost (MinIO and other self-hosted servers).
+// pathStyle is path_style, by default s3storage.DefaultPathStyle.
 func pathStyle(cfg config) bool {
 	if cfg.PathStyle != nil {
 		return *cfg.PathStyle
 	}
-	u, err := url.Parse(cfg.Endpoint)
-	if err != nil || u.Hostname() == "" {
-		return false
-	}
-	host := u.Hostname()
-	return host == "localhost" || net.ParseIP(host) != nil
+	return s3storage.DefaultPathStyle(cfg.Endpoint)
 }
 
 // secretArg evaluates a credential: null and "" are "not set"; a value is

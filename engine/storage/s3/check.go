@@ -36,19 +36,28 @@ func (s *Storage) Check(ctx context.Context) error {
 	if cerr := ctx.Err(); cerr != nil {
 		return fmt.Errorf("check %s: %w", s.location, cerr)
 	}
+	return fmt.Errorf("check %w", Explain(s.location, s.bucket, err))
+}
+
+// Explain maps the error of a request about bucket to the usual setup
+// mistakes, each with its fix: ErrNoBucket, ErrAccessDenied (or a wrong
+// region, or a skewed clock), ErrUnreachable. where names what was asked
+// ("s3:BUCKET at ENDPOINT") and starts the message; other errors are
+// wrapped as they are.
+func Explain(where, bucket string, err error) error {
 	status, code := statusCode(err)
 	var nerr net.Error
 	switch {
-	case status == 404 || code == "NoSuchBucket" || code == "NotFound":
-		return fmt.Errorf("check %s: %w: create bucket %q (for MinIO: mc mb ALIAS/%s) or fix the bucket name", s.location, ErrNoBucket, s.bucket, s.bucket)
+	case code == "NoSuchBucket" || (status == 404 && code != "NoSuchKey"):
+		return fmt.Errorf("%s: %w: create bucket %q (for MinIO: mc mb ALIAS/%s) or fix the bucket name", where, ErrNoBucket, bucket, bucket)
 	case status == 403 || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch":
-		return fmt.Errorf("check %s: %w (HTTP %d): check access_key and secret_key (or the credentials of the SDK's chain), the region, and the clock", s.location, ErrAccessDenied, status)
+		return fmt.Errorf("%s: %w (HTTP %d): check access_key and secret_key (or the credentials of the SDK's chain), the region, and the clock", where, ErrAccessDenied, status)
 	case status == 301 || code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed":
-		return fmt.Errorf("check %s: the bucket is in another region (HTTP %d): set region to the bucket's region", s.location, status)
+		return fmt.Errorf("%s: the bucket is in another region (HTTP %d): set region to the bucket's region", where, status)
 	case status == 0 && errors.As(err, &nerr):
-		return fmt.Errorf("check %s: %w (%v): check endpoint and that the server is running", s.location, ErrUnreachable, netCause(nerr))
+		return fmt.Errorf("%s: %w (%v): check endpoint and that the server is running", where, ErrUnreachable, netCause(nerr))
 	}
-	return fmt.Errorf("check %s: %w", s.location, err)
+	return fmt.Errorf("%s: %w", where, err)
 }
 
 // netCause is the innermost network error ("dial tcp …: connection

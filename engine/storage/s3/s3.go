@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -73,23 +74,17 @@ var _ storage.Storage = (*Storage)(nil)
 // New returns a Storage for opts. It sends no request: Check tells whether
 // the bucket can be reached.
 func New(ctx context.Context, opts Options) (*Storage, error) {
-	if err := opts.validate(); err != nil {
-		return nil, fmt.Errorf("s3 storage: %w", err)
+	if opts.Bucket == "" {
+		return nil, errors.New("s3 storage: no bucket given")
 	}
 	prefix, err := cleanPrefix(opts.Prefix)
 	if err != nil {
 		return nil, fmt.Errorf("s3 storage: %w", err)
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts.configOptions()...)
+	client, err := NewClient(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("s3 storage: load configuration: %w", err)
+		return nil, fmt.Errorf("s3 storage: %w", err)
 	}
-	client := awss3.NewFromConfig(cfg, func(o *awss3.Options) {
-		if opts.Endpoint != "" {
-			o.BaseEndpoint = aws.String(opts.Endpoint)
-		}
-		o.UsePathStyle = opts.PathStyle
-	})
 	s := &Storage{
 		client:   client,
 		bucket:   opts.Bucket,
@@ -104,10 +99,28 @@ func New(ctx context.Context, opts Options) (*Storage, error) {
 	return s, nil
 }
 
+// NewClient returns an SDK client for opts (Bucket, Prefix and PartSize
+// unused): the endpoint and region, path-style addressing, static
+// credentials or the SDK's default chain, and the retryer of the storage.
+// The bucket source shares it. It sends no request.
+func NewClient(ctx context.Context, opts Options) (*awss3.Client, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts.configOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("load configuration: %w", err)
+	}
+	return awss3.NewFromConfig(cfg, func(o *awss3.Options) {
+		if opts.Endpoint != "" {
+			o.BaseEndpoint = aws.String(opts.Endpoint)
+		}
+		o.UsePathStyle = opts.PathStyle
+	}), nil
+}
+
 func (o Options) validate() error {
 	switch {
-	case o.Bucket == "":
-		return errors.New("no bucket given")
 	case (o.AccessKey == "") != (o.SecretKey == ""):
 		return errors.New("give both an access key and a secret key, or neither (to use the SDK's default credential chain)")
 	case o.PartSize != 0 && o.PartSize < MinPartSize:
@@ -115,13 +128,32 @@ func (o Options) validate() error {
 	case o.MaxAttempts < 0:
 		return fmt.Errorf("max attempts %d is negative", o.MaxAttempts)
 	}
-	if o.Endpoint != "" {
-		u, err := url.Parse(o.Endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-			return fmt.Errorf("endpoint %q is not an http:// or https:// URL without credentials", redactURL(o.Endpoint))
-		}
+	return CheckEndpoint(o.Endpoint)
+}
+
+// CheckEndpoint says whether endpoint is empty (AWS) or an http:// or
+// https:// URL without credentials.
+func CheckEndpoint(endpoint string) error {
+	if endpoint == "" {
+		return nil
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return fmt.Errorf("endpoint %q is not an http:// or https:// URL without credentials", RedactURL(endpoint))
 	}
 	return nil
+}
+
+// DefaultPathStyle is the default of path-style addressing for endpoint:
+// true for an IP address or localhost (MinIO and other self-hosted
+// servers), false otherwise (AWS's virtual-hosted buckets).
+func DefaultPathStyle(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Hostname() == "" {
+		return false
+	}
+	host := u.Hostname()
+	return host == "localhost" || net.ParseIP(host) != nil
 }
 
 func (o Options) configOptions() []func(*config.LoadOptions) error {
@@ -170,7 +202,7 @@ func (o Options) location() string {
 		where += "/" + p
 	}
 	if o.Endpoint != "" {
-		return where + " at " + redactURL(o.Endpoint)
+		return where + " at " + RedactURL(o.Endpoint)
 	}
 	region := o.Region
 	if region == "" {
@@ -179,9 +211,9 @@ func (o Options) location() string {
 	return where + " in " + region
 }
 
-// redactURL drops a URL's user information and query, which may hold
+// RedactURL drops a URL's user information and query, which may hold
 // secrets.
-func redactURL(s string) string {
+func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(unparsable URL)"
