@@ -35,7 +35,7 @@ install() {
 }
 
 # value KEY: the value of KEY in the env file.
-value() { sed -n "s/^$1=//p" "$envfile" 2>/dev/null; }
+value() { sed -n "s/^$1=//p" "$envfile" 2>/dev/null || true; }
 
 ready() {
 	local endpoint
