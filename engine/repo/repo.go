@@ -89,35 +89,28 @@ func Exists(ctx context.Context, st storage.Storage) (bool, error) {
 // Init creates a repository on st. It fails with ErrRepositoryExists when
 // st already holds one.
 func Init(ctx context.Context, st storage.Storage, o Options) (*Repository, error) {
-	o = o.withDefaults()
-	if err := o.validate(); err != nil {
+	o, err := prepareInit(ctx, st, o)
+	if err != nil {
 		return nil, err
-	}
-	if o.Encryption == EncryptionAny {
-		return nil, fmt.Errorf("init %s: say which encryption a new repository gets", st.Location())
-	}
-	if ok, err := Exists(ctx, st); err != nil || ok {
-		if err == nil {
-			err = ErrRepositoryExists
-		}
-		return nil, fmt.Errorf("init %s: %w", st.Location(), err)
-	}
-	if err := refuseLeftovers(ctx, st); err != nil {
-		return nil, fmt.Errorf("init %s: %w", st.Location(), err)
 	}
 	key, err := newKey(o)
 	if err != nil {
 		return nil, err
 	}
+	return initWith(ctx, st, o, key, chunkerConfig{Algorithm: chunkerAlgorithm, MinSize: chunkMin, NormalSize: chunkNormal, MaxSize: chunkMax})
+}
+
+// initWith writes the key file and config of a new repository with key
+// and chunker parameters ch. The caller checked that st holds none.
+func initWith(ctx context.Context, st storage.Storage, o Options, key *crypto.Key, ch chunkerConfig) (*Repository, error) {
 	cfg := config{
 		Version: formatVersion, ID: randomName(), Encryption: o.Encryption, Compression: "zstd",
-		Chunker:      chunkerConfig{Algorithm: chunkerAlgorithm, MinSize: chunkMin, NormalSize: chunkNormal, MaxSize: chunkMax},
-		ChunkerKeyID: key.KeyID(),
+		Chunker: ch, ChunkerKeyID: key.KeyID(),
 	}
 	keyName := ""
 	if key.Encrypted() {
 		keyName = initKeyName(cfg.ID)
-		if err = writeKeyFile(ctx, st, keyName, key, o); err != nil {
+		if err := writeKeyFile(ctx, st, keyName, key, o); err != nil {
 			return nil, err
 		}
 	}
@@ -139,6 +132,51 @@ func Init(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 		r.keyName = keyName
 	}
 	return r, err
+}
+
+// prepareInit checks the options of a new repository and that st holds
+// none (nor leftovers of one).
+func prepareInit(ctx context.Context, st storage.Storage, o Options) (Options, error) {
+	o = o.withDefaults()
+	if err := o.validate(); err != nil {
+		return o, err
+	}
+	if o.Encryption == EncryptionAny {
+		return o, fmt.Errorf("init %s: say which encryption a new repository gets", st.Location())
+	}
+	if ok, err := Exists(ctx, st); err != nil || ok {
+		if err == nil {
+			err = ErrRepositoryExists
+		}
+		return o, fmt.Errorf("init %s: %w", st.Location(), err)
+	}
+	if err := refuseLeftovers(ctx, st); err != nil {
+		return o, fmt.Errorf("init %s: %w", st.Location(), err)
+	}
+	return o, nil
+}
+
+// InitCopyTarget creates a repository on st to receive copies of src's
+// snapshots: it shares src's chunker parameters (sizes, chunker and id
+// keys), so a copy sends src's chunks as they are, but has its own
+// encryption key and passphrase (o). When src and o differ in whether they
+// encrypt there is nothing to share and it is an ordinary Init (a copy
+// re-chunks).
+func InitCopyTarget(ctx context.Context, st storage.Storage, o Options, src *Repository) (*Repository, error) {
+	o, err := prepareInit(ctx, st, o)
+	if err != nil {
+		return nil, err
+	}
+	if (o.Encryption == EncryptionNone) != !src.key.Encrypted() {
+		return Init(ctx, st, o)
+	}
+	key := crypto.None()
+	if src.key.Encrypted() {
+		if key, err = crypto.NewKeySharingChunker(src.key); err != nil {
+			return nil, err
+		}
+	}
+	return initWith(ctx, st, o, key, src.cfg.Chunker)
 }
 
 func newKey(o Options) (*crypto.Key, error) {

@@ -1,6 +1,7 @@
 package crypto
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -154,4 +155,28 @@ func plainSum(body, aad []byte) [32]byte {
 	var out [32]byte
 	h.Sum(out[:0])
 	return out
+}
+
+// NewKeySharingChunker returns a fresh master key whose encryption key is
+// new and random but whose id and chunker keys are k's: a repository with
+// it cuts the same chunks with the same ids as k's (a copy target), yet
+// reading it takes its own key. k must encrypt.
+func NewKeySharingChunker(k *Key) (*Key, error) {
+	if k.none {
+		return nil, fmt.Errorf("new key: an unencrypted key has no chunker key to share")
+	}
+	enc := make([]byte, keyLen)
+	if _, err := rand.Read(enc); err != nil {
+		return nil, fmt.Errorf("new key: %w", err)
+	}
+	return fromMaster(master{Enc: enc, ID: bytes.Clone(k.idKey), CDC: bytes.Clone(k.cdc)})
+}
+
+// SameChunking reports whether a and b cut and name chunks alike: both
+// unencrypted, or both with the same id and chunker keys.
+func SameChunking(a, b *Key) bool {
+	if a.none || b.none {
+		return a.none == b.none
+	}
+	return hmac.Equal(a.idKey, b.idKey) && hmac.Equal(a.cdc, b.cdc)
 }
