@@ -125,7 +125,7 @@ func (m *maker) source(ctx context.Context, a *Action) (*Action, error) {
 	facts, err := src.Impl.Inspect(ctx)
 	if err != nil {
 		a.Summary = "back up " + a.Addr
-		m.fail(a, fmt.Errorf("unreachable: %w", err))
+		m.fail(a, fmt.Errorf("inspect: %w", err))
 		return a, nil
 	}
 	a.Facts = &facts
