@@ -39,8 +39,7 @@ type config struct {
 
 // Target is a repository in a bucket.
 type Target struct {
-	opts     s3storage.Options
-	location string
+	opts s3storage.Options
 	*reposettings.Settings
 }
 
@@ -66,11 +65,7 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Target, hcl.Diag
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	st, err := s3storage.New(context.Background(), opts)
-	if err != nil { // checkOptions said why already; this is a backstop
-		return nil, append(diags, provider.AttrDiag(body, "bucket", "Invalid s3 target", err.Error()))
-	}
-	return &Target{opts: opts, location: st.Location(), Settings: settings}, diags
+	return &Target{opts: opts, Settings: settings}, diags
 }
 
 // pathStyle is path_style, by default s3storage.DefaultPathStyle.
@@ -113,6 +108,10 @@ func checkOptions(body hcl.Body, o s3storage.Options) hcl.Diagnostics {
 		diags = append(diags, provider.AttrDiag(body, missing, "Incomplete credentials",
 			fmt.Sprintf("%s is empty or unset while the other key is set: give both access_key and secret_key, or omit both to use the SDK's default credentials (environment, shared profile, instance role). An environment variable that is unset gives an empty value.", missing)))
 	}
+	if err := s3storage.CheckPrefix(o.Prefix); err != nil {
+		diags = append(diags, provider.AttrDiag(body, "prefix", "Invalid prefix",
+			fmt.Sprintf("%v. Use segments of printable ASCII separated by \"/\", such as \"velin/prod\".", err)))
+	}
 	if o.Endpoint != "" {
 		if u, err := url.Parse(o.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 			diags = append(diags, provider.AttrDiag(body, "endpoint", "Invalid endpoint",
@@ -140,4 +139,4 @@ func (t *Target) Open(ctx context.Context) (storage.Storage, error) {
 
 // Location implements provider.Target (bucket, prefix and endpoint; never
 // credentials).
-func (t *Target) Location() string { return t.location }
+func (t *Target) Location() string { return t.opts.Location() }

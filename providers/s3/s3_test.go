@@ -94,6 +94,7 @@ func TestDecodeMistakes(t *testing.T) {
 		{"bucket = \"b\"\nencryption = \"none\"\nendpoint = \"http://u:p@host\"", "without credentials"},
 		{"bucket = \"b\"\nencryption = \"none\"\nregion2 = \"x\"", "region2"},
 		{"bucket = \"b\"\nencryption = \"none\"\ncompression = 99", "1 to 22"},
+		{"bucket = \"b\"\nencryption = \"none\"\nprefix = \"velin/../x\"", "Invalid prefix"},
 	} {
 		_, secrets, diags := decode(t, c.src)
 		if !diags.HasErrors() {

@@ -56,3 +56,10 @@ func cleanPrefix(p string) (string, error) {
 	}
 	return p + "/", nil
 }
+
+// CheckPrefix says whether p can be a key prefix: "" or slash-separated
+// segments as in object names (leading and trailing slashes are dropped).
+func CheckPrefix(p string) error {
+	_, err := cleanPrefix(p)
+	return err
+}

@@ -89,7 +89,7 @@ func New(ctx context.Context, opts Options) (*Storage, error) {
 		client:   client,
 		bucket:   opts.Bucket,
 		prefix:   prefix,
-		location: opts.location(),
+		location: opts.Location(),
 		partSize: opts.PartSize,
 	}
 	if s.partSize == 0 {
@@ -194,9 +194,9 @@ func newRetryer(attempts int) aws.Retryer {
 	})
 }
 
-// location describes the bucket without secrets: "s3:BUCKET/PREFIX at
-// ENDPOINT".
-func (o Options) location() string {
+// Location describes the bucket without secrets: "s3:BUCKET/PREFIX at
+// ENDPOINT" (or "in REGION" for AWS), as Storage.Location does.
+func (o Options) Location() string {
 	where := "s3:" + o.Bucket
 	if p := strings.Trim(o.Prefix, "/"); p != "" {
 		where += "/" + p
