@@ -1,6 +1,12 @@
 package s3
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -113,5 +119,29 @@ func TestDecodeMistakes(t *testing.T) {
 				t.Errorf("%q: diagnostic shows a secret", c.src)
 			}
 		}
+	}
+}
+
+// TestOpenReadsKeyFile: key_file is read by the shared settings when the
+// target opens, before any request (the endpoint here is unreachable).
+func TestOpenReadsKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pass"), []byte("from-key-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := "endpoint = \"http://127.0.0.1:1\"\nbucket = \"b\"\naccess_key = \"a\"\nsecret_key = \"s\"\nkey_file = %q"
+	tg, _, diags := decode(t, fmt.Sprintf(src, filepath.Join(dir, "missing")))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if _, err := tg.Open(context.Background()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Open with a missing key file: %v, want it to say the file is missing", err)
+	}
+	tg, _, _ = decode(t, fmt.Sprintf(src, filepath.Join(dir, "pass")))
+	if _, err := tg.Open(context.Background()); err == nil {
+		t.Error("Open of an unreachable endpoint succeeded")
+	}
+	if got := tg.Repo().Passphrase; got != "from-key-file" {
+		t.Errorf("passphrase %q, want the key file's content", got)
 	}
 }
