@@ -31,6 +31,32 @@ func (s *Storage) Put(ctx context.Context, name string, r io.Reader, size int64,
 	if err != nil {
 		return err
 	}
+	return s.put(ctx, name, key, r, size, opts, nil)
+}
+
+// Head is what an object carries besides its content: the headers and
+// user metadata S3 returns with it, and its tags (URL query form
+// "a=1&b=2"). The bucket source restores objects with it.
+type Head struct {
+	ContentType, ContentEncoding, ContentDisposition, ContentLanguage, CacheControl string
+
+	Metadata map[string]string
+	Tagging  string
+}
+
+// PutObject stores r (size bytes, or -1 when unknown) at key of the
+// storage's bucket, outside any prefix and under any key S3 accepts, with
+// head; memory stays bounded as with Put. Buckets of the bucket source
+// are written with it.
+func (s *Storage) PutObject(ctx context.Context, key string, head Head, r io.Reader, size int64) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return s.put(ctx, key, key, r, size, storage.PutOptions{}, &head)
+}
+
+// put stores r at key; name is what errors call it.
+func (s *Storage) put(ctx context.Context, name, key string, r io.Reader, size int64, opts storage.PutOptions, head *Head) error {
 	if size >= 0 && size <= 2*s.partSize {
 		// One byte more than announced shows a reader that is too long.
 		buf := make([]byte, size+1)
@@ -41,7 +67,7 @@ func (s *Storage) Put(ctx context.Context, name string, r io.Reader, size int64,
 		if int64(n) != size {
 			return fmt.Errorf("put %s: %w: read %d or more bytes, announced %d", name, ErrSizeMismatch, n, size)
 		}
-		return s.putObject(ctx, name, key, buf[:n], opts)
+		return s.putObject(ctx, name, key, buf[:n], opts, head)
 	}
 	bp := s.parts.Get().(*[]byte)
 	defer s.parts.Put(bp)
@@ -54,9 +80,9 @@ func (s *Storage) Put(ctx context.Context, name string, r io.Reader, size int64,
 		return fmt.Errorf("put %s: read: %w", name, err)
 	}
 	if size < 0 && n < len(buf) {
-		return s.putObject(ctx, name, key, buf[:n], opts)
+		return s.putObject(ctx, name, key, buf[:n], opts, head)
 	}
-	return s.multipart(ctx, name, key, r, buf, n, size, opts)
+	return s.multipart(ctx, name, key, r, buf, n, size, opts, head)
 }
 
 // readPart fills buf from r and returns how much it read; a short count
@@ -69,12 +95,17 @@ func readPart(r io.Reader, buf []byte) (int, error) {
 	return n, err
 }
 
-func (s *Storage) putObject(ctx context.Context, name, key string, data []byte, opts storage.PutOptions) error {
+func (s *Storage) putObject(ctx context.Context, name, key string, data []byte, opts storage.PutOptions, head *Head) error {
 	in := &awss3.PutObjectInput{
 		Bucket:        aws.String(s.bucket),
 		Key:           aws.String(key),
 		Body:          bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data))),
+	}
+	if head != nil {
+		in.ContentType, in.ContentEncoding = optional(head.ContentType), optional(head.ContentEncoding)
+		in.ContentDisposition, in.ContentLanguage = optional(head.ContentDisposition), optional(head.ContentLanguage)
+		in.CacheControl, in.Tagging, in.Metadata = optional(head.CacheControl), optional(head.Tagging), head.Metadata
 	}
 	if opts.IfAbsent {
 		in.IfNoneMatch = aws.String("*")
@@ -96,11 +127,17 @@ func putFail(ctx context.Context, name string, err error) error {
 // multipart uploads buf[:n] and the rest of r in parts of len(buf) bytes,
 // and completes the upload only when all of it arrived with the announced
 // size (-1: any); otherwise the upload is aborted and nothing is stored.
-func (s *Storage) multipart(ctx context.Context, name, key string, r io.Reader, buf []byte, n int, size int64, opts storage.PutOptions) (err error) {
-	created, err := s.client.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{
+func (s *Storage) multipart(ctx context.Context, name, key string, r io.Reader, buf []byte, n int, size int64, opts storage.PutOptions, head *Head) (err error) {
+	in := &awss3.CreateMultipartUploadInput{
 		Bucket: aws.String(s.bucket),
 		Key:    aws.String(key),
-	})
+	}
+	if head != nil {
+		in.ContentType, in.ContentEncoding = optional(head.ContentType), optional(head.ContentEncoding)
+		in.ContentDisposition, in.ContentLanguage = optional(head.ContentDisposition), optional(head.ContentLanguage)
+		in.CacheControl, in.Tagging, in.Metadata = optional(head.CacheControl), optional(head.Tagging), head.Metadata
+	}
+	created, err := s.client.CreateMultipartUpload(ctx, in)
 	if err != nil {
 		return fail(ctx, "put", name, err)
 	}
@@ -194,4 +231,12 @@ func (u *upload) abort(ctx context.Context) {
 		Key:      aws.String(u.key),
 		UploadId: u.id,
 	})
+}
+
+// optional is nil for "" (header not sent), else a pointer to v.
+func optional(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
 }

@@ -85,18 +85,26 @@ func New(ctx context.Context, opts Options) (*Storage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("s3 storage: %w", err)
 	}
-	s := &Storage{
-		client:   client,
-		bucket:   opts.Bucket,
-		prefix:   prefix,
-		location: opts.Location(),
-		partSize: opts.PartSize,
-	}
+	s := newStorage(client, opts.Bucket, opts.PartSize)
+	s.prefix, s.location = prefix, opts.Location()
+	return s, nil
+}
+
+// ForBucket returns a Storage of bucket (no prefix) on client, for the
+// bucket source's PutObject; Location is "s3:BUCKET".
+func ForBucket(client *awss3.Client, bucket string) *Storage {
+	s := newStorage(client, bucket, 0)
+	s.location = "s3:" + bucket
+	return s
+}
+
+func newStorage(client *awss3.Client, bucket string, partSize int64) *Storage {
+	s := &Storage{client: client, bucket: bucket, partSize: partSize}
 	if s.partSize == 0 {
 		s.partSize = DefaultPartSize
 	}
 	s.parts.New = func() any { b := make([]byte, s.partSize); return &b }
-	return s, nil
+	return s
 }
 
 // NewClient returns an SDK client for opts (Bucket, Prefix and PartSize
@@ -116,6 +124,9 @@ func NewClient(ctx context.Context, opts Options) (*awss3.Client, error) {
 			o.BaseEndpoint = aws.String(opts.Endpoint)
 		}
 		o.UsePathStyle = opts.PathStyle
+		// A whole-object read of a multipart object has no checksum to
+		// validate; the SDK would log that to stderr on every read.
+		o.DisableLogOutputChecksumValidationSkipped = true
 	}), nil
 }
 
