@@ -1,6 +1,7 @@
 package all
 
 import (
+	"github.com/velinhq/velin/providers/bucket"
 	"github.com/velinhq/velin/providers/exec"
 	"github.com/velinhq/velin/providers/files"
 	"github.com/velinhq/velin/providers/http"
@@ -16,7 +17,7 @@ import (
 // Registry returns a new registry of every provider type.
 func Registry() *provider.Registry {
 	return &provider.Registry{
-		Sources: []provider.SourceType{files.Type(), sqlite.Type(), redis.Type(), mysql.Type(), postgres.Type()},
+		Sources: []provider.SourceType{files.Type(), sqlite.Type(), redis.Type(), mysql.Type(), postgres.Type(), bucket.Type()},
 		Targets: []provider.TargetType{local.Type(), s3.Type()},
 		Steps:   []provider.StepType{exec.Type(), http.Type()},
 	}

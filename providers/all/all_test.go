@@ -8,7 +8,7 @@ import (
 func TestRegistry(t *testing.T) {
 	r := Registry()
 	for kind, want := range map[string][]string{
-		"source": {"files", "mysql", "postgres", "redis", "sqlite"},
+		"source": {"files", "mysql", "postgres", "redis", "s3", "sqlite"},
 		"target": {"local", "s3"},
 		"step":   {"exec", "http"},
 	} {
@@ -16,7 +16,7 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("%s types %v, want %v", kind, got, want)
 		}
 	}
-	for _, name := range []string{"files", "mysql", "postgres", "redis", "sqlite"} {
+	for _, name := range []string{"files", "mysql", "postgres", "redis", "s3", "sqlite"} {
 		if st, ok := r.Source(name); !ok || st.Decode == nil {
 			t.Errorf("source %s not registered with a decoder", name)
 		}
