@@ -85,7 +85,6 @@ func userMeta(meta map[string]string) map[string]string {
 	return out
 }
 
-
 // tags returns an object's tags in URL query form, "" when it has none or
 // the server does not support tags (then no further object is asked).
 func (s *Source) tags(ctx context.Context, o object) (string, error) {
@@ -123,5 +122,3 @@ func (s *Source) explain(op, what string, err error) error {
 	bucket, _, _ := strings.Cut(what, "/")
 	return errorf(op, what, s3storage.Explain(where, bucket, err))
 }
-
-
