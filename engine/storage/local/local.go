@@ -17,7 +17,7 @@ import (
 
 var (
 	// ErrInvalidName is wrapped by every error about a malformed object name.
-	ErrInvalidName = errors.New("invalid object name")
+	ErrInvalidName = storage.ErrInvalidName
 	// ErrInvalidRange is storage.ErrInvalidRange.
 	ErrInvalidRange = storage.ErrInvalidRange
 	// ErrSizeMismatch is returned by Put when the reader's length differs

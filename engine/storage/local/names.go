@@ -3,6 +3,8 @@ package local
 import (
 	"fmt"
 	"strings"
+
+	"github.com/velinhq/velin/engine/storage"
 )
 
 // tempPrefix starts the base name of every temporary file. Object names whose
@@ -10,43 +12,19 @@ import (
 // without hiding objects.
 const tempPrefix = ".tmp-"
 
-// ValidateName checks that name is a valid object name: slash-separated
-// segments of printable ASCII, no leading "/", no empty, "." or ".."
-// segment, no backslash. It returns an error wrapping ErrInvalidName.
+// ValidateName checks that name is a valid object name (storage.ValidateName)
+// whose segments do not start with the reserved temporary prefix. It
+// returns an error wrapping ErrInvalidName.
 func ValidateName(name string) error {
-	if reason := nameProblem(name); reason != "" {
-		return fmt.Errorf("%w %q: %s", ErrInvalidName, name, reason)
+	if err := storage.ValidateName(name); err != nil {
+		return err
+	}
+	for seg := range strings.SplitSeq(name, "/") {
+		if strings.HasPrefix(seg, tempPrefix) {
+			return storage.InvalidName(name, "segment starts with the reserved "+tempPrefix)
+		}
 	}
 	return nil
-}
-
-func nameProblem(name string) string {
-	if name == "" {
-		return "empty"
-	}
-	if name[0] == '/' {
-		return `starts with "/"`
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c < 0x20 || c > 0x7e {
-			return "not printable ASCII"
-		}
-		if c == '\\' {
-			return "contains a backslash"
-		}
-	}
-	for _, seg := range strings.Split(name, "/") {
-		switch {
-		case seg == "":
-			return "empty segment"
-		case seg == "." || seg == "..":
-			return `"." or ".." segment`
-		case strings.HasPrefix(seg, tempPrefix):
-			return "segment starts with the reserved " + tempPrefix
-		}
-	}
-	return ""
 }
 
 // prefixDir returns the directory part of a listing prefix ("data/a" →

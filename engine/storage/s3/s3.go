@@ -238,7 +238,7 @@ func (s *Storage) Location() string { return s.location }
 
 // key returns the object key of a valid name.
 func (s *Storage) key(name string) (string, error) {
-	if err := validateName(name); err != nil {
+	if err := storage.ValidateName(name); err != nil {
 		return "", err
 	}
 	return s.prefix + name, nil
