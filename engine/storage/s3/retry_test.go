@@ -50,4 +50,3 @@ func TestRetries(t *testing.T) {
 		t.Fatalf("the proxy faulted too few requests: %s", proxy.Summary())
 	}
 }
-
