@@ -8,15 +8,12 @@ package repo
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
-	"runtime/debug"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/velinhq/velin/engine/storage/local"
+	"github.com/velinhq/velin/internal/peakrss"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -91,9 +88,9 @@ func BenchmarkDirectoryMillion(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.ReportMetric(peakRSSMB(), "backup-peak-MB")
+		b.ReportMetric(peakrss.MB(), "backup-peak-MB")
 		b.ReportMetric(time.Since(start).Seconds(), "backup-s")
-		resetPeakRSS()
+		peakrss.Reset()
 		start = time.Now()
 		tr, err := r.Tree(ctx, m, "files.big")
 		if err != nil {
@@ -103,12 +100,12 @@ func BenchmarkDirectoryMillion(b *testing.B) {
 		if err := tr.Walk(ctx, func(provider.Entry) error { seen++; return nil }); err != nil || seen != n+1 {
 			b.Fatalf("walked %d entries: %v", seen, err)
 		}
-		b.ReportMetric(peakRSSMB(), "walk-peak-MB")
+		b.ReportMetric(peakrss.MB(), "walk-peak-MB")
 		b.ReportMetric(time.Since(start).Seconds(), "walk-s")
-		resetPeakRSS()
+		peakrss.Reset()
 		start = time.Now()
 		benchSecondBackup(b, r, m, n)
-		b.ReportMetric(peakRSSMB(), "second-peak-MB")
+		b.ReportMetric(peakrss.MB(), "second-peak-MB")
 		b.ReportMetric(time.Since(start).Seconds(), "second-s")
 	}
 }
@@ -139,29 +136,6 @@ func benchSecondBackup(b *testing.B, r *Repository, parent *Manifest, n int) {
 	if err != nil || m.Stats.FilesUnmodified != int64(n) {
 		b.Fatalf("second backup: %v, %d unmodified", err, m.Stats.FilesUnmodified)
 	}
-}
-
-// resetPeakRSS returns freed memory to the system and restarts the peak
-// RSS count (Linux), so that the next peakRSSMB is that of the next phase.
-func resetPeakRSS() {
-	runtime.GC()
-	debug.FreeOSMemory()
-	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
-
-// peakRSSMB is the process's peak resident set size in MB (Linux).
-func peakRSSMB() float64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-			return kb / 1000
-		}
-	}
-	return 0
 }
 
 // TestParentIndexSize: the parent index of an incremental backup holds a

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/engine/storage/local"
+	"github.com/velinhq/velin/internal/peakrss"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -53,7 +54,7 @@ func benchStream(b *testing.B, size int64) {
 			b.Fatal(err)
 		}
 		defer r.Close()
-		resetPeakRSS()
+		peakrss.Reset()
 		start := time.Now()
 		w, err := r.NewSnapshot(ctx, SnapshotMeta{Backup: "b", Plan: "p"})
 		if err != nil {
@@ -71,16 +72,16 @@ func benchStream(b *testing.B, size int64) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.ReportMetric(peakRSSMB(), "backup-peak-MB")
+		b.ReportMetric(peakrss.MB(), "backup-peak-MB")
 		b.ReportMetric(time.Since(start).Seconds(), "backup-s")
 		_, blobs := r.idx.Counts()
 		b.ReportMetric(float64(blobs), "blobs")
-		resetPeakRSS()
+		peakrss.Reset()
 		start = time.Now()
 		if got := restoreStream(b, r, m); got != m.Sources[0].Checksum {
 			b.Fatalf("restored stream has %s, backed up %s", got, m.Sources[0].Checksum)
 		}
-		b.ReportMetric(peakRSSMB(), "restore-peak-MB")
+		b.ReportMetric(peakrss.MB(), "restore-peak-MB")
 		b.ReportMetric(time.Since(start).Seconds(), "restore-s")
 	}
 }

@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"runtime/debug"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/velinhq/velin/internal/peakrss"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -28,14 +26,12 @@ func BenchmarkRestoreMillion(b *testing.B) {
 	}
 	for range b.N {
 		to := b.TempDir()
-		runtime.GC()
-		debug.FreeOSMemory()
-		_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+		peakrss.Reset()
 		start := time.Now()
 		if err := s.Restore(context.Background(), millionTree{n: n}, provider.RestoreOptions{To: to}); err != nil {
 			b.Fatal(err)
 		}
-		b.ReportMetric(peakRSS(), "restore-peak-MB")
+		b.ReportMetric(peakrss.MB(), "restore-peak-MB")
 		b.ReportMetric(time.Since(start).Seconds(), "restore-s")
 		if names, err := os.ReadDir(to + "/d"); err != nil || len(names) != n {
 			b.Fatalf("restored %d files, want %d: %v", len(names), n, err)
@@ -62,19 +58,4 @@ func (t millionTree) Walk(ctx context.Context, fn func(provider.Entry) error) er
 
 func (millionTree) Open(context.Context, provider.Entry) (io.ReadCloser, error) {
 	return io.NopCloser(strings.NewReader("")), nil
-}
-
-// peakRSS is the process's peak resident set size in MB (Linux; else 0).
-func peakRSS() float64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-			return kb / 1000
-		}
-	}
-	return 0
 }
