@@ -19,7 +19,7 @@ import (
 // committed (with its statistics); "progress" when the counters moved.
 type Event struct {
 	Time       time.Time         `json:"time"`
-	Type       string            `json:"type"` // "start", "done", "snapshot", "progress", "warning"
+	Type       string            `json:"type"` // "start", "done", "snapshot", "copy", "progress", "warning"
 	Node       string            `json:"node,omitempty"`
 	Status     string            `json:"status,omitempty"`
 	Error      string            `json:"error,omitempty"`
@@ -158,6 +158,8 @@ func (r *runner) dispatch(ctx context.Context, n *graph.Node) error {
 		return r.commit(ctx, n)
 	case graph.KindRetention:
 		return r.retention(ctx, n)
+	case graph.KindCopy:
+		return r.copyTo(ctx, n)
 	case graph.KindRestore:
 		return r.restore(ctx, n)
 	}

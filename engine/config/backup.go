@@ -19,7 +19,7 @@ var backupSchema = &hcl.BodySchema{
 		{Name: "target", Required: true},
 		{Name: "strategy"},
 		{Name: "before"}, {Name: "after"}, {Name: "finally"},
-		{Name: "depends_on"},
+		{Name: "depends_on"}, {Name: "copy_to"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "retention"}, {Type: "verify"}},
 }
@@ -48,6 +48,7 @@ func (l *loader) decodeBackup(blk *hcl.Block) hcl.Diagnostics {
 	if attr, ok := content.Attributes["strategy"]; ok {
 		diags = append(diags, l.strategy(attr, &b.Strategy)...)
 	}
+	diags = append(diags, l.copyTo(content.Attributes, b)...)
 	diags = append(diags, l.hooks(content.Attributes, &b.Before, &b.After, &b.Finally)...)
 	diags = append(diags, l.dependsOn(content.Attributes, b.Addr(), &b.DependsOn, "backup")...)
 	diags = append(diags, l.backupBlocks(content.Blocks, b)...)
@@ -62,6 +63,10 @@ func (l *loader) backupBlocks(blocks hcl.Blocks, b *Backup) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	seen := map[string]hcl.Range{}
 	for _, blk := range blocks {
+		if blk.Type == "retention" {
+			diags = append(diags, l.backupRetention(blk, b, seen)...)
+			continue
+		}
 		if first, dup := seen[blk.Type]; dup {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -72,13 +77,7 @@ func (l *loader) backupBlocks(blocks hcl.Blocks, b *Backup) hcl.Diagnostics {
 			continue
 		}
 		seen[blk.Type] = blk.DefRange
-		if blk.Type == "retention" {
-			var d hcl.Diagnostics
-			b.Retention, d = l.decodeRetention(blk)
-			diags = append(diags, d...)
-		} else {
-			diags = append(diags, l.decodeVerify(blk, b)...)
-		}
+		diags = append(diags, l.decodeVerify(blk, b)...)
 	}
 	return diags
 }

@@ -15,7 +15,7 @@ import (
 var fixedNow = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
 // testEnv is the environment every fixture loads with.
-var testEnv = []string{"VELIN_PASSPHRASE=fixture-passphrase", "HOME=/home/test"}
+var testEnv = []string{"VELIN_PASSPHRASE=fixture-passphrase", "VELIN_OFFSITE_PASSPHRASE=fixture-offsite", "HOME=/home/test"}
 
 func load(t testing.TB, opts LoadOptions) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
 	t.Helper()

@@ -95,6 +95,7 @@ func (s *Step) Addr() string { return "step." + s.Type + "." + s.Name }
 
 // Retention is a `retention { … }` block. A zero field means "not set".
 type Retention struct {
+	Target                                                               *Ref // the copy target it applies to; nil: the backup's target
 	KeepLast, KeepHourly, KeepDaily, KeepWeekly, KeepMonthly, KeepYearly int
 	KeepWithin                                                           time.Duration
 	DeclRange                                                            hcl.Range
@@ -146,8 +147,13 @@ type Backup struct {
 	Finally   []Ref
 	DependsOn []Ref
 	Retention *Retention // nil when absent
-	Verify    Verify
-	DeclRange hcl.Range
+	// CopyTo are the targets each new snapshot is copied to once it is
+	// committed (copy_to); CopyRetention is their own retention, by
+	// target address (a retention block with target = …).
+	CopyTo        []Ref
+	CopyRetention map[string]*Retention
+	Verify        Verify
+	DeclRange     hcl.Range
 }
 
 // Addr is the block's address, "backup.<name>".

@@ -14,7 +14,7 @@ var retentionSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "keep_last"}, {Name: "keep_hourly"}, {Name: "keep_daily"},
 		{Name: "keep_weekly"}, {Name: "keep_monthly"}, {Name: "keep_yearly"},
-		{Name: "keep_within"},
+		{Name: "keep_within"}, {Name: "target"},
 	},
 }
 
@@ -35,6 +35,13 @@ func (l *loader) decodeRetention(blk *hcl.Block) (*Retention, hcl.Diagnostics) {
 	}
 	if attr, ok := content.Attributes["keep_within"]; ok {
 		diags = append(diags, l.keepWithin(attr, &r.KeepWithin)...)
+	}
+	if attr, ok := content.Attributes["target"]; ok {
+		ref, d := l.ref(attr.Name, attr.Expr, "target")
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			r.Target = &ref
+		}
 	}
 	return r, diags
 }

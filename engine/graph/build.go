@@ -104,12 +104,34 @@ func (b *builder) backup(bk *config.Backup) *unit {
 	}
 	commit := b.main(u, owner, KindCommit, bk.DeclRange, last)
 	afterDeps := slices.Concat(commit, verify)
+	copies := b.copies(u, bk, afterDeps)
+	afterDeps = append(afterDeps, copies...)
 	if bk.Retention != nil {
-		afterDeps = append(afterDeps, b.main(u, owner, KindRetention, bk.Retention.DeclRange, slices.Concat(commit, verify))...)
+		// The source forgets nothing while a copy failed (copies first).
+		afterDeps = append(afterDeps, b.main(u, owner, KindRetention, bk.Retention.DeclRange, slices.Concat(commit, verify, copies))...)
 	}
 	b.steps(u, owner, PhaseAfter, bk.After, afterDeps)
 	b.steps(u, owner, PhaseFinally, bk.Finally, slices.Clone(u.ids))
 	return u
+}
+
+// copies adds one copy node per copy_to target ("backup.x/copy/target.local.y"),
+// each after deps (the commit and verification).
+func (b *builder) copies(u *unit, bk *config.Backup, deps []string) []string {
+	var out []string
+	for _, ref := range bk.CopyTo {
+		t := b.cfg.Targets[ref.Addr]
+		if t == nil {
+			b.undeclared("target", ref)
+			continue
+		}
+		owner := bk.Addr()
+		n := &Node{ID: owner + "/copy/" + ref.Addr, Kind: KindCopy, Phase: PhaseMain, Owner: owner, Addr: ref.Addr, Range: ref.Range}
+		if b.add(u, n, ref.Range, deps) {
+			out = append(out, n.ID)
+		}
+	}
+	return out
 }
 
 func (b *builder) restore(r *config.Restore) *unit {

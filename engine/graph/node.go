@@ -19,6 +19,7 @@ const (
 	KindVerify    Kind = "verify"    // verify the new snapshot
 	KindCommit    Kind = "commit"    // write the manifest
 	KindRetention Kind = "retention" // forget snapshots the policy drops
+	KindCopy      Kind = "copy"      // copy the backup's snapshots to one copy_to target
 	KindRestore   Kind = "restore"   // restore one source
 )
 

@@ -75,6 +75,8 @@ func (m *maker) action(ctx context.Context, n *graph.Node) (*Action, error) {
 		return nil, nil // part of the snapshot action for the user
 	case graph.KindRetention:
 		return m.retention(ctx, a)
+	case graph.KindCopy:
+		return m.copyTo(a)
 	case graph.KindRestore:
 		return m.restore(ctx, a)
 	}
@@ -225,6 +227,17 @@ func (m *maker) retention(ctx context.Context, a *Action) (*Action, error) {
 	}
 	a.Details = ids
 	m.p.Summary.Forget += len(ids)
+	return a, nil
+}
+
+// copyTo describes a copy_to target: what it will receive and keep.
+func (m *maker) copyTo(a *Action) (*Action, error) {
+	b := m.backup(a.Owner)
+	a.Marker = "+"
+	a.Summary = fmt.Sprintf("copy the new snapshot of %s, and any it lacks, to %s", a.Owner, a.Addr)
+	if rt := b.CopyRetention[a.Addr]; rt != nil {
+		a.Details = []string{"then apply its retention (" + forget.PolicyString(rt) + ")"}
+	}
 	return a, nil
 }
 

@@ -213,3 +213,35 @@ func (w *Workspace) Close() error {
 	}
 	return first
 }
+
+// CopyTarget opens the repository of target addr to copy src's snapshots
+// into; when there is none it creates one that shares src's chunker
+// (repo.InitCopyTarget), with the target's own passphrase.
+func (w *Workspace) CopyTarget(ctx context.Context, addr string, src *repo.Repository) (*repo.Repository, error) {
+	if r, err := w.Repo(ctx, addr, false); err != nil || r != nil {
+		return r, err
+	}
+	t, err := w.Target(addr)
+	if err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st, err := w.storage(ctx, t.Impl, "")
+	if err != nil {
+		return nil, err
+	}
+	o, err := w.repoOptions(t.Impl)
+	if err != nil {
+		return nil, err
+	}
+	r, err := repo.InitCopyTarget(ctx, st, o, src)
+	if errors.Is(err, repo.ErrRepositoryExists) {
+		r, err = repo.Open(ctx, st, o) // created meanwhile by another process
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open repository %s: %w", st.Location(), err)
+	}
+	w.repos[addr] = r
+	return r, nil
+}

@@ -23,7 +23,7 @@ func newBackupCommand(g *globalOptions) *cobra.Command {
 	}
 	cmd.AddCommand(newBackupCreateCommand(g), newBackupListCommand(g), newBackupShowCommand(g),
 		newBackupInspectCommand(g), newBackupRestoreCommand(g), newBackupVerifyCommand(g),
-		newBackupDeleteCommand(g), newBackupPruneCommand(g))
+		newBackupDeleteCommand(g), newBackupPruneCommand(g), newBackupCopyCommand(g), newBackupDownloadCommand(g))
 	cmd.AddCommand(newBackupCheckCommand(g), newBackupRepairCommand(g), newBackupUnlockCommand(g))
 	cmd.AddCommand(newBackupLsCommand(g), newBackupFindCommand(g), newBackupDiffCommand(g), newBackupStatsCommand(g))
 	return cmd
@@ -124,9 +124,57 @@ func verifiedColumn(v *repo.Verification) string {
 	return "-"
 }
 
+// listedSnapshot is one snapshot with every target that holds it.
 type listedSnapshot struct {
-	Target string `json:"target"`
+	Targets []string // addresses, in the order listed
 	*repo.Manifest
+}
+
+// collectSnapshots lists the snapshots of addrs (of host, if given), one
+// entry per snapshot however many targets hold a copy, oldest first.
+func collectSnapshots(ctx context.Context, ws *workspace.Workspace, addrs []string, host string) ([]*listedSnapshot, error) {
+	var all []*listedSnapshot
+	byID := map[string]*listedSnapshot{}
+	for _, addr := range addrs {
+		r, err := ws.Repo(ctx, addr, false)
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			continue // no repository there yet
+		}
+		snaps, err := r.Snapshots(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range snaps {
+			if host != "" && m.Host != host && (m.MachineID == "" || m.MachineID != host) {
+				continue
+			}
+			if s := byID[m.ID]; s != nil && s.Time.Equal(m.Time) && s.Host == m.Host {
+				s.Targets = append(s.Targets, addr)
+				continue
+			}
+			s := &listedSnapshot{Targets: []string{addr}, Manifest: m}
+			byID[m.ID] = s
+			all = append(all, s)
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if !all[i].Time.Equal(all[j].Time) {
+			return all[i].Time.Before(all[j].Time)
+		}
+		return all[i].ID < all[j].ID
+	})
+	return all, nil
+}
+
+func shortTargets(addrs []string) []string {
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = strings.TrimPrefix(a, "target.")
+	}
+	return out
 }
 
 func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspace, target, host string) error {
@@ -134,29 +182,16 @@ func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspac
 	if err != nil {
 		return err
 	}
-	var all []listedSnapshot
-	for _, addr := range addrs {
-		r, err := ws.Repo(ctx, addr, false)
-		if err != nil {
-			return err
-		}
-		if r == nil {
-			continue
-		}
-		snaps, err := r.Snapshots(ctx)
-		if err != nil {
-			return err
-		}
-		for _, m := range snaps {
-			if host == "" || m.Host == host || (m.MachineID != "" && m.MachineID == host) {
-				all = append(all, listedSnapshot{Target: addr, Manifest: m})
-			}
-		}
+	all, err := collectSnapshots(ctx, ws, addrs, host)
+	if err != nil {
+		return err
 	}
 	if g.JSON {
 		out := []snapshotJSON{}
 		for _, s := range all {
-			out = append(out, toSnapshotJSON(s.Target, s.Manifest))
+			j := toSnapshotJSON(s.Targets[0], s.Manifest)
+			j.Targets = shortTargets(s.Targets)
+			out = append(out, j)
 		}
 		return g.printJSON(out)
 	}
@@ -172,8 +207,8 @@ func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspac
 		}
 		sort.Strings(srcs)
 		rows = append(rows, []string{s.ID, s.Time.Local().Format(timeFormat), s.Host, s.Backup,
-			strings.Join(srcs, ","), bytesize.Format(s.Size), bytesize.Format(s.StoredBytes), strings.TrimPrefix(s.Target, "target."),
-			verifiedColumn(s.Verification)})
+			strings.Join(srcs, ","), bytesize.Format(s.Size), bytesize.Format(s.StoredBytes),
+			strings.Join(shortTargets(s.Targets), " "), verifiedColumn(s.Verification)})
 	}
-	return table(redactWriter(g, g.env.Stdout), []string{"ID", "TIME", "HOST", "BACKUP", "SOURCES", "SIZE", "STORED", "TARGET", "VERIFIED"}, rows)
+	return table(redactWriter(g, g.env.Stdout), []string{"ID", "TIME", "HOST", "BACKUP", "SOURCES", "SIZE", "STORED", "TARGETS", "VERIFIED"}, rows)
 }

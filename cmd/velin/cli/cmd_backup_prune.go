@@ -63,22 +63,23 @@ func runPrune(ctx context.Context, g *globalOptions, ws *workspace.Workspace, dr
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		b := ws.Config.Backups[name]
-		r, err := ws.Repo(ctx, b.Target.Addr, false)
-		if err != nil {
-			return err
+		for _, tr := range ws.Config.Backups[name].RetentionTargets() {
+			r, err := ws.Repo(ctx, tr.Target, false)
+			if err != nil {
+				return err
+			}
+			if r == nil {
+				continue
+			}
+			rt, err := forget.Decide(ctx, r, tr.Backup, ws.Now())
+			if err != nil {
+				return err
+			}
+			repos[tr.Target] = r
+			byTarget[tr.Target] = append(byTarget[tr.Target], rt.Forget()...)
+			total += len(rt.Forget())
+			out.Retention = append(out.Retention, targetRetention{Target: tr.Target, Retention: rt})
 		}
-		if r == nil {
-			continue
-		}
-		rt, err := forget.Decide(ctx, r, b, ws.Now())
-		if err != nil {
-			return err
-		}
-		repos[b.Target.Addr] = r
-		byTarget[b.Target.Addr] = append(byTarget[b.Target.Addr], rt.Forget()...)
-		total += len(rt.Forget())
-		out.Retention = append(out.Retention, targetRetention{Target: b.Target.Addr, Retention: rt})
 	}
 	if !g.JSON {
 		g.out("%s", retentionTables(out.Retention))

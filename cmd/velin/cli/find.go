@@ -56,6 +56,7 @@ func findSnapshot(ctx context.Context, ws *workspace.Workspace, id, target strin
 		}
 		found = append(found, &located{Target: addr, Repo: r, Snapshot: m})
 	}
+	found = preferExact(found, id)
 	switch {
 	case len(found) == 0:
 		return nil, fmt.Errorf("no snapshot %q in %s; `velin backup list` shows the snapshots", id, strings.Join(addrs, ", "))
@@ -71,4 +72,19 @@ func findSnapshot(ctx context.Context, ws *workspace.Workspace, id, target strin
 		return best, nil
 	}
 	return nil, fmt.Errorf("snapshot %q exists in several targets (%s, %s): choose one with --target", id, found[0].Target, found[1].Target)
+}
+
+// preferExact keeps the snapshots whose id is id exactly when there are
+// any: "…-full" names that snapshot, not also "…-full-2" of another target.
+func preferExact(found []*located, id string) []*located {
+	var exact []*located
+	for _, f := range found {
+		if f.Snapshot.ID == id {
+			exact = append(exact, f)
+		}
+	}
+	if len(exact) == 0 {
+		return found
+	}
+	return exact
 }

@@ -105,6 +105,11 @@ func (r *reporter) event(e apply.Event) {
 	case "warning":
 		r.clearBar()
 		r.g.errf("  WARN  %s: %s\n", e.Node, e.Message)
+	case "copy":
+		if !r.g.Quiet {
+			r.clearBar()
+			r.g.errf("  copy  %s\n", e.Message)
+		}
 	case "start":
 		if r.g.Verbose {
 			r.clearBar()

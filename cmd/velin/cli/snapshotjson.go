@@ -15,7 +15,8 @@ const timeFormat = "2006-01-02 15:04:05 -07:00"
 // manifest, with lists never null and verification results as objects.
 type snapshotJSON struct {
 	ID           string                `json:"id"`
-	Target       string                `json:"target"`
+	Target       string                `json:"target"`  // the first target that holds it
+	Targets      []string              `json:"targets"` // every target that holds it (TYPE.NAME)
 	Time         time.Time             `json:"time"`
 	Host         string                `json:"host"`
 	MachineID    string                `json:"machine_id"`
@@ -40,7 +41,7 @@ type verificationJSON struct {
 }
 
 func toSnapshotJSON(target string, m *repo.Manifest) snapshotJSON {
-	s := snapshotJSON{ID: m.ID, Target: target, Time: m.Time, Host: m.Host, MachineID: m.MachineID, VelinVersion: m.VelinVersion,
+	s := snapshotJSON{ID: m.ID, Target: target, Targets: []string{strings.TrimPrefix(target, "target.")}, Time: m.Time, Host: m.Host, MachineID: m.MachineID, VelinVersion: m.VelinVersion,
 		Plan: m.Plan, Backup: m.Backup, Strategy: m.Strategy, Parent: m.Parent, Sources: m.Sources,
 		Size: m.Size, StoredBytes: m.StoredBytes, Stats: m.Stats, Verification: toVerificationJSON(m.Verification),
 		Repaired: m.Repaired}

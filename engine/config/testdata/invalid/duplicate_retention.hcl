@@ -15,4 +15,4 @@ backup "nightly" {
     keep_daily = 7
   }
 }
-# expect: duplicate_retention.hcl:14:3: Duplicate retention block; A backup has at most one retention block; the first is at testdata/invalid/duplicate_retention.hcl:11:3. Merge them.
+# expect: duplicate_retention.hcl:14:3: Duplicate retention block; A backup has one retention block for the backup's target; the first is at testdata/invalid/duplicate_retention.hcl:11:3. Merge them.
