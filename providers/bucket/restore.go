@@ -46,7 +46,7 @@ func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provi
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("plan restore %s: %w", s.identity, err)
+		return nil, fmt.Errorf("plan restore: %w", err)
 	}
 	return changes, nil
 }
@@ -126,7 +126,7 @@ func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.
 	r := &bucketRestore{s: s, opts: opts, tree: tree, parent: ctx, tallies: tallies}
 	if err := walkObjects(ctx, tree, opts.Include, visitor{start: r.start, object: r.object, end: r.end}); err != nil {
 		r.abort()
-		return fmt.Errorf("restore %s: %w; %s", s.identity, err, progress(order, tallies))
+		return fmt.Errorf("restore: %w; %s", err, progress(order, tallies))
 	}
 	return nil
 }
@@ -201,7 +201,7 @@ func (r *bucketRestore) end(b string) error {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		n, err := r.s.deleteKeys(r.ctx, b, keys)
+		n, err := r.s.deleteKeys(r.parent, b, keys)
 		r.t.deleted = int64(n)
 		if err != nil {
 			return err
