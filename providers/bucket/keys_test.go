@@ -18,7 +18,7 @@ import (
 // a short content ("" for a zero-byte object).
 var awkwardKeys = map[string]string{
 	"with space.txt":       "space",
-	"ünïcödé/文件 😀.txt":    "unicode",
+	"ünïcödé/文件 😀.txt":     "unicode",
 	"a+b=c&d.txt":          "plus",
 	"100%.txt":             "percent",
 	"%41%2E%-%~":           "escapes",
