@@ -14,17 +14,19 @@ import (
 	"github.com/velinhq/velin/engine/storage"
 )
 
-// Get opens the whole object; the caller closes it.
+// Get opens the whole object; the caller closes it. A body cut
+// mid-stream is resumed (see resumer), never returned short.
 func (s *Storage) Get(ctx context.Context, name string) (io.ReadCloser, error) {
 	key, err := s.begin(ctx, "get", name)
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	in := awss3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}
+	out, err := s.client.GetObject(ctx, &in)
 	if err != nil {
 		return nil, fail(ctx, "get", name, err)
 	}
-	return out.Body, nil
+	return s.newResumer(ctx, name, in, out, 0), nil
 }
 
 // GetRange opens length bytes at offset (see storage.Storage). A range S3
@@ -45,9 +47,8 @@ func (s *Storage) GetRange(ctx context.Context, name string, offset, length int6
 	if length > 0 {
 		rng += strconv.FormatInt(offset+length-1, 10)
 	}
-	out, err := s.client.GetObject(ctx, &awss3.GetObjectInput{
-		Bucket: aws.String(s.bucket), Key: aws.String(key), Range: aws.String(rng),
-	})
+	in := awss3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key), Range: aws.String(rng)}
+	out, err := s.client.GetObject(ctx, &in)
 	if err != nil {
 		err = fail(ctx, "get range of", name, err)
 		if isInvalidRange(err) {
@@ -55,7 +56,7 @@ func (s *Storage) GetRange(ctx context.Context, name string, offset, length int6
 		}
 		return nil, err
 	}
-	return out.Body, nil
+	return s.newResumer(ctx, name, in, out, offset), nil
 }
 
 // emptyRange returns an empty reader when offset is within the object or

@@ -3,6 +3,7 @@ package s3_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"testing"
 
 	"github.com/velinhq/velin/engine/storage"
@@ -48,5 +49,56 @@ func TestRetries(t *testing.T) {
 	}
 	if proxy.Faulted() < 3 {
 		t.Fatalf("the proxy faulted too few requests: %s", proxy.Summary())
+	}
+}
+
+// TestSuiteThroughFaults runs the storage suite through a proxy that
+// faults about one request in six, truncated GET bodies included: the
+// retryer and the resuming reader absorb every fault.
+func TestSuiteThroughFaults(t *testing.T) {
+	seed := faultproxy.Seed(t)
+	storagetest.Run(t, func(t *testing.T) storage.Storage {
+		srv, bucket := s3test.Bucket(t)
+		proxy := faultproxy.Start(t, srv.Endpoint, seed, faultproxy.Moderate())
+		opts := srv.Options(bucket, "velin/faults")
+		opts.Endpoint, opts.PartSize = proxy.URL, s3.MinPartSize
+		s, err := s3.New(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// TestCutBodiesAreResumed reads objects and ranges through a proxy that
+// cuts half the GET bodies mid-stream: every read gives the exact bytes.
+func TestCutBodiesAreResumed(t *testing.T) {
+	srv, bucket := s3test.Bucket(t)
+	proxy := faultproxy.Start(t, srv.Endpoint, faultproxy.Seed(t), faultproxy.Rates{Truncate: 0.5})
+	opts := srv.Options(bucket, "cut")
+	opts.Endpoint = proxy.URL
+	s, err := s3.New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := storagetest.Content(5, 3<<20)
+	put(t, s, "p", data)
+	for i := 0; i < 8; i++ {
+		if got := read(t, s, "p"); !bytes.Equal(got, data) {
+			t.Fatalf("Get %d: %d bytes that differ from the %d written", i, len(got), len(data))
+		}
+		off, n := int64(i*200_000+7), int64(1<<20)
+		rc, err := s.GetRange(context.Background(), "p", off, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, data[off:off+n]) {
+			t.Fatalf("GetRange(%d, %d) %d: %d bytes, %v", off, n, i, len(got), err)
+		}
+	}
+	if proxy.Count(faultproxy.Truncate) < 3 {
+		t.Fatalf("too few bodies cut: %s", proxy.Summary())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -192,8 +193,9 @@ func (o Options) configOptions() []func(*config.LoadOptions) error {
 
 // newRetryer is the SDK's standard retryer (exponential backoff with full
 // jitter on throttling, 5xx, dropped connections) without its client-side
-// retry quota, which would fail a long backup in a burst of errors, and
-// retrying S3's 409 for racing conditional writes.
+// retry quota, which would fail a long backup in a burst of errors,
+// retrying S3's 409 for racing conditional writes, and retrying a response
+// cut mid-stream (io.ErrUnexpectedEOF while decoding a listing or an error).
 func newRetryer(attempts int) aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = attempts
@@ -201,8 +203,16 @@ func newRetryer(attempts int) aws.Retryer {
 		o.RateLimiter = ratelimit.None
 		o.Retryables = append(o.Retryables, retry.RetryableErrorCode{
 			Codes: map[string]struct{}{"ConditionalRequestConflict": {}},
-		})
+		}, retry.IsErrorRetryableFunc(cutResponse))
 	})
+}
+
+// cutResponse says a response whose body ended early is retryable.
+func cutResponse(err error) aws.Ternary {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return aws.TrueTernary
+	}
+	return aws.UnknownTernary
 }
 
 // Location describes the bucket without secrets: "s3:BUCKET/PREFIX at
