@@ -51,6 +51,9 @@ type Source struct {
 	dumpPath string
 	timeout  time.Duration
 	lockWait time.Duration // how long a restore's swap waits for other sessions' locks
+	// staged, when set (tests), is told the scratch and old schema names
+	// of each restore before they are created.
+	staged func(scratch, old string)
 }
 
 // New checks opts and returns a source. Its errors never quote the DSN.

@@ -164,6 +164,9 @@ func (s *Source) server(ctx context.Context) (*sql.DB, server, error) {
 func (s *Source) restoreDB(ctx context.Context, h *sql.DB, cli tool, tree provider.Tree, j job) error {
 	id := randomID()
 	scratch, old := "velin_restore_"+id, "velin_old_"+id
+	if s.staged != nil {
+		s.staged(scratch, old)
+	}
 	release, err := own(ctx, h, scratch)
 	if err != nil {
 		return err
