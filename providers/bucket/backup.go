@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"golang.org/x/sync/errgroup"
 
@@ -18,7 +19,10 @@ import (
 // read) and counts their objects and bytes.
 func (s *Source) Inspect(ctx context.Context) (provider.Facts, error) {
 	f := s.facts()
-	names, err := s.buckets(ctx)
+	// A wrong endpoint is reported in seconds, not after a backup's
+	// patience.
+	quick := func(o *awss3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 3) }
+	names, err := s.buckets(ctx, quick)
 	if err != nil {
 		return f, err
 	}
@@ -28,7 +32,7 @@ func (s *Source) Inspect(ctx context.Context) (provider.Facts, error) {
 			n++
 			size += o.size
 			return nil
-		})
+		}, quick)
 		if err != nil {
 			return f, err
 		}

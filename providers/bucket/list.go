@@ -52,10 +52,10 @@ func (s *Source) excluded(bucket, key string) bool {
 
 // buckets returns the configured buckets ("*": every bucket the server
 // lists), excluded ones left out, sorted.
-func (s *Source) buckets(ctx context.Context) ([]string, error) {
+func (s *Source) buckets(ctx context.Context, opt ...func(*awss3.Options)) ([]string, error) {
 	names := s.opts.Buckets
 	if len(names) == 1 && names[0] == "*" {
-		out, err := s.client.ListBuckets(ctx, &awss3.ListBucketsInput{})
+		out, err := s.client.ListBuckets(ctx, &awss3.ListBucketsInput{}, opt...)
 		if err != nil {
 			return nil, s.explain("list buckets", "", err)
 		}
@@ -76,11 +76,11 @@ func (s *Source) buckets(ctx context.Context) ([]string, error) {
 
 // list calls fn for every object of bucket that is not excluded, in key
 // order (S3 lists keys in byte order), with its entry path set.
-func (s *Source) list(ctx context.Context, bucket string, fn func(object) error) error {
+func (s *Source) list(ctx context.Context, bucket string, fn func(object) error, opt ...func(*awss3.Options)) error {
 	res := resolver{emit: fn}
 	pages := awss3.NewListObjectsV2Paginator(s.client, &awss3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
+		page, err := pages.NextPage(ctx, opt...)
 		if err != nil {
 			return s.explain("list bucket", bucket, err)
 		}
