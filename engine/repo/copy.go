@@ -120,11 +120,13 @@ func copyBlobs(ctx context.Context, src, dst *Repository, m *Manifest, st *CopyS
 	}
 	var stored atomic.Int64 // counted by dst's workers
 	p := newPipeline(dst)
-	for _, b := range need {
-		if err := sendBlob(ctx, src, p, b, st, &stored); err != nil {
+	for len(need) > 0 {
+		n := copyRun(need)
+		if err := sendRun(ctx, src, p, need[:n], st, &stored); err != nil {
 			p.abort()
 			return nil, err
 		}
+		need = need[n:]
 	}
 	if err := p.close(); err != nil {
 		return nil, err
@@ -163,20 +165,53 @@ func (r *Repository) missingIn(ctx context.Context, dst *Repository, used map[pa
 	return need, nil
 }
 
-// sendBlob reads one blob from src (authenticated, checked against its
-// id) and queues it for dst's pipeline, which seals it with dst's key.
-func sendBlob(ctx context.Context, src *Repository, p *pipeline, b neededBlob, st *CopyStats, stored *atomic.Int64) error {
-	plain, err := src.loadBlob(ctx, b.id, b.loc.Kind)
+// copyRun is how many of need's first blobs one range read fetches: those
+// of one pack within runMax bytes, as long as at most a quarter of the
+// span is other blobs (need is in pack order).
+func copyRun(need []neededBlob) int {
+	first := need[0].loc
+	off, useful := int64(first.Offset), int64(0)
+	n := 0
+	for i, b := range need {
+		end := int64(b.loc.Offset) + int64(b.loc.Length)
+		if i > 0 && (b.loc.Pack != first.Pack || end-off > runMax) {
+			break
+		}
+		useful += int64(b.loc.Length)
+		if span := end - off; i == 0 || span-useful <= span/4 {
+			n = i + 1
+		}
+	}
+	return n
+}
+
+// sendRun reads run (blobs of one pack, in order) with one range read,
+// opens each blob with src's key (authenticated, checked against its id)
+// and queues it for dst's pipeline, which seals it with dst's key.
+func sendRun(ctx context.Context, src *Repository, p *pipeline, run []neededBlob, st *CopyStats, stored *atomic.Int64) error {
+	first, last := run[0].loc, run[len(run)-1].loc
+	off := int64(first.Offset)
+	data, err := getRange(ctx, src.st, packName(first.Pack), off, int64(last.Offset)+int64(last.Length)-off)
 	if err != nil {
-		return err
+		return fmt.Errorf("blob %s in pack %s: %w", run[0].id, first.Pack, err)
 	}
-	if !p.reserve(b.id) {
-		return nil
+	for _, b := range run {
+		at := int64(b.loc.Offset) - off
+		plain, err := src.decodeBlob(data[at:at+int64(b.loc.Length)], b.loc.Kind, b.id, b.loc.Flags, b.loc.RawLen)
+		if err != nil {
+			return err
+		}
+		if !p.reserve(b.id) {
+			continue
+		}
+		st.Blobs++
+		st.Bytes += int64(len(plain))
+		j := job{kind: b.loc.Kind, id: b.id, data: plain, stored: func(_, n int64) { stored.Add(n) }}
+		if err := p.submit(ctx, j, false); err != nil {
+			return err
+		}
 	}
-	st.Blobs++
-	st.Bytes += int64(len(plain))
-	j := job{kind: b.loc.Kind, id: b.id, data: plain, stored: func(_, n int64) { stored.Add(n) }}
-	return p.submit(ctx, j, false)
+	return nil
 }
 
 // commitCopy writes m as a snapshot of r with its own id (IfAbsent). A

@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -205,4 +206,39 @@ func TestCopyRefusesAnotherSnapshotUnderTheID(t *testing.T) {
 	if _, err := Copy(ctx, src, dst, m.ID); !errors.Is(err, ErrCopyConflict) {
 		t.Fatalf("copy over another snapshot: %v", err)
 	}
+}
+
+// TestCopyReadsPacksNotBlobs: blobs that lie together in a pack come with
+// one range read (on S3, one request), not one read each.
+func TestCopyReadsPacksNotBlobs(t *testing.T) {
+	ctx := context.Background()
+	mem := repotest.NewMem()
+	f := faulty.New(mem)
+	src, err := Init(ctx, f, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	rng := newRng(6)
+	var items []item
+	for i := range 300 {
+		items = append(items, fileItem(fmt.Sprintf("f%03d", i), randBytes(rng, 2000+i), benchTime))
+	}
+	m := backup(t, src, nil, "files", "x", items)
+	dst, _ := newCopyTarget(t, src)
+	before := f.Counts().Gets
+	st, err := Copy(ctx, src, dst, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gets := f.Counts().Gets - before
+	t.Logf("copied %d blobs with %d reads", st.Blobs, gets)
+	if st.Blobs < 300 || gets > st.Blobs/20 {
+		t.Fatalf("copied %d blobs with %d reads", st.Blobs, gets)
+	}
+	got, err := dst.Snapshot(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameContent(t, src, m, dst, got)
 }
