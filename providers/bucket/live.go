@@ -22,8 +22,8 @@ type liveObject struct {
 	etag string
 }
 
-// live lists a bucket now, by key: nil and no error when the bucket does
-// not exist. It holds one bucket's listing in memory (about 100 bytes
+// live lists a bucket now, by key, without the objects exclude leaves
+// out: nil and no error when the bucket does not exist. It holds one bucket's listing in memory (about 100 bytes
 // plus the key per object): what a restore needs to know which objects to
 // delete, replace or leave.
 func (s *Source) live(ctx context.Context, bucket string) (map[string]liveObject, error) {
@@ -39,7 +39,9 @@ func (s *Source) live(ctx context.Context, bucket string) (map[string]liveObject
 			return nil, err
 		}
 		for _, o := range page.Contents {
-			out[aws.ToString(o.Key)] = liveObject{size: aws.ToInt64(o.Size), etag: aws.ToString(o.ETag)}
+			if key := aws.ToString(o.Key); !s.excluded(bucket, key) { // not ours: never deleted
+				out[key] = liveObject{size: aws.ToInt64(o.Size), etag: aws.ToString(o.ETag)}
+			}
 		}
 	}
 	return out, nil

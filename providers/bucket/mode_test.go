@@ -33,6 +33,8 @@ func TestReplaceAndMerge(t *testing.T) {
 	for _, mode := range []string{ModeReplace, ModeMerge} {
 		t.Run(mode, func(t *testing.T) {
 			f := newFixture(t, mode)
+			f.src.opts.Exclude = []string{f.buckets[0] + "/cache/**"}
+			f.put(t, f.buckets[0], "cache/x", []byte("excluded: never deleted"))
 			f.put(t, f.buckets[0], "keep.txt", []byte("keep"))
 			f.put(t, f.buckets[0], "change.txt", []byte("before"))
 			f.put(t, f.buckets[1], "other.txt", []byte("other"))
@@ -58,7 +60,7 @@ func TestReplaceAndMerge(t *testing.T) {
 					t.Errorf("plan lacks %q: %+v", k, changes)
 				}
 			}
-			del, deleted := got["delete added.txt"]
+			del, deleted := got["delete "+f.buckets[0]+"/added.txt"]
 			if deleted != (mode == ModeReplace) || (deleted && del.Current != "5 B") {
 				t.Errorf("mode %s: plan deletes added.txt %v (%+v)", mode, deleted, del)
 			}
@@ -71,6 +73,9 @@ func TestReplaceAndMerge(t *testing.T) {
 			now := f.captureBuckets(t)
 			if mode == ModeMerge {
 				want[b0+"/added.txt"] = now[b0+"/added.txt"]
+			}
+			if _, ok := got["delete "+b0+"/cache/x"]; ok {
+				t.Error("the plan deletes an excluded object")
 			}
 			compareObjects(t, now, want, false)
 		})

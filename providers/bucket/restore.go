@@ -40,7 +40,7 @@ func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provi
 			return nil
 		},
 		end: func(b string) error {
-			changes = append(changes, s.deletions(live, opts, t)...)
+			changes = append(changes, s.deletions(b, live, opts, t)...)
 			changes[at] = bucketChange(b, live, t)
 			return nil
 		},
@@ -72,7 +72,7 @@ func objectChange(e provider.Entry, key string, live map[string]liveObject, t *t
 
 // deletions lists the live objects a restore deletes: those left in live
 // in mode "replace" without --include.
-func (s *Source) deletions(live map[string]liveObject, opts provider.RestoreOptions, t *tally) []provider.Change {
+func (s *Source) deletions(b string, live map[string]liveObject, opts provider.RestoreOptions, t *tally) []provider.Change {
 	if s.opts.Mode != ModeReplace || len(opts.Include) > 0 {
 		return nil
 	}
@@ -85,7 +85,7 @@ func (s *Source) deletions(live map[string]liveObject, opts provider.RestoreOpti
 	for _, k := range keys {
 		t.deleted++
 		t.delSize += live[k].size
-		out = append(out, provider.Change{Action: "delete", What: k, Current: sizeText(live[k].size),
+		out = append(out, provider.Change{Action: "delete", What: b + "/" + k, Current: sizeText(live[k].size),
 			Detail: "not in the snapshot (mode \"replace\")"})
 	}
 	return out
