@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -109,8 +110,12 @@ func findElsewhere(ctx context.Context, ws *workspace.Workspace, id, dst string)
 			continue
 		}
 		others = append(others, addr)
-		if loc, err := findSnapshot(ctx, ws, id, addr); err == nil {
+		loc, err := findSnapshot(ctx, ws, id, addr)
+		if err == nil {
 			return loc, nil
+		}
+		if !errors.Is(err, errNoSuchSnapshot) {
+			return nil, err
 		}
 	}
 	return nil, fmt.Errorf("copy: no snapshot %q in %s; `velin backup list` shows the snapshots", id, strings.Join(others, ", "))

@@ -20,9 +20,12 @@ func newBackupDeleteCommand(g *globalOptions) *cobra.Command {
 		Short: "Delete a snapshot and reclaim the data only it used",
 		Long: `Delete forgets one snapshot and reclaims the data no other snapshot uses,
 under an exclusive lock. It asks first (skip with --yes); --dry-run shows
-what it would reclaim and changes nothing.`,
+what it would reclaim and changes nothing. A snapshot copied to several
+targets (copy_to, backup copy) is deleted on the one --target names only;
+its copies elsewhere stay.`,
 		Example: `  velin backup delete 20261101-0515-full
   velin backup delete 20261101 --yes
+  velin backup delete 20261101-0515-full --target local.offsite --yes
   velin backup delete 20261101-0515-full --dry-run --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -31,7 +34,7 @@ what it would reclaim and changes nothing.`,
 			})(cmd.Context())
 		},
 	}
-	cmd.Flags().StringVar(&target, "target", "", "only look in this target, as TYPE.NAME")
+	cmd.Flags().StringVar(&target, "target", "", "delete on this target only, as TYPE.NAME (required when several hold the snapshot)")
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "only show what would be deleted and reclaimed")
 	return cmd

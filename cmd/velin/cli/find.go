@@ -11,6 +11,9 @@ import (
 	"github.com/velinhq/velin/engine/workspace"
 )
 
+// errNoSuchSnapshot marks findSnapshot's "not in any target searched".
+var errNoSuchSnapshot = errors.New("no such snapshot")
+
 // located is a snapshot with the repository that holds it.
 type located struct {
 	Target   string
@@ -59,7 +62,7 @@ func findSnapshot(ctx context.Context, ws *workspace.Workspace, id, target strin
 	found = preferExact(found, id)
 	switch {
 	case len(found) == 0:
-		return nil, fmt.Errorf("no snapshot %q in %s; `velin backup list` shows the snapshots", id, strings.Join(addrs, ", "))
+		return nil, fmt.Errorf("no snapshot %q in %s; `velin backup list` shows the snapshots: %w", id, strings.Join(addrs, ", "), errNoSuchSnapshot)
 	case len(found) == 1:
 		return found[0], nil
 	case id == "" || id == "latest":
