@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	mrand "math/rand/v2"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/velinhq/velin/engine/storage/s3/s3test"
 	"github.com/velinhq/velin/engine/storage/s3/s3test/faultproxy"
@@ -102,16 +105,20 @@ func TestE2ES3Kill9DuringBackup(t *testing.T) {
 	t.Logf("kill times seeded with %d (replay with VELIN_FAULT_SEED=%d)", seed, seed)
 	rng := mrand.New(mrand.NewPCG(seed, 2))
 	p := s3Project(t, srv, srv.Endpoint, bucket)
-	randomData(t, p, 60, 200_000)
+	randomData(t, p, 24, 2_000_000)
+	start := time.Now()
 	p.must("backup", "create")
-	for i := 0; i < 4; i++ {
-		randomData(t, p, 20, 200_000)
+	took := time.Since(start) // kills fall within a backup of like size
+	packs := countObjects(t, srv, bucket, "velin/e2e/data/")
+	t.Logf("first backup: %d packs in %v", packs, took)
+	for i := 0; i < 3; i++ {
+		randomData(t, p, 36, 2_000_000) // about 2 packs of new data
 		cmd := exec.Command(velinBin, "backup", "create")
 		cmd.Dir, cmd.Env = p.dir, p.env
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		wait := time.Duration(rng.IntN(1500)+50) * time.Millisecond
+		wait := took/4 + time.Duration(rng.Int64N(int64(took/2)))
 		time.Sleep(wait)
 		cmd.Process.Kill()
 		cmd.Wait()
@@ -120,11 +127,34 @@ func TestE2ES3Kill9DuringBackup(t *testing.T) {
 		}
 	}
 	before := len(p.snapshots())
+	orphans := countObjects(t, srv, bucket, "velin/e2e/data/") - packs
 	p.must("backup", "create")
 	if after := len(p.snapshots()); after != before+1 {
 		t.Fatalf("backup after kills: %d -> %d snapshots", before, after)
 	}
-	p.must("backup", "prune", "--yes")
+	var pr pruneJSON
+	decodeJSON(t, p.must("backup", "prune", "--yes", "--json"), &pr)
+	deleted := pr.Targets[0].Reclaimed.PacksDeleted
+	t.Logf("%d of 3 kills left no snapshot; %d packs written by killed backups; prune deleted %d", 4-before, orphans, deleted)
+	decodeJSON(t, p.must("backup", "prune", "--dry-run", "--json"), &pr)
+	if left := pr.Targets[0].Reclaimed; left.PacksDeleted != 0 || left.PacksMarked != 0 {
+		t.Errorf("after prune, a dry run still finds unreferenced packs: %+v", left)
+	}
 	p.must("backup", "verify", "all")
 	restoreMatches(t, p, "restored")
+}
+
+// countObjects counts a bucket's objects under prefix.
+func countObjects(t *testing.T, srv s3test.Server, bucket, prefix string) int {
+	t.Helper()
+	pages := awss3.NewListObjectsV2Paginator(srv.Client(), &awss3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
+	n := 0
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("list %s/%s: %v", bucket, prefix, err)
+		}
+		n += len(page.Contents)
+	}
+	return n
 }
