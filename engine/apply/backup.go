@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/velinhq/velin/engine/config"
-	"github.com/velinhq/velin/engine/forget"
 	"github.com/velinhq/velin/engine/graph"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/providers/provider"
@@ -181,15 +180,7 @@ func (r *runner) retention(ctx context.Context, n *graph.Node) error {
 	if err != nil {
 		return err
 	}
-	res, err := forget.Retain(ctx, br.repo, br.b, r.ws.Now())
-	if err != nil || res == nil {
-		return err
-	}
-	r.mu.Lock()
-	r.report.Forgotten = append(r.report.Forgotten, res.Forgotten...)
-	r.report.Pruned = append(r.report.Pruned, res.Pruned)
-	r.mu.Unlock()
-	return nil
+	return r.retain(ctx, br.repo, br.b)
 }
 
 // writer returns the snapshot writer, nil before the first source started.

@@ -121,14 +121,15 @@ func (r *runner) copyTo(ctx context.Context, n *graph.Node) error {
 	}
 	for _, tr := range br.b.RetentionTargets() {
 		if tr.Target == n.Addr {
-			return r.retainCopies(ctx, dst, tr.Backup)
+			return r.retain(ctx, dst, tr.Backup)
 		}
 	}
 	return nil
 }
 
-// retainCopies applies a copy target's own retention (b carries it).
-func (r *runner) retainCopies(ctx context.Context, dst *repo.Repository, b *config.Backup) error {
+// retain applies b's retention to the repository dst (the primary target,
+// or a copy target whose own retention b carries) and reports it.
+func (r *runner) retain(ctx context.Context, dst *repo.Repository, b *config.Backup) error {
 	res, err := forget.Retain(ctx, dst, b, r.ws.Now())
 	if err != nil || res == nil {
 		return err
