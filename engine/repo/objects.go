@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -19,8 +20,25 @@ func randomName() string {
 	return hex.EncodeToString(b[:])
 }
 
+// putBytes stores data at name, with a conditional write when ifAbsent.
+//
+// A conditional write (ifAbsent) refused with ErrExists is ours when the
+// object holds exactly data: S3's client retries a Put whose response was
+// lost, and the retry finds the object the first attempt stored. Every
+// object written with ifAbsent holds something unique (a random nonce,
+// key or id), so equal bytes mean the same write, never another writer's.
 func putBytes(ctx context.Context, st storage.Storage, name string, data []byte, ifAbsent bool) error {
-	return st.Put(ctx, name, bytes.NewReader(data), int64(len(data)), storage.PutOptions{IfAbsent: ifAbsent})
+	err := st.Put(ctx, name, bytes.NewReader(data), int64(len(data)), storage.PutOptions{IfAbsent: ifAbsent})
+	if ifAbsent && errors.Is(err, storage.ErrExists) && holds(ctx, st, name, data) {
+		return nil
+	}
+	return err
+}
+
+// holds says whether the object name exists and holds exactly data.
+func holds(ctx context.Context, st storage.Storage, name string, data []byte) bool {
+	got, err := getBytes(ctx, st, name)
+	return err == nil && bytes.Equal(got, data)
 }
 
 func getBytes(ctx context.Context, st storage.Storage, name string) ([]byte, error) {
