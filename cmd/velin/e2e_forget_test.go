@@ -12,10 +12,11 @@ type forgetJSON struct {
 	DryRun     bool     `json:"dry_run"`
 	Forgotten  []string `json:"forgotten"`
 	Reclaimed  struct {
-		BytesFreed   int64 `json:"bytes_freed"`
-		PacksDeleted int   `json:"packs_deleted"`
-		PacksMarked  int   `json:"packs_marked"`
-		BytesMarked  int64 `json:"bytes_marked"`
+		BytesFreed     int64 `json:"bytes_freed"`
+		PacksDeleted   int   `json:"packs_deleted"`
+		OrphansDeleted int   `json:"orphans_deleted"` // packs no index lists
+		PacksMarked    int   `json:"packs_marked"`
+		BytesMarked    int64 `json:"bytes_marked"`
 	} `json:"reclaimed"`
 }
 

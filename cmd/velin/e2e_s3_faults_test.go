@@ -96,52 +96,84 @@ func countedBackup(t *testing.T, p *project, srv s3test.Server, bucket string, s
 	return counter.Requests()
 }
 
-// TestE2ES3Kill9DuringBackup kills backups to S3 at random moments (seeded,
-// logged): earlier snapshots stay intact, the next backup succeeds and
-// prune reclaims what the kills left behind.
+// TestE2ES3Kill9DuringBackup kills backups to S3 with kill -9 once their
+// first new pack has landed, at a seeded random delay after it (logged):
+// earlier snapshots stay intact, the next backup succeeds, and prune
+// deletes the packs of the killed backups whose data is gone from the
+// source (each round overwrites the previous round's files, so the packs
+// of every killed round but the last are referenced by nothing).
 func TestE2ES3Kill9DuringBackup(t *testing.T) {
 	srv, bucket := s3test.Bucket(t)
 	seed := faultproxy.Seed(t)
-	t.Logf("kill times seeded with %d (replay with VELIN_FAULT_SEED=%d)", seed, seed)
+	t.Logf("kill delays seeded with %d (replay with VELIN_FAULT_SEED=%d)", seed, seed)
 	rng := mrand.New(mrand.NewPCG(seed, 2))
 	p := s3Project(t, srv, srv.Endpoint, bucket)
+	const prefix = "velin/e2e/data/"
 	randomData(t, p, 24, 2_000_000)
-	start := time.Now()
 	p.must("backup", "create")
-	took := time.Since(start) // kills fall within a backup of like size
-	packs := countObjects(t, srv, bucket, "velin/e2e/data/")
-	t.Logf("first backup: %d packs in %v", packs, took)
-	for i := 0; i < 3; i++ {
+	const rounds = 3
+	orphans := 0 // packs of killed rounds that no snapshot can reference
+	for i := range rounds {
 		randomData(t, p, 36, 2_000_000) // about 2 packs of new data
-		cmd := exec.Command(velinBin, "backup", "create")
-		cmd.Dir, cmd.Env = p.dir, p.env
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		wait := took/4 + time.Duration(rng.Int64N(int64(took/2)))
-		time.Sleep(wait)
-		cmd.Process.Kill()
-		cmd.Wait()
+		snaps := len(p.snapshots())
+		wrote, done := killAfterFirstPack(t, p, srv, bucket, prefix, time.Duration(rng.Int64N(int64(300*time.Millisecond))))
 		if r := p.run("backup", "verify", "all"); r.code != 0 {
-			t.Fatalf("after a kill at %v, verify failed: %s", wait, r)
+			t.Fatalf("round %d: after the kill, verify failed: %s", i, r)
+		}
+		if got := len(p.snapshots()); got != snaps && !done {
+			t.Fatalf("round %d: a killed backup left a snapshot (%d -> %d)", i, snaps, got)
+		}
+		t.Logf("round %d: %d packs landed before the kill (backup finished first: %v)", i, wrote, done)
+		if !done && i < rounds-1 {
+			orphans += wrote
 		}
 	}
 	before := len(p.snapshots())
-	orphans := countObjects(t, srv, bucket, "velin/e2e/data/") - packs
 	p.must("backup", "create")
 	if after := len(p.snapshots()); after != before+1 {
 		t.Fatalf("backup after kills: %d -> %d snapshots", before, after)
 	}
 	var pr pruneJSON
 	decodeJSON(t, p.must("backup", "prune", "--yes", "--json"), &pr)
-	deleted := pr.Targets[0].Reclaimed.PacksDeleted
-	t.Logf("%d of 3 kills left no snapshot; %d packs written by killed backups; prune deleted %d", 4-before, orphans, deleted)
+	rec := pr.Targets[0].Reclaimed
+	t.Logf("prune deleted %d indexed and %d unindexed packs", rec.PacksDeleted, rec.OrphansDeleted)
+	if deleted := rec.PacksDeleted + rec.OrphansDeleted; deleted < orphans {
+		t.Errorf("prune deleted %d packs, want at least the %d that killed backups left unreferenced", deleted, orphans)
+	}
 	decodeJSON(t, p.must("backup", "prune", "--dry-run", "--json"), &pr)
-	if left := pr.Targets[0].Reclaimed; left.PacksDeleted != 0 || left.PacksMarked != 0 {
+	if left := pr.Targets[0].Reclaimed; left.PacksDeleted != 0 || left.OrphansDeleted != 0 || left.PacksMarked != 0 {
 		t.Errorf("after prune, a dry run still finds unreferenced packs: %+v", left)
 	}
 	p.must("backup", "verify", "all")
 	restoreMatches(t, p, "restored")
+}
+
+// killAfterFirstPack starts `velin backup create`, waits until a new object
+// lands under prefix, waits delay more, and kills it -9. It returns how many
+// objects the backup added, and whether it ended by itself first.
+func killAfterFirstPack(t *testing.T, p *project, srv s3test.Server, bucket, prefix string, delay time.Duration) (int, bool) {
+	t.Helper()
+	base := countObjects(t, srv, bucket, prefix)
+	cmd := exec.Command(velinBin, "backup", "create")
+	cmd.Dir, cmd.Env = p.dir, p.env
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	deadline := time.Now().Add(2 * time.Minute)
+	for countObjects(t, srv, bucket, prefix) == base && time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return countObjects(t, srv, bucket, prefix) - base, true
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	time.Sleep(delay)
+	cmd.Process.Kill()
+	<-exited
+	done := cmd.ProcessState.Success()
+	return countObjects(t, srv, bucket, prefix) - base, done
 }
 
 // countObjects counts a bucket's objects under prefix.
