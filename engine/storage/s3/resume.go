@@ -10,8 +10,10 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// maxResumes bounds how often one reader asks again for the rest of its
-// object after the connection failed mid-stream.
+// maxResumes bounds how often in a row one reader asks again for the rest
+// of its object after the connection failed mid-stream without a byte
+// having come since the last time (a resume that brought data starts the
+// count again, so a long object over a flaky link still arrives whole).
 const maxResumes = 5
 
 // resumer reads the body of a GET. When the body fails mid-stream (a
@@ -28,7 +30,8 @@ type resumer struct {
 	body    io.ReadCloser
 	pos     int64 // offset in the object of the next byte
 	end     int64 // offset past the last byte wanted
-	resumes int
+	resumes int   // resumes in a row that brought no byte
+	since   int64 // pos at the last resume
 }
 
 // newResumer wraps out, the answer to in, which starts at offset.
@@ -62,10 +65,14 @@ func (r *resumer) Read(p []byte) (int, error) {
 
 // resume replaces the failed body with a range request for the rest.
 func (r *resumer) resume(cause error) error {
+	if r.pos > r.since {
+		r.resumes = 0 // the last body brought data
+	}
 	if r.ctx.Err() != nil || r.resumes >= maxResumes {
 		return fmt.Errorf("read %s at offset %d: %w", r.name, r.pos, cause)
 	}
 	r.resumes++
+	r.since = r.pos
 	_ = r.body.Close()
 	r.body = io.NopCloser(errReader{cause})
 	in := r.in
