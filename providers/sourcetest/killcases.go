@@ -60,14 +60,7 @@ func testKillRestore(t *testing.T, h Harness) {
 		k.Grow(t, fx)
 	}
 	snapshot := fx.Capture(t)
-	dir := t.TempDir()
-	repo := k.Repo(t, filepath.Join(dir, "repo"))
-	sink, finish := repo.NewSnapshot(t, nil)
-	if _, err := fx.Source.Backup(context.Background(), sink, provider.BackupOptions{}); err != nil {
-		t.Fatalf("backup: %v", err)
-	}
-	finish()
-	repo.Close()
+	dir := backupForKill(t, k, fx)
 	fx.Mutate(t)
 	live := fx.Capture(t)
 	before := names(t, k, fx)
@@ -78,7 +71,7 @@ func testKillRestore(t *testing.T, h Harness) {
 		cleanLeftovers(t, k, fx, before)
 	}
 
-	repo = k.Repo(t, filepath.Join(dir, "repo"))
+	repo := k.Repo(t, filepath.Join(dir, "repo"))
 	defer repo.Close()
 	if err := fx.Source.Restore(context.Background(), repo.Latest(t), provider.RestoreOptions{}); err != nil {
 		t.Fatalf("restore after the killed one: %v", err)
@@ -103,14 +96,7 @@ func testKillSleepingTool(t *testing.T, h Harness) {
 func testKillTestRestore(t *testing.T, h Harness) {
 	k := h.Kill
 	fx := h.Setup(t)
-	dir := t.TempDir()
-	repo := k.Repo(t, filepath.Join(dir, "repo"))
-	sink, finish := repo.NewSnapshot(t, nil)
-	if _, err := fx.Source.Backup(context.Background(), sink, provider.BackupOptions{}); err != nil {
-		t.Fatalf("backup: %v", err)
-	}
-	finish()
-	repo.Close()
+	dir := backupForKill(t, k, fx)
 	live := fx.Capture(t)
 	before := names(t, k, fx)
 	if err := os.Mkdir(filepath.Join(dir, "scratch"), 0o700); err != nil {
@@ -342,4 +328,20 @@ func hasComm(procs map[int]string, comm string) bool {
 		}
 	}
 	return false
+}
+
+// backupForKill backs fx up into a new on-disk repository, closed again so
+// that a helper process can open it, and returns the repository's parent
+// directory.
+func backupForKill(t *testing.T, k *Kill, fx Fixture) string {
+	t.Helper()
+	dir := t.TempDir()
+	repo := k.Repo(t, filepath.Join(dir, "repo"))
+	sink, finish := repo.NewSnapshot(t, nil)
+	if _, err := fx.Source.Backup(context.Background(), sink, provider.BackupOptions{}); err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	finish()
+	repo.Close()
+	return dir
 }
