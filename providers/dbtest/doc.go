@@ -13,4 +13,14 @@
 // databases. When a server cannot be reached the test is skipped with a
 // message saying how to start it, except with CI=true, where a missing
 // server is a failure (CI never skips silently; .ci/run starts them).
+//
+// Some cases need a server configured in a way the shared one is not:
+// PostgresPassword (a cluster that asks for a password), and for TLS,
+// NewCerts (a throwaway CA and a server certificate for 127.0.0.1 and
+// localhost, made with crypto/x509) with PostgresTLS (ssl = on, hostssl
+// only), RedisTLS (--port 0, TLS port only) and MariaDBTLS
+// (require_secure_transport = ON). Each starts a throwaway server of its
+// own on a free port of 127.0.0.1 in a temporary directory, removed when
+// the test ends; a missing server binary skips the test, or fails it
+// under CI=true, like a missing server.
 package dbtest
