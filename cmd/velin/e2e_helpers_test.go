@@ -74,7 +74,8 @@ func newProject(t testing.TB, plan string) *project {
 	// Prune reclaims at once (no safety margin or grace period) unless a
 	// test sets them again (e2e_prune_test.go).
 	p.env = append(os.Environ(), "VELIN_PASSPHRASE="+testPassphrase, "GORACE=atexit_sleep_ms=0",
-		"VELIN_PRUNE_MARGIN=0", "VELIN_PRUNE_GRACE=0")
+		"VELIN_PRUNE_MARGIN=0", "VELIN_PRUNE_GRACE=0",
+		"VELIN_CACHE_DIR="+filepath.Join(t.TempDir(), "cache")) // never the user's cache
 	p.write("velin.hcl", plan)
 	return p
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/velinhq/velin/engine/redact"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/storage"
+	"github.com/velinhq/velin/engine/storage/counting"
 	"github.com/velinhq/velin/engine/storage/local"
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -33,6 +34,9 @@ type Options struct {
 	LockTimeout time.Duration
 	// PruneMargin and PruneGrace are repo.Options' (0: the defaults).
 	PruneMargin, PruneGrace time.Duration
+	// StatsFile, when set, receives the storage requests the workspace
+	// made, as JSON, when it is closed (VELIN_STATS_FILE; see Requests).
+	StatsFile string
 }
 
 // Workspace is a loaded configuration and its repositories. Safe for
@@ -45,6 +49,8 @@ type Workspace struct {
 
 	mu    sync.Mutex
 	repos map[string]*repo.Repository // by target address, or "dir:"+path
+	// counters count each opened storage's requests, by the repos key.
+	counters map[string]*counting.Storage
 
 	// mustExist makes a missing repository an error (OpenRepository)
 	// instead of "no snapshots yet".
@@ -159,7 +165,7 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 		}
 		return nil, nil
 	}
-	st, err := w.storage(ctx, t, dir)
+	st, err := w.storage(ctx, key, t, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -193,18 +199,27 @@ func isMissingDir(loc string) bool {
 	return errors.Is(err, os.ErrNotExist)
 }
 
-func (w *Workspace) storage(ctx context.Context, t provider.Target, dir string) (storage.Storage, error) {
+// storage opens the storage of a target (or the directory dir), counting
+// its requests under key (see Requests).
+func (w *Workspace) storage(ctx context.Context, key string, t provider.Target, dir string) (storage.Storage, error) {
+	var st storage.Storage
+	var err error
 	if dir != "" {
-		return local.New(dir)
+		st, err = local.New(dir)
+	} else {
+		st, err = t.Open(ctx)
 	}
-	return t.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return w.count(key, st), nil
 }
 
 // Close closes every opened repository.
 func (w *Workspace) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var first error
+	first := w.writeStats()
 	for k, r := range w.repos {
 		if err := r.Close(); err != nil && first == nil {
 			first = err
@@ -227,7 +242,7 @@ func (w *Workspace) CopyTarget(ctx context.Context, addr string, src *repo.Repos
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	st, err := w.storage(ctx, t.Impl, "")
+	st, err := w.storage(ctx, addr, t.Impl, "")
 	if err != nil {
 		return nil, err
 	}

@@ -93,6 +93,7 @@ func (g *globalOptions) workspaceOptions() workspace.Options {
 		Registry: all.Registry(), Clock: g.env.Clock, Version: Version,
 		Warn: g.warn, LockTimeout: g.LockTimeout,
 		PruneMargin: g.pruneSetting("VELIN_PRUNE_MARGIN"), PruneGrace: g.pruneSetting("VELIN_PRUNE_GRACE"),
+		StatsFile: g.getenv("VELIN_STATS_FILE"),
 	}
 }
 
