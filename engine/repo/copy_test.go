@@ -242,3 +242,45 @@ func TestCopyReadsPacksNotBlobs(t *testing.T) {
 	}
 	sameContent(t, src, m, dst, got)
 }
+
+// TestCopyInSmallBatches: a copy that sends what it collected every 3
+// blob references (many batches) through a long stream's content lists,
+// a directory split into parts and a subtree named twice sends each blob
+// the snapshot references exactly once, counts none as present in an
+// empty target, and the copy reads back the same.
+func TestCopyInSmallBatches(t *testing.T) {
+	ctx := context.Background()
+	o := testOptions()
+	o.limits = smallLimits()
+	src, _ := newTestRepoWith(t, o)
+	rng := newRng(8)
+	items := []item{fileItem("dump.sql", randBytes(rng, 3<<20), benchTime)}
+	for _, d := range []string{"a", "b"} { // identical directories: one subtree, named twice
+		items = append(items, item{e: Entry{Path: d, Kind: "dir", Mode: 0o755 | 1<<31, ModTime: benchTime}})
+		for i := range 40 {
+			items = append(items, fileItem(fmt.Sprintf("%s/f%02d", d, i), []byte(fmt.Sprint(i)), benchTime))
+		}
+	}
+	m := backup(t, src, nil, "files", "x", items)
+	dst, err := InitCopyTarget(ctx, repotest.NewMem(), func() Options { c := copyOptions(); c.limits = o.limits; return c }(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	st, err := copySnapshot(ctx, src, dst, m.ID, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stored := dst.idx.Counts()
+	if st.Blobs != int64(stored) || st.Reused != 0 || st.Blobs < 60 {
+		t.Fatalf("sent %d blobs (%d reused) for %d blobs now in the target", st.Blobs, st.Reused, stored)
+	}
+	got, err := dst.Snapshot(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameContent(t, src, m, dst, got)
+	if err := checkCopy(ctx, dst); err != nil {
+		t.Fatal(err)
+	}
+}
