@@ -53,12 +53,13 @@ func (d *dirRoots) of(p string) (*os.Root, string, error) {
 	return r, base, nil
 }
 
-// close releases every directory root (not the destination's).
+// close releases every directory root (not the destination's); later
+// calls of of open them again.
 func (d *dirRoots) close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, r := range d.open {
 		r.Close()
 	}
-	d.open = nil
+	clear(d.open)
 }

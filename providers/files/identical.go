@@ -18,7 +18,7 @@ import (
 //     earlier, interrupted restore already wrote).
 //
 // Any doubt (an unreadable file, damaged snapshot data) says no.
-func (set *restoreSet) identical(ctx context.Context, root *os.Root, tree provider.Tree, e provider.Entry, fi fs.FileInfo) bool {
+func (sel *selection) identical(ctx context.Context, root *os.Root, e provider.Entry, fi fs.FileInfo) bool {
 	switch e.Kind {
 	case provider.KindSymlink:
 		if fi.Mode()&fs.ModeSymlink == 0 {
@@ -27,10 +27,10 @@ func (set *restoreSet) identical(ctx context.Context, root *os.Root, tree provid
 		t, err := root.Readlink(e.Path)
 		return err == nil && t == e.Target
 	case provider.KindHardlink:
-		if set.chosen[e.Target] {
+		if sel.chosen(e) {
 			return same(root, e.Path, e.Target)
 		}
-		e = set.all[e.Target]
+		e = sel.targets[e.Target]
 	}
 	if !fi.Mode().IsRegular() || fi.Size() != e.Size || !fi.ModTime().Equal(e.ModTime) ||
 		fi.Mode().Perm() != e.Mode.Perm() || !sameOwner(e, fi) {
@@ -39,7 +39,7 @@ func (set *restoreSet) identical(ctx context.Context, root *os.Root, tree provid
 	if !changedSince(e, fi) {
 		return true
 	}
-	return sameContent(ctx, root, tree, e)
+	return sameContent(ctx, root, sel.tree, e)
 }
 
 // sameOwner compares owners only when a restore would set them (as root).

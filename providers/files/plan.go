@@ -16,47 +16,82 @@ import (
 // symlink and hard link selected (directories are not counted): "create"
 // when nothing is at its path, "unchanged" when what is there is identical
 // (see identical), "replace" otherwise. A restore never deletes, so there
-// are no "delete" changes.
+// are no "delete" changes. Like the restore, it walks the tree once after
+// the selection's check; only the changes it returns grow with the tree.
 func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) ([]provider.Change, error) {
-	sets, err := s.prepare(ctx, tree, opts)
+	sel, err := s.selection(ctx, tree, opts)
 	if err != nil {
 		return nil, fmt.Errorf("plan files restore: %w", err)
 	}
-	var out []provider.Change
-	for _, set := range sets {
-		changes, err := set.plan(ctx, tree)
-		if err != nil {
-			return nil, fmt.Errorf("plan files restore to %s: %w", set.dest, err)
+	var p *planner
+	defer func() { p.close() }()
+	out := []provider.Change{}
+	var perr error // an error of the plan, not of the walk
+	err = sel.each(ctx, func(dest string, e provider.Entry) error {
+		if p != nil && p.dest != dest {
+			p.close()
+			p = nil
 		}
-		out = append(out, changes...)
+		var err error
+		if p == nil {
+			p, err = sel.planner(dest)
+		}
+		if err == nil {
+			err = p.add(ctx, e, &out)
+		}
+		if err != nil {
+			perr = fmt.Errorf("plan files restore to %s: %w", dest, err)
+		}
+		return perr
+	})
+	switch {
+	case perr != nil:
+		return nil, perr
+	case err != nil:
+		return nil, fmt.Errorf("plan files restore: %w", err)
 	}
 	return out, nil
 }
 
-func (set *restoreSet) plan(ctx context.Context, tree provider.Tree) ([]provider.Change, error) {
-	root, err := os.OpenRoot(set.dest)
+// planner compares the selected entries for one destination with what is
+// there, as the walk brings them.
+type planner struct {
+	sel   *selection
+	dest  string
+	root  *os.Root // nil when the destination does not exist
+	stack dirStack
+}
+
+func (sel *selection) planner(dest string) (*planner, error) {
+	root, err := os.OpenRoot(dest)
 	if errors.Is(err, fs.ErrNotExist) {
 		root = nil
 	} else if err != nil {
 		return nil, err
-	} else {
-		defer root.Close()
 	}
-	for _, d := range set.dirs {
-		if err := checkDir(root, d); err != nil {
-			return nil, err
-		}
+	return &planner{sel: sel, dest: dest, root: root}, nil
+}
+
+// close releases the root; a nil p is fine.
+func (p *planner) close() {
+	if p != nil && p.root != nil {
+		p.root.Close()
 	}
-	out := []provider.Change{}
-	for _, e := range set.selected {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if e.Kind != provider.KindDir {
-			out = append(out, set.change(ctx, root, tree, e))
-		}
+}
+
+// add checks the directories on the way to e and, for a file, symlink or
+// hard link, appends its change to out.
+func (p *planner) add(ctx context.Context, e provider.Entry, out *[]provider.Change) error {
+	check := func(d string) error { return checkDir(p.root, d) }
+	p.stack.leave(e.Path, nil)
+	if err := p.stack.enter(path.Dir(e.Path), check); err != nil {
+		return err
 	}
-	return out, nil
+	if e.Kind == provider.KindDir {
+		return p.stack.push(e, check)
+	}
+	*out = append(*out, p.change(ctx, e))
+	return nil
 }
 
 // checkDir refuses a directory of the selection that exists as something
@@ -79,8 +114,9 @@ func checkDir(root *os.Root, p string) error {
 }
 
 // change compares one entry with what is at the destination.
-func (set *restoreSet) change(ctx context.Context, root *os.Root, tree provider.Tree, e provider.Entry) provider.Change {
-	c := provider.Change{What: path.Join(set.dest, e.Path), Snapshot: describeEntry(set.source(e))}
+func (p *planner) change(ctx context.Context, e provider.Entry) provider.Change {
+	root := p.root
+	c := provider.Change{What: path.Join(p.dest, e.Path), Snapshot: describeEntry(p.sel.source(e))}
 	var fi fs.FileInfo
 	err := fs.ErrNotExist
 	if root != nil {
@@ -91,21 +127,12 @@ func (set *restoreSet) change(ctx context.Context, root *os.Root, tree provider.
 		return c
 	}
 	c.Current = describeInfo(root, e.Path, fi)
-	if set.identical(ctx, root, tree, e, fi) {
+	if p.sel.identical(ctx, root, e, fi) {
 		c.Action = "unchanged"
 	} else {
 		c.Action = "replace"
 	}
 	return c
-}
-
-// source is the entry whose content and metadata e is restored with: its
-// target for a hard link whose target is not selected.
-func (set *restoreSet) source(e provider.Entry) provider.Entry {
-	if e.Kind == provider.KindHardlink && !set.chosen[e.Target] {
-		return set.all[e.Target]
-	}
-	return e
 }
 
 func describeEntry(e provider.Entry) string {

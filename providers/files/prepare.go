@@ -3,83 +3,198 @@ package files
 import (
 	"context"
 	"fmt"
-	"path"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/velinhq/velin/providers/provider"
 )
 
-// restoreSet is the part of a tree that goes into one destination
-// directory, validated.
-type restoreSet struct {
-	dest     string                    // absolute destination directory
-	selected []provider.Entry          // in path order
-	all      map[string]provider.Entry // the whole tree, for hard-link targets
-	chosen   map[string]bool           // paths of selected
-	dirs     []string                  // every directory to create, parents first
+// maxTopNames bounds the top-level names a NoMatchError lists.
+const maxTopNames = 100
+
+// selection is what a restore takes from a tree: the entries opts.Include
+// selects, each with the directory it goes into. A first walk (check)
+// validates the whole tree before anything is written; the restore and the
+// plan then walk it again and handle each entry as it comes. Its memory is
+// bounded by the tree's hard links, not by its size.
+type selection struct {
+	src   *Source
+	tree  provider.Tree
+	globs []string
+	to    string // absolute RestoreOptions.To, or ""
+
+	links   map[string]string         // hard-link target → the first link to it
+	targets map[string]provider.Entry // hard-link target → its entry
 }
 
-// prepare reads the tree, selects entries by opts.Include, refuses any
-// entry that could write outside the destination, and groups the
-// selection by destination directory.
-func (s *Source) prepare(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) ([]*restoreSet, error) {
-	all := map[string]provider.Entry{}
-	var order []provider.Entry
-	err := tree.Walk(ctx, func(e provider.Entry) error {
-		if err := validPath(e.Path); err != nil {
-			return err
-		}
-		all[e.Path] = e
-		order = append(order, e)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	sets := map[string]*restoreSet{}
-	for _, e := range order {
-		if !included(opts.Include, e.Path) {
-			continue
-		}
-		if err := checkEntry(e, all); err != nil {
-			return nil, err
-		}
-		dest, err := s.destination(opts.To, e.Path)
+// selection walks the tree once to refuse any entry that could write
+// outside the destination (see check), and once more when the tree has
+// hard links, to find their targets.
+func (s *Source) selection(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) (*selection, error) {
+	sel := &selection{src: s, tree: tree, globs: opts.Include, links: map[string]string{}}
+	if opts.To != "" {
+		to, err := filepath.Abs(opts.To)
 		if err != nil {
 			return nil, err
 		}
-		set := sets[dest]
-		if set == nil {
-			set = &restoreSet{dest: dest, all: all, chosen: map[string]bool{}}
-			sets[dest] = set
-		}
-		set.selected = append(set.selected, e)
-		set.chosen[e.Path] = true
+		sel.to = to
 	}
-	if len(sets) == 0 && len(opts.Include) > 0 {
-		return nil, &provider.NoMatchError{Include: opts.Include, Top: topLevel(order)}
+	if err := sel.check(ctx); err != nil {
+		return nil, err
 	}
-	var out []*restoreSet
-	for _, set := range sets {
-		set.dirs = set.directories()
-		out = append(out, set)
+	if err := sel.findTargets(ctx); err != nil {
+		return nil, err
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].dest < out[j].dest })
-	return out, nil
+	return sel, nil
 }
 
-// topLevel lists the names of the tree's top-level entries.
-func topLevel(entries []provider.Entry) []string {
-	var out []string
-	for _, e := range entries {
-		if !strings.Contains(e.Path, "/") {
-			out = append(out, e.Path)
+// check validates every entry of the tree: a valid relative path, in
+// strict path order (the order Tree.Walk promises, which the restore's
+// single pass relies on), not below a non-directory, a hard link only to
+// an earlier path; and that the include globs select something.
+func (sel *selection) check(ctx context.Context) error {
+	var prev provider.Entry
+	var top []string
+	selected := false
+	err := sel.tree.Walk(ctx, func(e provider.Entry) error {
+		if err := validPath(e.Path); err != nil {
+			return err
+		}
+		if prev.Path != "" {
+			if err := inOrder(prev.Path, prev.Kind, e.Path); err != nil {
+				return err
+			}
+		}
+		prev = provider.Entry{Path: e.Path, Kind: e.Kind}
+		if err := sel.checkLink(e); err != nil {
+			return err
+		}
+		if !strings.Contains(e.Path, "/") && len(top) < maxTopNames {
+			top = append(top, e.Path)
+		}
+		if !included(sel.globs, e.Path) {
+			return nil
+		}
+		selected = true
+		_, err := sel.dest(e.Path)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !selected && len(sel.globs) > 0 {
+		return &provider.NoMatchError{Include: sel.globs, Top: top}
+	}
+	return nil
+}
+
+// inOrder refuses an entry p that does not come after prev in path order,
+// and one below prev when prev is not a directory (a symlink, then a file
+// "through" it). In path order the first entry below prev comes right
+// after it, so checking the previous entry alone catches every such entry.
+func inOrder(prev string, kind provider.Kind, p string) error {
+	if comparePaths(prev, p) >= 0 {
+		return fmt.Errorf("entry %s comes after %s: the tree is not in path order: %w", p, prev, ErrLayout)
+	}
+	if kind != provider.KindDir && strings.HasPrefix(p, prev+"/") {
+		return fmt.Errorf("entry %s is below %s, a %s: %w", p, prev, kind, ErrLayout)
+	}
+	return nil
+}
+
+// checkLink refuses a hard link whose target is not a valid path that
+// comes before it (a backup records the first path of an inode as the
+// target, and walks in path order); whether the target is a file is
+// checked by findTargets.
+func (sel *selection) checkLink(e provider.Entry) error {
+	if e.Kind != provider.KindHardlink {
+		return nil
+	}
+	if err := validPath(e.Target); err != nil {
+		return fmt.Errorf("hard link %s: %w", e.Path, err)
+	}
+	if comparePaths(e.Target, e.Path) >= 0 {
+		return fmt.Errorf("hard link %s to %s: the target does not come before the link: %w", e.Path, e.Target, ErrLayout)
+	}
+	if _, ok := sel.links[e.Target]; !ok {
+		sel.links[e.Target] = e.Path
+	}
+	return nil
+}
+
+// findTargets walks the tree again, when it has hard links, for the
+// entries of their targets, and refuses a target that is not a file.
+func (sel *selection) findTargets(ctx context.Context) error {
+	sel.targets = make(map[string]provider.Entry, len(sel.links))
+	if len(sel.links) == 0 {
+		return nil
+	}
+	err := sel.tree.Walk(ctx, func(e provider.Entry) error {
+		if _, ok := sel.links[e.Path]; ok && e.Kind == provider.KindFile {
+			sel.targets[e.Path] = e
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for t, l := range sel.links {
+		if _, ok := sel.targets[t]; !ok {
+			return fmt.Errorf("hard link %s to %s: not a file of the tree: %w", l, t, ErrLayout)
 		}
 	}
-	return out
+	return nil
+}
+
+// each walks the tree and calls fn with every selected entry, in path
+// order, and the directory it is restored into.
+func (sel *selection) each(ctx context.Context, fn func(dest string, e provider.Entry) error) error {
+	return sel.tree.Walk(ctx, func(e provider.Entry) error {
+		if !included(sel.globs, e.Path) {
+			return nil
+		}
+		dest, err := sel.dest(e.Path)
+		if err != nil {
+			return err
+		}
+		return fn(dest, e)
+	})
+}
+
+// chosen says whether the target of hard link e is restored too, into the
+// same directory: then e is restored as a link to it.
+func (sel *selection) chosen(e provider.Entry) bool {
+	if !included(sel.globs, e.Target) {
+		return false
+	}
+	a, errA := sel.dest(e.Path)
+	b, errB := sel.dest(e.Target)
+	return errA == nil && errB == nil && a == b
+}
+
+// source is the entry whose content and metadata e is restored with: its
+// target for a hard link whose target is not chosen.
+func (sel *selection) source(e provider.Entry) provider.Entry {
+	if e.Kind == provider.KindHardlink && !sel.chosen(e) {
+		return sel.targets[e.Target]
+	}
+	return e
+}
+
+// dest is the directory an entry is restored into: To, or the parent
+// directory of the configured root it belongs to.
+func (sel *selection) dest(p string) (string, error) {
+	if sel.to != "" {
+		return sel.to, nil
+	}
+	top, _, _ := strings.Cut(p, "/")
+	for _, r := range sel.src.roots {
+		if r.name == top {
+			return filepath.Dir(r.abs), nil
+		}
+	}
+	return "", fmt.Errorf("entry %s is not under any configured path; restore it with a destination", p)
 }
 
 // CanFilter implements provider.Filterable: a file-tree restore honours
@@ -99,67 +214,10 @@ func validPath(p string) error {
 	return nil
 }
 
-// checkEntry refuses an entry below a non-directory of the tree (a
-// symlink, then a file "through" it) and hard links to anything but a
-// file of the tree.
-func checkEntry(e provider.Entry, all map[string]provider.Entry) error {
-	for q := path.Dir(e.Path); q != "."; q = path.Dir(q) {
-		if a, ok := all[q]; ok && a.Kind != provider.KindDir {
-			return fmt.Errorf("entry %s is below %s, a %s: %w", e.Path, q, a.Kind, ErrLayout)
-		}
-	}
-	if e.Kind != provider.KindHardlink {
-		return nil
-	}
-	if err := validPath(e.Target); err != nil {
-		return fmt.Errorf("hard link %s: %w", e.Path, err)
-	}
-	if t, ok := all[e.Target]; !ok || t.Kind != provider.KindFile {
-		return fmt.Errorf("hard link %s to %s: not a file of the tree: %w", e.Path, e.Target, ErrLayout)
-	}
-	return nil
-}
-
 // included says whether p or one of its parents matches a glob (see
 // match); no globs include everything.
 func included(globs []string, p string) bool {
 	return len(globs) == 0 || matchAny(globs, p)
-}
-
-// destination is the directory an entry is restored into: To, or the
-// parent directory of the configured root it belongs to.
-func (s *Source) destination(to, p string) (string, error) {
-	if to != "" {
-		return filepath.Abs(to)
-	}
-	top, _, _ := strings.Cut(p, "/")
-	for _, r := range s.roots {
-		if r.name == top {
-			return filepath.Dir(r.abs), nil
-		}
-	}
-	return "", fmt.Errorf("entry %s is not under any configured path; restore it with a destination", p)
-}
-
-// directories lists the directory entries and every parent of a selected
-// entry, parents first.
-func (set *restoreSet) directories() []string {
-	seen := map[string]bool{}
-	var dirs []string
-	for _, e := range set.selected {
-		if e.Kind == provider.KindDir && !seen[e.Path] {
-			seen[e.Path] = true
-			dirs = append(dirs, e.Path)
-		}
-		for q := path.Dir(e.Path); q != "."; q = path.Dir(q) {
-			if !seen[q] {
-				seen[q] = true
-				dirs = append(dirs, q)
-			}
-		}
-	}
-	sortPaths(dirs)
-	return dirs
 }
 
 func sortPaths(p []string) {

@@ -18,109 +18,201 @@ import (
 // writers is how many files a restore writes at once.
 const writers = 8
 
-// Restore implements provider.Source.
+// Restore implements provider.Source. After the selection's check, it
+// restores the tree in one walk (see restorer), one destination
+// directory after the other.
 func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) error {
-	sets, err := s.prepare(ctx, tree, opts)
+	sel, err := s.selection(ctx, tree, opts)
 	if err != nil {
 		return fmt.Errorf("restore files: %w", err)
 	}
+	var r *restorer
+	defer func() { r.close() }()
 	var problems []provider.Problem
-	for _, set := range sets {
-		damaged, err := set.restore(ctx, tree)
-		if err != nil {
-			return fmt.Errorf("restore files to %s: %w", set.dest, err)
+	var werr error // an error of the restore, not of the walk
+	err = sel.each(ctx, func(dest string, e provider.Entry) error {
+		if r != nil && r.dest != dest {
+			if werr = r.finish(); werr != nil {
+				werr = fmt.Errorf("restore files to %s: %w", r.dest, werr)
+				return werr
+			}
+			problems = append(problems, r.damaged...)
+			r.close()
+			r = nil
 		}
-		problems = append(problems, damaged...)
+		if r == nil {
+			r, werr = sel.restorer(ctx, dest)
+		}
+		if werr == nil {
+			werr = r.add(e)
+		}
+		if werr != nil {
+			werr = fmt.Errorf("restore files to %s: %w", dest, werr)
+		}
+		return werr
+	})
+	if err == nil && r != nil {
+		if err = r.finish(); err != nil {
+			err = fmt.Errorf("restore files to %s: %w", r.dest, err)
+		}
+		problems = append(problems, r.damaged...)
 	}
-	if len(problems) > 0 {
+	switch {
+	case werr != nil:
+		return werr
+	case err != nil:
+		return fmt.Errorf("restore files: %w", err)
+	case len(problems) > 0:
 		return &provider.Partial{Op: "restore files", Problems: problems}
 	}
 	return nil
 }
 
-// restorer writes one restoreSet through an os.Root, which refuses any
-// path that would leave the destination.
+// restorer writes the selected entries for one destination directory as
+// the walk brings them, through an os.Root, which refuses any path that
+// would leave the destination. Directories are created on the way down
+// (a dirStack); files and symlinks are written by up to writers
+// goroutines; what must wait until files are in place (hard links to
+// restored files, then the metadata of the directories the walk has left,
+// children first) waits in short lists that a barrier empties, so memory
+// stays bounded whatever the number of entries.
 type restorer struct {
-	set   *restoreSet
+	sel   *selection
+	dest  string
+	ctx   context.Context
 	root  *os.Root
 	dirs  *dirRoots // per-directory roots for the files' own operations
-	tree  provider.Tree
 	batch *batch
 	bufs  sync.Pool // *[]byte of copyBufSize
 	chown bool
+
+	g       *errgroup.Group // the writers since the last barrier
+	gctx    context.Context
+	stack   dirStack
+	left    []provider.Entry // directories left, metadata pending, children first
+	links   []provider.Entry // hard links to restored files, pending
+	topDone bool             // the destination itself cleaned of temporary files
 
 	mu      sync.Mutex
 	damaged []provider.Problem // files whose snapshot data is damaged
 }
 
-// restore writes the set and returns the files it could not restore
-// because their snapshot data is damaged; every other file is restored.
-func (set *restoreSet) restore(ctx context.Context, tree provider.Tree) ([]provider.Problem, error) {
-	r, err := set.restorer(tree)
-	if err != nil {
-		return nil, err
-	}
-	defer r.root.Close()
-	defer r.dirs.close() // after the batch's close, which removes through them
-	defer r.batch.close()
-	if err := r.run(ctx); err != nil {
-		return nil, err
-	}
-	return r.damaged, nil
-}
+// maxPending bounds the directories and hard links waiting for a barrier.
+const maxPending = 4096
 
-func (set *restoreSet) restorer(tree provider.Tree) (*restorer, error) {
-	if err := os.MkdirAll(set.dest, 0o755); err != nil {
+func (sel *selection) restorer(ctx context.Context, dest string) (*restorer, error) {
+	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return nil, err
 	}
-	root, err := os.OpenRoot(set.dest)
+	root, err := os.OpenRoot(dest)
 	if err != nil {
 		return nil, err
 	}
-	b, err := newBatch(root, set.dest)
+	b, err := newBatch(root, dest)
 	if err != nil {
 		root.Close()
 		return nil, err
 	}
-	r := &restorer{set: set, root: root, dirs: newDirRoots(root), tree: tree, batch: b, chown: os.Geteuid() == 0}
+	r := &restorer{sel: sel, dest: dest, ctx: ctx, root: root, dirs: newDirRoots(root), batch: b, chown: os.Geteuid() == 0}
 	r.bufs.New = func() any { b := alignedBuf(copyBufSize); return &b }
+	r.g, r.gctx = errgroup.WithContext(ctx)
+	r.g.SetLimit(writers)
 	return r, nil
 }
 
-func (r *restorer) run(ctx context.Context) error {
-	for _, d := range r.set.dirs {
-		if err := r.ensureDir(d); err != nil {
+// close waits for the writers and releases everything; the temporary
+// files of an unfinished batch are removed. A nil r is fine.
+func (r *restorer) close() {
+	if r == nil {
+		return
+	}
+	_ = r.g.Wait()
+	r.batch.close()
+	r.dirs.close() // after the batch's close, which removes through them
+	r.root.Close()
+}
+
+// add restores one selected entry, or starts to.
+func (r *restorer) add(e provider.Entry) error {
+	if r.gctx.Err() != nil { // a writer failed, or the restore is cancelled
+		if err := r.g.Wait(); err != nil {
+			return err
+		}
+		return r.ctx.Err()
+	}
+	r.left = r.stack.leave(e.Path, r.left)
+	dir := path.Dir(e.Path)
+	if err := r.stack.enter(dir, r.ensureDir); err != nil {
+		return err
+	}
+	if dir == "." && e.Kind != provider.KindDir && !r.topDone {
+		r.topDone = true
+		if err := r.removeStaleIn("."); err != nil {
 			return err
 		}
 	}
-	if err := r.removeStale(); err != nil {
-		return err
-	}
-	if err := r.leaves(ctx); err != nil {
-		return err
-	}
-	b := r.batch
-	if err := b.flush(); err != nil { // hard links need their targets in place
-		return err
-	}
-	for _, e := range r.set.selected {
-		if e.Kind == provider.KindHardlink {
-			if err := r.hardlink(ctx, e); err != nil {
-				return err
-			}
+	switch e.Kind {
+	case provider.KindDir:
+		return r.stack.push(e, r.ensureDir)
+	case provider.KindFile:
+		r.g.Go(func() error { return r.file(r.gctx, e, e) })
+	case provider.KindSymlink:
+		r.g.Go(func() error { return r.symlink(e) })
+	case provider.KindHardlink:
+		if !r.sel.chosen(e) {
+			src := r.sel.targets[e.Target]
+			r.g.Go(func() error { return r.file(r.gctx, e, src) })
+		} else {
+			r.links = append(r.links, e)
 		}
 	}
-	if err := b.flush(); err != nil {
+	if len(r.left) >= maxPending || len(r.links) >= maxPending {
+		return r.barrier()
+	}
+	return nil
+}
+
+// barrier waits for every file started so far and renames it into place,
+// then makes the pending hard links and sets the metadata of the
+// directories left (nothing writes into them any more).
+func (r *restorer) barrier() error {
+	if err := r.g.Wait(); err != nil {
 		return err
 	}
-	if err := r.dirMetadata(); err != nil {
+	if err := r.batch.flush(); err != nil { // hard links need their targets in place
 		return err
 	}
-	return b.finish()
+	for _, e := range r.links {
+		if err := r.hardlink(e); err != nil {
+			return err
+		}
+	}
+	r.links = r.links[:0]
+	for _, e := range r.left {
+		if err := r.dirMetadata(e); err != nil {
+			return err
+		}
+	}
+	r.left = r.left[:0]
+	r.dirs.close() // nothing pending uses them; reopened when needed
+	r.g, r.gctx = errgroup.WithContext(r.ctx)
+	r.g.SetLimit(writers)
+	return nil
+}
+
+// finish leaves every directory, empties the lists and syncs once more so
+// that the renames and metadata set after the last flush are durable.
+func (r *restorer) finish() error {
+	r.left = r.stack.leave("", r.left)
+	if err := r.barrier(); err != nil {
+		return err
+	}
+	return r.batch.finish()
 }
 
 // ensureDir makes sure p is a real directory: created if missing, refused
-// if something else (a symlink above all) is there.
+// if something else (a symlink above all) is there. One that exists is
+// cleaned of the temporary files an interrupted restore left (stale.go).
 func (r *restorer) ensureDir(p string) error {
 	fi, err := r.root.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -135,22 +227,7 @@ func (r *restorer) ensureDir(p string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("%s exists and is a %v, not a directory: %w", p, fi.Mode().Type(), ErrLayout)
 	}
-	return nil
-}
-
-// leaves writes files and symlinks, several at once.
-func (r *restorer) leaves(ctx context.Context) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(writers)
-	for _, e := range r.set.selected {
-		switch e.Kind {
-		case provider.KindFile:
-			g.Go(func() error { return r.file(gctx, e, e) })
-		case provider.KindSymlink:
-			g.Go(func() error { return r.symlink(e) })
-		}
-	}
-	return g.Wait()
+	return r.removeStaleIn(p)
 }
 
 func tempName(p string) string {
@@ -161,7 +238,7 @@ func tempName(p string) string {
 // target of a hard link whose target is not restored). Every operation
 // goes through the root r.dirs gives for e.Path.
 func (r *restorer) file(ctx context.Context, e, src provider.Entry) error {
-	if fi, err := r.root.Lstat(e.Path); err == nil && r.set.identical(ctx, r.root, r.tree, e, fi) {
+	if fi, err := r.root.Lstat(e.Path); err == nil && r.sel.identical(ctx, r.root, e, fi) {
 		return nil // already restored, by an earlier run perhaps
 	}
 	dir, base, err := r.dirs.of(e.Path)
@@ -219,7 +296,7 @@ func (r *restorer) damage(p string, err error) {
 // f, or reports that the batch's sync will (deferred).
 func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry) (deferred bool, err error) {
 	if src.Size > 0 {
-		rc, err := openSnapshot(ctx, r.tree, src)
+		rc, err := openSnapshot(ctx, r.sel.tree, src)
 		if err != nil {
 			return false, err
 		}
@@ -267,13 +344,9 @@ func (r *restorer) symlink(e provider.Entry) error {
 	return nil
 }
 
-// hardlink links e to its restored target, or writes the target's content
-// when the target was not selected.
-func (r *restorer) hardlink(ctx context.Context, e provider.Entry) error {
-	target := r.set.all[e.Target]
-	if !r.set.chosen[e.Target] {
-		return r.file(ctx, e, target)
-	}
+// hardlink links e to its restored target (chosen: restored into the same
+// destination, already in place).
+func (r *restorer) hardlink(e provider.Entry) error {
 	if r.isDamaged(e.Target) {
 		r.damage(e.Path, fmt.Errorf("hard link to %s, whose data is damaged", e.Target))
 		return nil
@@ -302,27 +375,22 @@ func same(root *os.Root, a, b string) bool {
 	return err == nil && os.SameFile(fa, fb)
 }
 
-// dirMetadata sets owner, mode and times of the directory entries,
-// children before parents (writing into a directory changes its mtime).
-func (r *restorer) dirMetadata() error {
-	for i := len(r.set.selected) - 1; i >= 0; i-- {
-		e := r.set.selected[i]
-		if e.Kind != provider.KindDir {
-			continue
-		}
-		var err error
-		if r.chown {
-			err = r.root.Lchown(e.Path, int(e.UID), int(e.GID))
-		}
-		if err == nil {
-			err = r.root.Chmod(e.Path, e.Mode)
-		}
-		if err == nil {
-			err = r.root.Chtimes(e.Path, e.ModTime, e.ModTime)
-		}
-		if err != nil {
-			return fmt.Errorf("restore directory %s: %w", e.Path, err)
-		}
+// dirMetadata sets owner, mode and times of a directory entry, once
+// nothing writes into it any more (writing into a directory changes its
+// mtime).
+func (r *restorer) dirMetadata(e provider.Entry) error {
+	var err error
+	if r.chown {
+		err = r.root.Lchown(e.Path, int(e.UID), int(e.GID))
+	}
+	if err == nil {
+		err = r.root.Chmod(e.Path, e.Mode)
+	}
+	if err == nil {
+		err = r.root.Chtimes(e.Path, e.ModTime, e.ModTime)
+	}
+	if err != nil {
+		return fmt.Errorf("restore directory %s: %w", e.Path, err)
 	}
 	return nil
 }

@@ -3,36 +3,18 @@ package files
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"strings"
-
-	"github.com/velinhq/velin/providers/provider"
 )
 
-// removeStale deletes the temporary files an interrupted restore left in
-// the directories this one writes into: names of the form tempName makes
+// removeStaleIn deletes the temporary files an interrupted restore left in
+// dir, a directory this one writes into: names of the form tempName makes
 // (".velin-" + 26 base32 characters + ".tmp"), regular files or symlinks,
 // never anything else. Such a file was never renamed into place, so it
-// holds nothing a finished restore relies on.
-func (r *restorer) removeStale() error {
-	dirs := map[string]bool{}
-	for _, d := range r.set.dirs {
-		dirs[d] = true
-	}
-	for _, e := range r.set.selected {
-		if e.Kind != provider.KindDir {
-			dirs[path.Dir(e.Path)] = true
-		}
-	}
-	for d := range dirs {
-		if err := r.removeStaleIn(d); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
+// holds nothing a finished restore relies on. The directory is read a few
+// thousand names at a time, whatever its size.
 func (r *restorer) removeStaleIn(dir string) error {
 	f, err := r.root.Open(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -41,23 +23,33 @@ func (r *restorer) removeStaleIn(dir string) error {
 	if err != nil {
 		return fmt.Errorf("clean up %s: %w", dir, err)
 	}
-	names, err := f.Readdirnames(-1)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("clean up %s: %w", dir, err)
+	defer f.Close()
+	for {
+		names, err := f.Readdirnames(4096)
+		for _, n := range names {
+			if isTempName(n) {
+				if err := r.removeTemp(path.Join(dir, n)); err != nil {
+					return err
+				}
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("clean up %s: %w", dir, err)
+		}
 	}
-	for _, n := range names {
-		if !isTempName(n) {
-			continue
-		}
-		p := path.Join(dir, n)
-		fi, err := r.root.Lstat(p)
-		if err != nil || !(fi.Mode().IsRegular() || fi.Mode()&fs.ModeSymlink != 0) {
-			continue
-		}
-		if err := r.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("clean up %s: %w", p, err)
-		}
+}
+
+// removeTemp removes p if it is a regular file or a symlink.
+func (r *restorer) removeTemp(p string) error {
+	fi, err := r.root.Lstat(p)
+	if err != nil || !(fi.Mode().IsRegular() || fi.Mode()&fs.ModeSymlink != 0) {
+		return nil
+	}
+	if err := r.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("clean up %s: %w", p, err)
 	}
 	return nil
 }
