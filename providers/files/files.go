@@ -41,12 +41,14 @@ type Source struct {
 	exclude        []string
 	followSymlinks bool
 	oneFileSystem  bool
+
+	pending int // directories and hard links a restore holds for a barrier: maxPending (tests lower it)
 }
 
 // New returns a source over paths (absolute or relative to the working
 // directory) without the checks Decode makes on user input.
 func New(paths, exclude []string, followSymlinks, oneFileSystem bool) (*Source, error) {
-	s := &Source{exclude: exclude, followSymlinks: followSymlinks, oneFileSystem: oneFileSystem}
+	s := &Source{exclude: exclude, followSymlinks: followSymlinks, oneFileSystem: oneFileSystem, pending: maxPending}
 	seen := map[string]string{}
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)

@@ -166,7 +166,7 @@ func (r *restorer) add(e provider.Entry) error {
 			r.links = append(r.links, e)
 		}
 	}
-	if len(r.left) >= maxPending || len(r.links) >= maxPending {
+	if len(r.left) >= r.sel.src.pending || len(r.links) >= r.sel.src.pending {
 		return r.barrier()
 	}
 	return nil
