@@ -36,6 +36,11 @@ type Request struct {
 	// rows.
 	Database string
 	Tables   []string
+	// Buckets and ToBucket narrow and redirect a restore of buckets
+	// (provider.RestoreOptions); the caller selects only the sources they
+	// apply to.
+	Buckets  []string
+	ToBucket string
 }
 
 // Plan is what a restore will do, source by source. It is JSON-friendly;
@@ -214,10 +219,17 @@ func prepareSource(ctx context.Context, req Request, s Source) (*SourcePlan, err
 	}
 	sp := &SourcePlan{Key: s.Key, Type: sm.Type, Files: sm.Files, Bytes: sm.Bytes, Rows: sm.Rows,
 		Tables: sm.Tables, Changes: []Change{}, src: s.Impl,
-		opts: provider.RestoreOptions{To: req.To, Include: req.Include, Database: req.Database, Tables: req.Tables, Flush: req.Flush}}
+		opts: provider.RestoreOptions{To: req.To, Include: req.Include, Database: req.Database, Tables: req.Tables,
+			Flush: req.Flush, Buckets: req.Buckets, ToBucket: req.ToBucket}}
 	sp.Destination = req.To
+	if req.ToBucket != "" {
+		sp.Destination = "bucket " + req.ToBucket + " (" + sm.Identity + ")"
+	}
 	if sp.Destination == "" {
 		sp.Destination = "in place (" + sm.Identity + ")"
+		if len(req.Buckets) > 0 {
+			sp.Destination = "in place, only bucket(s) " + strings.Join(req.Buckets, ", ") + " (" + sm.Identity + ")"
+		}
 	}
 	if len(req.Include) > 0 && !filterable(s.Impl) {
 		if req.Named {

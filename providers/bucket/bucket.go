@@ -25,7 +25,8 @@ const (
 
 // Type is the registry entry of `source "s3"`.
 func Type() provider.SourceType {
-	return provider.SourceType{Name: TypeName, Decode: Decode}
+	return provider.SourceType{Name: TypeName, Decode: Decode,
+		Recover: func(id string) (provider.Source, error) { return Recover(id) }}
 }
 
 type config struct {

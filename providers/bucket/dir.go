@@ -36,7 +36,7 @@ func restoreDir(ctx context.Context, tree provider.Tree, opts provider.RestoreOp
 		if !filepath.IsLocal(e.Path) || path.Clean(e.Path) != e.Path {
 			return fmt.Errorf("%q: %w", e.Path, errEscape)
 		}
-		if !included(opts.Include, e.Path) {
+		if !selected(opts, e.Path) {
 			return nil
 		}
 		switch e.Kind {
@@ -105,7 +105,7 @@ func writeFile(ctx context.Context, root *os.Root, tree provider.Tree, e provide
 func planDir(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) ([]provider.Change, error) {
 	var out []provider.Change
 	err := tree.Walk(ctx, func(e provider.Entry) error {
-		if e.Kind != provider.KindFile || !included(opts.Include, e.Path) {
+		if e.Kind != provider.KindFile || !selected(opts, e.Path) {
 			return nil
 		}
 		if !filepath.IsLocal(e.Path) {

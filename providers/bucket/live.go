@@ -23,10 +23,11 @@ type liveObject struct {
 }
 
 // live lists a bucket now, by key, without the objects exclude leaves
-// out: nil and no error when the bucket does not exist. It holds one bucket's listing in memory (about 100 bytes
+// out (matched as objects of bucket as, the snapshot's bucket restored
+// into this one): nil and no error when the bucket does not exist. It holds one bucket's listing in memory (about 100 bytes
 // plus the key per object): what a restore needs to know which objects to
 // delete, replace or leave.
-func (s *Source) live(ctx context.Context, bucket string) (map[string]liveObject, error) {
+func (s *Source) live(ctx context.Context, bucket, as string) (map[string]liveObject, error) {
 	out := map[string]liveObject{}
 	pages := awss3.NewListObjectsV2Paginator(s.client, &awss3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 	for pages.HasMorePages() {
@@ -39,7 +40,7 @@ func (s *Source) live(ctx context.Context, bucket string) (map[string]liveObject
 			return nil, err
 		}
 		for _, o := range page.Contents {
-			if key := aws.ToString(o.Key); !s.excluded(bucket, key) { // not ours: never deleted
+			if key := aws.ToString(o.Key); !s.excluded(as, key) { // not ours: never deleted
 				out[key] = liveObject{size: aws.ToInt64(o.Size), etag: aws.ToString(o.ETag)}
 			}
 		}

@@ -16,8 +16,15 @@ import (
 // PlanRestore implements provider.Source: per object "create", "replace"
 // or "unchanged", per live object a restore in mode "replace" deletes
 // "delete", and per bucket a summary with counts and sizes. opts.To plans
-// a restore into a local directory.
+// a restore into a local directory, opts.Buckets and opts.Include limit
+// it, and with opts.ToBucket the changes name the bucket written.
 func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) ([]provider.Change, error) {
+	if err := checkDestination(opts); err != nil {
+		return nil, fmt.Errorf("plan restore: %w", err)
+	}
+	if _, _, err := selection(ctx, tree, opts); err != nil {
+		return nil, fmt.Errorf("plan restore: %w", err)
+	}
 	if opts.To != "" {
 		return planDir(ctx, tree, opts)
 	}
@@ -25,23 +32,24 @@ func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provi
 	var live map[string]liveObject
 	var t *tally
 	at := 0
-	err := walkObjects(ctx, tree, opts.Include, visitor{
+	err := walkObjects(ctx, tree, opts, visitor{
 		start: func(b string) (err error) {
-			live, err = s.live(ctx, b)
+			live, err = s.live(ctx, destBucket(opts, b), b)
 			t, at = &tally{}, len(changes)
-			changes = append(changes, provider.Change{What: "bucket " + b})
+			changes = append(changes, provider.Change{})
 			return err
 		},
 		object: func(e provider.Entry, key string) error {
 			t.objects++
 			t.bytes += e.Size
 			c := objectChange(e, key, live, t)
+			c.What = destPath(opts, e.Path)
 			changes = append(changes, c)
 			return nil
 		},
 		end: func(b string) error {
-			changes = append(changes, s.deletions(b, live, opts, t)...)
-			changes[at] = bucketChange(b, live, t)
+			changes = append(changes, s.deletions(destBucket(opts, b), live, opts, t)...)
+			changes[at] = bucketChange(b, opts, live, t)
 			return nil
 		},
 	})
@@ -91,8 +99,13 @@ func (s *Source) deletions(b string, live map[string]liveObject, opts provider.R
 	return out
 }
 
-func bucketChange(b string, live map[string]liveObject, t *tally) provider.Change {
-	c := provider.Change{Action: "replace", What: "bucket " + b,
+// bucketChange sums up the restore of snapshot bucket b.
+func bucketChange(b string, opts provider.RestoreOptions, live map[string]liveObject, t *tally) provider.Change {
+	what := "bucket " + b
+	if opts.ToBucket != "" {
+		what = fmt.Sprintf("bucket %s (from snapshot bucket %s)", opts.ToBucket, b)
+	}
+	c := provider.Change{Action: "replace", What: what,
 		Snapshot: fmt.Sprintf("%d objects, %s", t.objects, sizeText(t.bytes)),
 		Detail: fmt.Sprintf("%d created, %d replaced, %d unchanged, %d deleted (%s)",
 			t.created, t.replace, t.unchanged, t.deleted, sizeText(t.delSize))}
@@ -112,19 +125,24 @@ func sizeText(n int64) string {
 // writes the objects that differ from the snapshot (with their headers,
 // metadata and tags), and in mode "replace" (without --include) then
 // deletes the objects the snapshot does not have, so the bucket ends as
-// the snapshot holds it. A failure stops the restore and says what was
-// and was not restored.
+// the snapshot holds it. opts.Buckets and opts.Include limit it;
+// opts.ToBucket writes the one bucket selected into another (see
+// selection). A failure stops the restore and says what was and was not
+// restored.
 func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) error {
+	if err := checkDestination(opts); err != nil {
+		return fmt.Errorf("restore %s: %w", s.identity, err)
+	}
+	order, tallies, err := selection(ctx, tree, opts)
+	if err != nil {
+		return fmt.Errorf("restore %s: %w", s.identity, err)
+	}
 	if opts.To != "" {
 		_, err := restoreDir(ctx, tree, opts)
 		return err
 	}
-	order, tallies, err := countBuckets(ctx, tree, opts.Include)
-	if err != nil {
-		return fmt.Errorf("restore %s: %w", s.identity, err)
-	}
 	r := &bucketRestore{s: s, opts: opts, tree: tree, parent: ctx, tallies: tallies}
-	if err := walkObjects(ctx, tree, opts.Include, visitor{start: r.start, object: r.object, end: r.end}); err != nil {
+	if err := walkObjects(ctx, tree, opts, visitor{start: r.start, object: r.object, end: r.end}); err != nil {
 		r.abort()
 		return fmt.Errorf("restore: %w; %s", err, progress(order, tallies))
 	}
@@ -149,16 +167,17 @@ type bucketRestore struct {
 
 func (r *bucketRestore) start(b string) (err error) {
 	r.t = r.tallies[b]
-	if err := r.s.ensureBucket(r.parent, b); err != nil {
+	dest := destBucket(r.opts, b)
+	if err := r.s.ensureBucket(r.parent, dest); err != nil {
 		return err
 	}
-	if r.live, err = r.s.live(r.parent, b); err != nil {
+	if r.live, err = r.s.live(r.parent, dest, b); err != nil {
 		return err
 	}
 	r.t.state = "started"
 	r.g, r.ctx = errgroup.WithContext(r.parent)
 	r.g.SetLimit(r.s.workers)
-	r.st = s3storage.ForBucket(r.s.client, b)
+	r.st = s3storage.ForBucket(r.s.client, dest)
 	return nil
 }
 
@@ -201,7 +220,7 @@ func (r *bucketRestore) end(b string) error {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		n, err := r.s.deleteKeys(r.parent, b, keys)
+		n, err := r.s.deleteKeys(r.parent, destBucket(r.opts, b), keys)
 		r.t.deleted = int64(n)
 		if err != nil {
 			return err
@@ -235,4 +254,12 @@ func progress(order []string, tallies map[string]*tally) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// checkDestination refuses two destinations at once.
+func checkDestination(opts provider.RestoreOptions) error {
+	if opts.To != "" && opts.ToBucket != "" {
+		return fmt.Errorf("--to %s and --to-bucket %s are two destinations: give one", opts.To, opts.ToBucket)
+	}
+	return nil
 }

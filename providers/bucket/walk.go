@@ -17,10 +17,10 @@ type visitor struct {
 }
 
 // walkObjects walks tree bucket by bucket. A bucket is visited when its
-// directory entry or one of its objects is included (include empty: all).
+// directory entry or one of its objects is selected (see selected).
 // Entries that are not objects of a snapshot of this source (links, paths
 // that do not decode) are an error: restoring them could write elsewhere.
-func walkObjects(ctx context.Context, tree provider.Tree, include []string, v visitor) error {
+func walkObjects(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions, v visitor) error {
 	cur := ""
 	enter := func(b string) error {
 		if cur == b {
@@ -37,7 +37,7 @@ func walkObjects(ctx context.Context, tree provider.Tree, include []string, v vi
 	err := tree.Walk(ctx, func(e provider.Entry) error {
 		switch {
 		case e.Kind == provider.KindDir:
-			if topName(e.Path) == e.Path && included(include, e.Path) {
+			if topName(e.Path) == e.Path && selected(opts, e.Path) {
 				return enter(e.Path)
 			}
 			return nil
@@ -48,7 +48,7 @@ func walkObjects(ctx context.Context, tree provider.Tree, include []string, v vi
 		if err != nil {
 			return err
 		}
-		if !included(include, e.Path) {
+		if !selected(opts, e.Path) {
 			return nil
 		}
 		if err := enter(b); err != nil {
@@ -74,10 +74,10 @@ type tally struct {
 
 // countBuckets counts the objects of each bucket walkObjects visits, in
 // order.
-func countBuckets(ctx context.Context, tree provider.Tree, include []string) ([]string, map[string]*tally, error) {
+func countBuckets(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) ([]string, map[string]*tally, error) {
 	var order []string
 	t := map[string]*tally{}
-	err := walkObjects(ctx, tree, include, visitor{
+	err := walkObjects(ctx, tree, opts, visitor{
 		start: func(b string) error { order = append(order, b); t[b] = &tally{state: "not restored"}; return nil },
 		object: func(e provider.Entry, _ string) error {
 			c := t[topName(e.Path)]

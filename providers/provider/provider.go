@@ -94,6 +94,14 @@ type RestoreOptions struct {
 	// Include limits a file-tree restore to entries matching these globs
 	// (doublestar syntax, relative to the tree root). Empty means all.
 	Include []string
+	// Buckets limits a restore of buckets (source "s3") to these buckets
+	// of the snapshot; a name the snapshot lacks is an error. Empty means
+	// all. Other sources never get it.
+	Buckets []string
+	// ToBucket restores the objects of the one bucket the restore selects
+	// into this bucket instead of their own (source "s3"); a selection of
+	// several buckets is an error. "" restores each bucket into itself.
+	ToBucket string
 }
 
 // Change is one thing a restore will do at the destination, shown before

@@ -3,14 +3,17 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/velinhq/velin/engine/bytesize"
 	"github.com/velinhq/velin/engine/plan"
+	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/restore"
 	"github.com/velinhq/velin/engine/workspace"
+	"github.com/velinhq/velin/providers/bucket"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -21,6 +24,8 @@ type restoreOptions struct {
 	Include  []string
 	Database string
 	Tables   []string
+	Buckets  []string
+	ToBucket string
 	Yes      bool
 	DryRun   bool
 }
@@ -31,9 +36,11 @@ func (o *restoreOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Target, "target", "", "only look in this target, as TYPE.NAME")
 	f.StringArrayVar(&o.Sources, "source", nil, "restore only this source, as TYPE.NAME (repeatable)")
 	f.StringVar(&o.To, "to", "", "restore under this directory instead of in place (a database server: a connection such as redis://host:6379/2 or mysql://user:password@host:3306/db)")
-	f.StringArrayVar(&o.Include, "include", nil, "restore only paths of file trees matching this glob (repeatable)")
+	f.StringArrayVar(&o.Include, "include", nil, "restore only paths of file trees, or BUCKET/KEY paths of buckets, matching this glob (repeatable)")
 	f.StringVar(&o.Database, "database", "", "restore only this database of a database source that holds several")
 	f.StringArrayVar(&o.Tables, "table", nil, "replace only this table's rows, as schema.table (postgres) or db.table (mysql) (repeatable)")
+	f.StringArrayVar(&o.Buckets, "bucket", nil, "restore only this bucket of the snapshot's s3 sources (repeatable)")
+	f.StringVar(&o.ToBucket, "to-bucket", "", "restore the objects of the one bucket selected (--bucket) into this bucket")
 	f.BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
 	f.BoolVar(&o.DryRun, "dry-run", false, "only show the plan; change nothing")
 }
@@ -52,7 +59,16 @@ overwriting anything (skip with --yes; --dry-run only shows it).
 matching paths of file-tree sources and never touches a source it cannot
 filter (a database). --database restores one database of a source holding
 several; --table replaces only the rows of the tables named (in one
-transaction), leaving everything else as it is. Items already identical to the snapshot are left
+transaction), leaving everything else as it is.
+
+Buckets (source "s3"): --bucket restores only the buckets named, each
+whole (in mode "replace" the objects the snapshot lacks are deleted);
+--include matches BUCKET/KEY paths and then deletes nothing; --to-bucket
+writes the one bucket selected into another bucket (created if missing;
+with several selected, name one with --bucket). With --bucket or
+--to-bucket only the s3 sources are restored.
+
+Items already identical to the snapshot are left
 alone, so an interrupted restore can simply be run again. Files are written
 to a temporary name and renamed; a restore never writes outside its
 destination and never deletes files the snapshot does not have.
@@ -63,6 +79,10 @@ and source was restored, the rest is named).`,
   velin backup restore 20261121-0515 --source files.site --include 'site/uploads/**'
   velin backup restore latest --source sqlite.app --dry-run
   velin backup restore latest --source postgres.app --database app --table public.users
+  velin backup restore latest --bucket templates --bucket userdata
+  velin backup restore latest --bucket userdata --include 'userdata/tenant-7/**'
+  velin backup restore latest --bucket templates --to-bucket templates-restored
+  velin backup restore latest --bucket templates --to /tmp/buckets
   velin backup restore latest --source sqlite.app --yes --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -87,11 +107,18 @@ func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 	if (o.Database != "" || len(o.Tables) > 0) && len(o.Sources) == 0 {
 		return fmt.Errorf("--database and --table narrow one database source: name it with --source TYPE.NAME")
 	}
+	if o.ToBucket != "" && o.To != "" {
+		return fmt.Errorf("--to and --to-bucket are two destinations: give one")
+	}
 	loc, err := findSnapshot(ctx, ws, id, o.Target)
 	if err != nil {
 		return err
 	}
-	sources, err := restore.Select(loc.Snapshot, o.Sources, func(key string) (provider.Source, error) {
+	keys, err := bucketSources(loc.Snapshot, o)
+	if err != nil {
+		return err
+	}
+	sources, err := restore.Select(loc.Snapshot, keys, func(key string) (provider.Source, error) {
 		return ws.Source(loc.Snapshot.Source(key)) // the plan's block, or rebuilt from the manifest
 	})
 	if err != nil {
@@ -101,7 +128,8 @@ func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 		ws.Redactor.Add(pw)
 	}
 	p, err := restore.Prepare(ctx, restore.Request{Repo: loc.Repo, Snapshot: loc.Snapshot, Sources: sources,
-		Named: len(o.Sources) > 0, To: o.To, Include: o.Include, Database: o.Database, Tables: o.Tables})
+		Named: len(o.Sources) > 0, To: o.To, Include: o.Include, Database: o.Database, Tables: o.Tables,
+		Buckets: o.Buckets, ToBucket: o.ToBucket})
 	if err != nil {
 		return err
 	}
@@ -242,4 +270,34 @@ func changeSign(action string) string {
 		return "="
 	}
 	return "~"
+}
+
+// bucketSources returns the sources to restore: --source, or with
+// --bucket or --to-bucket the snapshot's s3 sources (those flags mean
+// nothing to the others; naming another with --source is an error).
+func bucketSources(m *repo.Manifest, o *restoreOptions) ([]string, error) {
+	if len(o.Buckets) == 0 && o.ToBucket == "" {
+		return o.Sources, nil
+	}
+	var buckets, others []string
+	for _, sm := range m.Sources {
+		if sm.Type == bucket.TypeName {
+			buckets = append(buckets, sm.Key)
+		} else {
+			others = append(others, sm.Key)
+		}
+	}
+	for _, k := range o.Sources {
+		if k = strings.TrimPrefix(k, "source."); slices.Contains(others, k) {
+			return nil, fmt.Errorf("--bucket and --to-bucket restore buckets, and %s is not an s3 source: restore it in a command of its own", k)
+		}
+	}
+	if len(buckets) == 0 {
+		return nil, fmt.Errorf("--bucket and --to-bucket restore buckets, and snapshot %s has no s3 source (it has %s)",
+			m.ID, strings.Join(others, ", "))
+	}
+	if len(o.Sources) > 0 {
+		return o.Sources, nil
+	}
+	return buckets, nil
 }
