@@ -16,12 +16,16 @@ import (
 )
 
 // Certs are the files of a throwaway certificate authority and of one
-// server certificate it signed, valid for 127.0.0.1, ::1 and localhost.
+// server certificate it signed, valid for 127.0.0.1, ::1 and localhost;
+// Client issues client certificates.
 type Certs struct {
 	Dir  string // holds all the files
 	CA   string // the CA certificate (PEM): what a client trusts
 	Cert string // the server certificate (PEM)
 	Key  string // the server's private key (PEM, mode 0600)
+
+	caKey  *ecdsa.PrivateKey
+	caCert *x509.Certificate
 }
 
 // NewCerts makes a CA and a server certificate in a new temporary
@@ -31,21 +35,39 @@ func NewCerts(t testing.TB) Certs {
 	t.Helper()
 	dir := t.TempDir()
 	caKey, caCert, caDER := newCA(t)
+	c := Certs{Dir: dir, CA: filepath.Join(dir, "ca.pem"), caKey: caKey, caCert: caCert}
+	writePEM(t, c.CA, "CERTIFICATE", caDER, 0o644)
+	c.Cert, c.Key = c.issue(t, "server", &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "localhost"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	})
+	return c
+}
+
+// Client issues a client certificate for the user name cn (PostgreSQL's
+// clientcert=verify-full checks it against the user) and returns the
+// paths of the certificate and of its key (mode 0600).
+func (c Certs) Client(t testing.TB, cn string) (cert, key string) {
+	t.Helper()
+	return c.issue(t, "client-"+cn, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: cn},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+}
+
+// issue signs tmpl with the CA, writing name.pem and name.key.
+func (c Certs) issue(t testing.TB, name string, tmpl *x509.Certificate) (string, string) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(t),
-		Subject:      pkix.Name{CommonName: "localhost"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	tmpl.SerialNumber = serial(t)
+	tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.caCert, &key.PublicKey, c.caKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,12 +75,10 @@ func NewCerts(t testing.TB) Certs {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Certs{Dir: dir, CA: filepath.Join(dir, "ca.pem"), Cert: filepath.Join(dir, "server.pem"),
-		Key: filepath.Join(dir, "server.key")}
-	writePEM(t, c.CA, "CERTIFICATE", caDER, 0o644)
-	writePEM(t, c.Cert, "CERTIFICATE", der, 0o644)
-	writePEM(t, c.Key, "EC PRIVATE KEY", keyDER, 0o600)
-	return c
+	certPath, keyPath := filepath.Join(c.Dir, name+".pem"), filepath.Join(c.Dir, name+".key")
+	writePEM(t, certPath, "CERTIFICATE", der, 0o644)
+	writePEM(t, keyPath, "EC PRIVATE KEY", keyDER, 0o600)
+	return certPath, keyPath
 }
 
 func newCA(t testing.TB) (*ecdsa.PrivateKey, *x509.Certificate, []byte) {

@@ -31,20 +31,24 @@ func PostgresPassword(t testing.TB, password string) string {
 
 // PostgresTLS starts a throwaway cluster as PostgresPassword does, with
 // ssl = on (the server certificate of certs) and a pg_hba.conf that
-// accepts TCP connections over TLS only (hostssl, scram-sha-256). It
-// returns the DSN of the superuser postgres with password and no SSL
-// setting: the test adds sslmode, sslrootcert….
+// accepts TCP connections over TLS only (hostssl, scram-sha-256), and
+// only from clients with a certificate of certs' CA naming their user
+// (clientcert=verify-full; see Certs.Client). It returns the DSN of the
+// superuser postgres with password and no SSL setting: the test adds
+// sslmode, sslrootcert, sslcert and sslkey.
 func PostgresTLS(t testing.TB, password string, certs Certs) string {
 	t.Helper()
 	return startCluster(t, password, func(data string, uid, gid int) {
 		copyFile(t, certs.Cert, filepath.Join(data, "server.crt"), 0o644, uid, gid)
 		copyFile(t, certs.Key, filepath.Join(data, "server.key"), 0o600, uid, gid)
+		copyFile(t, certs.CA, filepath.Join(data, "ca.crt"), 0o644, uid, gid)
 		hba := "local all all scram-sha-256\n" +
-			"hostssl all all 127.0.0.1/32 scram-sha-256\nhostssl all all ::1/128 scram-sha-256\n"
+			"hostssl all all 127.0.0.1/32 scram-sha-256 clientcert=verify-full\n" +
+			"hostssl all all ::1/128 scram-sha-256 clientcert=verify-full\n"
 		if err := os.WriteFile(filepath.Join(data, "pg_hba.conf"), []byte(hba), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		conf := "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
+		conf := "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\nssl_ca_file = 'ca.crt'\n"
 		f, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 		if err == nil {
 			_, err = f.WriteString(conf)

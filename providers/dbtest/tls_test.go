@@ -30,7 +30,13 @@ func caPool(t *testing.T, c Certs) *x509.CertPool {
 func TestPostgresTLS(t *testing.T) {
 	certs := NewCerts(t)
 	dsn := PostgresTLS(t, "Tls-pw", certs)
-	conn, err := pgx.Connect(context.Background(), dsn+"?sslmode=verify-full&sslrootcert="+certs.CA)
+	cert, key := certs.Client(t, "postgres")
+	tlsq := "?sslmode=verify-full&sslrootcert=" + certs.CA + "&sslcert=" + cert + "&sslkey=" + key
+	if _, err := pgx.Connect(context.Background(), dsn+"?sslmode=verify-full&sslrootcert="+certs.CA); err == nil ||
+		!strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("no client certificate: %v", err)
+	}
+	conn, err := pgx.Connect(context.Background(), dsn+tlsq)
 	if err != nil {
 		t.Fatalf("connect verify-full: %v", err)
 	}

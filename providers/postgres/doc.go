@@ -7,5 +7,9 @@
 //
 // The password of the DSN reaches pg_dump and psql through the PGPASSWORD
 // environment variable, never their arguments; it is registered as a
-// secret so the engine masks it everywhere.
+// secret so the engine masks it everywhere. TLS is set in the DSN
+// (sslmode, sslrootcert, sslcert, sslkey, sslsni), or else in velin's
+// PGSSL* environment; pgx and the tools get the same settings (the tools
+// as PGSSL* variables, file paths only). sslpassword is refused: libpq
+// takes it only in a connection string, that is on the command line.
 package postgres

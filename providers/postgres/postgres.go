@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/velinhq/velin/providers/provider"
 	"github.com/velinhq/velin/providers/sqlassert"
@@ -73,35 +74,69 @@ type conn struct {
 }
 
 // libpqParams are the DSN settings handed to pg_dump and psql as PG*
-// variables, by their DSN name.
+// variables, by their DSN name. A setting the DSN lacks is taken from
+// velin's own environment (PGSSLMODE…), as pgx does, so that velin and
+// its tools always connect the same way.
 var libpqParams = map[string]string{
 	"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
-	"sslkey": "PGSSLKEY", "connect_timeout": "PGCONNECT_TIMEOUT", "passfile": "PGPASSFILE",
+	"sslkey": "PGSSLKEY", "sslsni": "PGSSLSNI", "connect_timeout": "PGCONNECT_TIMEOUT", "passfile": "PGPASSFILE",
 }
+
+// errSSLPassword refuses an encrypted client key: libpq takes its
+// password only in a connection string, which would put it on pg_dump's
+// command line.
+var errSSLPassword = errors.New("dsn: sslpassword is not supported (pg_dump and psql could only get it on their command line, " +
+	"which every local user can read); give sslkey an unencrypted key file that only velin's user can read (chmod 600)")
 
 var kvParam = regexp.MustCompile(`(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
 
 func parseConn(dsn string) (conn, error) {
+	params, err := dsnParams(dsn)
+	if err != nil {
+		return conn{}, err
+	}
 	pc, err := pgx.ParseConfig(dsn)
+	var pe *pgconn.ParseConfigError
+	if err != nil && errors.As(err, &pe) && strings.Contains(err.Error(), "failed to configure TLS") {
+		// The inner error names a file, never the DSN.
+		return conn{}, fmt.Errorf("dsn: the TLS settings cannot be used: %v (fix sslrootcert, sslcert or sslkey)", pe.Unwrap())
+	}
 	if err != nil {
 		return conn{}, errors.New("dsn is not a PostgreSQL connection string (postgres://user@host:5432/app)")
 	}
-	c := conn{dsn: dsn, host: pc.Host, port: pc.Port, user: pc.User, password: pc.Password,
-		database: pc.Database, params: map[string]string{}}
+	return conn{dsn: dsn, host: pc.Host, port: pc.Port, user: pc.User, password: pc.Password,
+		database: pc.Database, params: params}, nil
+}
+
+// dsnParams reads the libpqParams settings of the DSN (a URL or
+// key=value pairs), then of the environment for those it lacks.
+func dsnParams(dsn string) (map[string]string, error) {
+	params := map[string]string{}
 	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		if u.Query().Has("sslpassword") {
+			return nil, errSSLPassword
+		}
 		for k := range libpqParams {
 			if v := u.Query().Get(k); v != "" {
-				c.params[k] = v
+				params[k] = v
 			}
 		}
 	} else {
 		for _, m := range kvParam.FindAllStringSubmatch(dsn, -1) {
+			if m[1] == "sslpassword" {
+				return nil, errSSLPassword
+			}
 			if _, ok := libpqParams[m[1]]; ok {
-				c.params[m[1]] = strings.Trim(m[2], "'")
+				params[m[1]] = strings.Trim(m[2], "'")
 			}
 		}
 	}
-	return c, nil
+	for k, env := range libpqParams {
+		if v := os.Getenv(env); v != "" && params[k] == "" {
+			params[k] = v
+		}
+	}
+	return params, nil
 }
 
 // with returns the connection to another database of the same server.
@@ -191,6 +226,24 @@ func connHint(err error) error {
 	case strings.Contains(msg, "connect: connection refused"), strings.Contains(msg, "no such host"),
 		strings.Contains(msg, "timeout"), strings.Contains(msg, "i/o timeout"):
 		return fmt.Errorf("%w (is the server running and the host/port in dsn right?)", err)
+	}
+	return tlsHint(err, msg)
+}
+
+// tlsHint adds what to do to the TLS failures.
+func tlsHint(err error, msg string) error {
+	switch {
+	case strings.Contains(msg, "pg_hba.conf") && strings.Contains(msg, "no encryption"):
+		return fmt.Errorf("%w (the server accepts only TLS connections from here: add sslmode=verify-full and "+
+			"sslrootcert=/path/to/ca.pem, the CA certificate that signed the server's, to dsn)", err)
+	case strings.Contains(msg, "x509: certificate is valid for"):
+		return fmt.Errorf("%w (the server's certificate does not name the host of dsn: connect by a name it holds, "+
+			"or use sslmode=verify-ca to check the CA only)", err)
+	case strings.Contains(msg, "x509:"), strings.Contains(msg, "tls: failed to verify"):
+		return fmt.Errorf("%w (the server's certificate is not trusted: add sslrootcert=/path/to/ca.pem, "+
+			"the CA certificate that signed it, to dsn)", err)
+	case strings.Contains(msg, "server refused TLS"):
+		return fmt.Errorf("%w (the server does not offer TLS: turn ssl on in its postgresql.conf, or change sslmode in dsn)", err)
 	}
 	return err
 }
