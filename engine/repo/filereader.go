@@ -26,14 +26,18 @@ func (t *tree) Open(ctx context.Context, e provider.Entry) (io.ReadCloser, error
 
 // fetchFile fetches the file's chunks: its content, or, when its content
 // lists were not expanded, each level-0 list's chunks in turn (one list of
-// ids per level in memory, however long the file).
+// ids per level in memory, however long the file). Span reads run ahead
+// in fr.q (see spans.go); chunks reach the reader in file order.
 func (fr *fileReader) fetchFile(ctx context.Context, h *handle) {
 	defer close(fr.ch)
+	fr.q = newSpanQueue(ctx, fr.r)
+	defer fr.q.close()
 	if h.list == nil || len(h.content) > 0 {
 		fr.fetch(ctx, h.content)
+		fr.flush(ctx)
 		return
 	}
-	stopped := errors.New("fetch stopped") // a fetch sent an error or lost its reader
+	stopped := errors.New("fetch stopped") // an error was queued, or delivery ended
 	err := fr.r.eachList(ctx, *h.list, h.size, func(_ pack.ID, level int, ids []pack.ID) error {
 		if level == 0 && !fr.fetch(ctx, ids) {
 			return stopped
@@ -41,8 +45,9 @@ func (fr *fileReader) fetchFile(ctx context.Context, h *handle) {
 		return nil
 	})
 	if err != nil && !errors.Is(err, stopped) {
-		fr.send(ctx, chunkResult{err: err})
+		fr.q.fail(err)
 	}
+	fr.flush(ctx)
 }
 
 type chunkResult struct {
@@ -50,8 +55,8 @@ type chunkResult struct {
 	err error
 }
 
-// fileReader streams a file's chunks; a goroutine fetches and
-// authenticates up to prefetch chunks ahead. Chunk buffers go back to the
+// fileReader streams a file's chunks; a goroutine reads spans ahead and
+// decodes up to prefetch chunks ahead. Chunk buffers go back to the
 // repository's pool once written out.
 type fileReader struct {
 	r      *Repository
@@ -61,27 +66,53 @@ type fileReader struct {
 	buf    *[]byte // the chunk being read (nil when none)
 	cur    []byte  // its unread part
 	err    error
+
+	q      *spanQueue // the fetching goroutine's reads in flight
+	halted bool       // the fetching goroutine sent an error or lost its reader
 }
 
-// fetch loads the chunks ids in order, each run of chunks that lie close
-// together in a pack with one read (see blobRun), and stops at the first
-// error, after sending it. It tells whether all were sent.
+// fetch plans the runs of ids in order (see blobRun) and starts their
+// reads, passing on the oldest whenever no more may start. It tells
+// whether to go on: false once an error is queued or delivery halted.
 func (fr *fileReader) fetch(ctx context.Context, ids []pack.ID) bool {
-	emit := func(buf *[]byte, err error) bool {
-		return fr.send(ctx, chunkResult{buf, err})
-	}
-	for len(ids) > 0 {
+	for len(ids) > 0 && !fr.halted {
 		run, err := fr.r.nextRun(ctx, ids)
 		if err != nil {
-			emit(nil, err)
+			fr.q.fail(err)
 			return false
 		}
-		if !fr.r.loadRun(ctx, run, emit) {
-			return false // an error was sent, or the reader is gone
+		for !fr.q.tryStart(run) {
+			if !fr.emitNext(ctx) {
+				return false
+			}
 		}
 		ids = ids[len(run.ids):]
 	}
-	return true
+	return !fr.halted
+}
+
+// flush passes on every queued read, unless delivery halted.
+func (fr *fileReader) flush(ctx context.Context) {
+	for len(fr.q.reads) > 0 && !fr.halted {
+		fr.emitNext(ctx)
+	}
+}
+
+// emitNext waits for the oldest read and passes on its chunks, or its
+// error. It tells whether delivery goes on.
+func (fr *fileReader) emitNext(ctx context.Context) bool {
+	sr := fr.q.next()
+	defer fr.q.release(sr)
+	ok := sr.err == nil
+	if ok {
+		ok = fr.r.emitRun(sr.run, *sr.buf, func(buf *[]byte, err error) bool {
+			return fr.send(ctx, chunkResult{buf, err})
+		})
+	} else {
+		fr.send(ctx, chunkResult{err: sr.err})
+	}
+	fr.halted = !ok
+	return ok
 }
 
 // send passes res to the reader and tells whether fetching goes on.

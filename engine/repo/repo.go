@@ -63,6 +63,7 @@ type Repository struct {
 	chunkers  sync.Pool   // of *chunkers.Chunker with their scan buffers
 	readBufs  sync.Pool   // of *[]byte for restores (getBuf, putBuf)
 	runBufs   sync.Pool   // of *[]byte of runMax for coalesced reads
+	spans     budget      // bytes of span reads ahead in flight (readBudget)
 	trees     *treeCache
 
 	condMu sync.Mutex

@@ -75,26 +75,16 @@ func (r *Repository) nextRun(ctx context.Context, ids []pack.ID) (blobRun, error
 	return best, nil
 }
 
-// loadRun reads run with one range read and passes each decoded blob to
-// emit, in order, in a buffer of the read pool (the receiver hands it
-// back with putBuf once written). It stops at the first error, which it
-// passes to emit too, or when emit returns false, and reports whether
-// every blob of the run was emitted and taken.
-func (r *Repository) loadRun(ctx context.Context, run blobRun, emit func(*[]byte, error) bool) bool {
-	off := run.off
-	stored := r.getRunBuf()
-	defer r.putRunBuf(stored)
-	name := packName(run.locs[0].Pack)
-	data, err := getRangeInto(ctx, r.st, name, off, run.end-off, *stored)
-	if err != nil {
-		emit(nil, fmt.Errorf("blob %s in pack %s: %w", run.ids[0], run.locs[0].Pack, err))
-		return false
-	}
-	*stored = data
+// emitRun decodes the blobs of run from data, the run's span as stored,
+// and passes each to emit, in order, in a buffer of the read pool (the
+// receiver hands it back with putBuf once written). It stops at the first
+// error, which it passes to emit too, or when emit returns false, and
+// reports whether every blob of the run was emitted and taken.
+func (r *Repository) emitRun(run blobRun, data []byte, emit func(*[]byte, error) bool) bool {
 	scratch := r.getBuf()
 	defer r.putBuf(scratch)
 	for i, loc := range run.locs {
-		at := int64(loc.Offset) - off
+		at := int64(loc.Offset) - run.off
 		out := r.getBuf()
 		plain, err := r.decodeBlobTo(*out, *scratch, data[at:at+int64(loc.Length)], pack.KindData, run.ids[i], loc.Flags, loc.RawLen)
 		if err != nil {

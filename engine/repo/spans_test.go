@@ -1,0 +1,198 @@
+package repo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/velinhq/velin/engine/storage"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// shuffler is a storage whose pack range reads answer after a random
+// delay of up to 3 ms, so that reads in flight together complete in any
+// order; the failAt-th pack read (1-based, 0: none) fails. It counts the
+// pack reads still open and the most that were open at once.
+type shuffler struct {
+	storage.Storage
+	failAt int
+
+	mu          sync.Mutex
+	rng         *rand.Rand
+	n, open, hi int
+}
+
+var errInjected = errors.New("injected read failure")
+
+func (s *shuffler) GetRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error) {
+	if !strings.HasPrefix(name, "data/") {
+		return s.Storage.GetRange(ctx, name, off, n)
+	}
+	s.mu.Lock()
+	s.n++
+	fail := s.n == s.failAt
+	s.open++
+	s.hi = max(s.hi, s.open)
+	delay := time.Duration(s.rng.Int64N(int64(3 * time.Millisecond)))
+	s.mu.Unlock()
+	select {
+	case <-time.After(delay):
+	case <-ctx.Done():
+		s.closed()
+		return nil, ctx.Err()
+	}
+	if fail {
+		s.closed()
+		return nil, errInjected
+	}
+	rc, err := s.Storage.GetRange(ctx, name, off, n)
+	if err != nil {
+		s.closed()
+		return nil, err
+	}
+	return &closeHook{ReadCloser: rc, hook: s.closed}, nil
+}
+
+// failAfter makes the k-th pack read from now on fail.
+func (s *shuffler) failAfter(k int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failAt = s.n + k
+}
+
+func (s *shuffler) closed() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open--
+}
+
+// counts returns the pack reads made, still open, and most open at once.
+func (s *shuffler) counts() (n, open, hi int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n, s.open, s.hi
+}
+
+type closeHook struct {
+	io.ReadCloser
+	hook func()
+	once sync.Once
+}
+
+func (c *closeHook) Close() error {
+	err := c.ReadCloser.Close()
+	c.once.Do(c.hook)
+	return err
+}
+
+// shuffledRepo backs up items into a repository with small limits (so
+// long files have content lists) and reopens it over a shuffler.
+func shuffledRepo(t *testing.T, items []item) (*Repository, *Manifest, *shuffler) {
+	t.Helper()
+	o := testOptions()
+	o.limits = smallLimits()
+	w, st := newTestRepoWith(t, o)
+	m := backup(t, w, nil, "files", "s", items)
+	sh := &shuffler{Storage: st, rng: rand.New(rand.NewPCG(5, 5))}
+	r, err := Open(context.Background(), sh, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, m, sh
+}
+
+func spanItems() []item {
+	rng := newRng(21)
+	mtime := time.Unix(1, 0)
+	items := []item{fileItem("big.bin", randBytes(rng, 7<<20), mtime), fileItem("text.log", textBytes(rng, 3<<20), mtime)}
+	for i := range 20 {
+		items = append(items, fileItem("small/"+string(rune('a'+i)), randBytes(rng, 1000+i*5000), mtime))
+	}
+	return items
+}
+
+// TestReadAheadKeepsOrder: files read with several span reads in flight,
+// answered in random order, come back byte for byte; the reads did run
+// together; none is left open and the read-ahead budget is all given back.
+func TestReadAheadKeepsOrder(t *testing.T) {
+	items := spanItems()
+	r, m, sh := shuffledRepo(t, items)
+	_, got := readAll(t, r, m, "files.s")
+	for _, it := range items {
+		if !bytes.Equal(got[it.e.Path], it.data) {
+			t.Errorf("%s: read %d bytes, want %d, equal %v", it.e.Path, len(got[it.e.Path]), len(it.data), bytes.Equal(got[it.e.Path], it.data))
+		}
+	}
+	n, open, hi := sh.counts()
+	if hi < 2 || open != 0 || r.spans.used != 0 {
+		t.Errorf("%d pack reads, at most %d at once (want several), %d left open, %d budget bytes not given back", n, hi, open, r.spans.used)
+	}
+}
+
+// TestReadAheadFailure: a pack read that fails while others are in flight
+// fails the file's read after exactly the bytes before it; the reads still
+// in flight are cancelled and waited for by Close.
+func TestReadAheadFailure(t *testing.T) {
+	items := spanItems()[:1] // big.bin: several spans
+	r, m, sh := shuffledRepo(t, items)
+	for _, failAt := range []int{1, 2, 4} {
+		rc := openFile(t, r, m, "big.bin", func() { sh.failAfter(failAt) })
+		got, err := io.ReadAll(rc)
+		if !errors.Is(err, errInjected) || !strings.Contains(err.Error(), "read big.bin") {
+			t.Errorf("fail at read %d: error %v, want the injected one naming the file", failAt, err)
+		}
+		if len(got) >= len(items[0].data) || !bytes.Equal(got, items[0].data[:len(got)]) {
+			t.Errorf("fail at read %d: got %d bytes, not a strict prefix of the file", failAt, len(got))
+		}
+		rc.Close()
+		if _, open, _ := sh.counts(); open != 0 || r.spans.used != 0 {
+			t.Errorf("fail at read %d: after Close %d pack reads open, %d budget bytes held", failAt, open, r.spans.used)
+		}
+	}
+}
+
+// TestReadAheadEarlyClose: closing a reader with reads in flight waits for
+// them and gives their buffers and budget back.
+func TestReadAheadEarlyClose(t *testing.T) {
+	items := spanItems()[:1]
+	r, m, sh := shuffledRepo(t, items)
+	rc := openFile(t, r, m, "big.bin", func() {})
+	buf := make([]byte, 300_000)
+	if _, err := io.ReadFull(rc, buf); err != nil || !bytes.Equal(buf, items[0].data[:len(buf)]) {
+		t.Fatalf("first bytes: %v", err)
+	}
+	rc.Close()
+	if _, open, _ := sh.counts(); open != 0 || r.spans.used != 0 {
+		t.Errorf("after Close %d pack reads open, %d budget bytes held", open, r.spans.used)
+	}
+}
+
+// openFile opens the file at path of source files.s of m, calling before
+// first (once the tree is read).
+func openFile(t *testing.T, r *Repository, m *Manifest, path string, before func()) io.ReadCloser {
+	t.Helper()
+	ctx := context.Background()
+	tr, err := r.Tree(ctx, m, "files.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rc io.ReadCloser
+	err = tr.Walk(ctx, func(e provider.Entry) error {
+		if e.Path == path {
+			before()
+			rc, err = tr.Open(ctx, e)
+		}
+		return err
+	})
+	if err != nil || rc == nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	return rc
+}
