@@ -28,12 +28,17 @@ type counter struct {
 	copied int64    // rows of the current COPY block (added to rows at its end)
 	tables []string // in dump order
 	rows   map[string]int64
+	// created: the tables the dump creates (CREATE TABLE), with or
+	// without a COPY block of rows (exclude_table_data leaves it out)
+	created map[string]bool
 	done   bool // the closing comment was seen
 	// globals: a pg_dumpall dump, which has no closing comment of its own
 	globals bool
 }
 
-func newCounter(r io.Reader) *counter { return &counter{r: r, rows: map[string]int64{}} }
+func newCounter(r io.Reader) *counter {
+	return &counter{r: r, rows: map[string]int64{}, created: map[string]bool{}}
+}
 
 // Read passes the dump on, counting; at EOF it fails unless the dump was
 // complete, so that a truncated dump never counts as a backup.
@@ -147,9 +152,24 @@ func (c *counter) endLine() {
 		}
 		return
 	}
+	if name, ok := createdTable(line); ok {
+		c.created[name] = true
+		return
+	}
 	if strings.HasPrefix(line, trailer) {
 		c.done = true
 	}
+}
+
+// createdTable returns the table a pg_dump CREATE TABLE statement creates
+// (not a foreign table: its rows are elsewhere).
+func createdTable(line string) (string, bool) {
+	for _, p := range []string{"CREATE TABLE ", "CREATE UNLOGGED TABLE "} {
+		if rest, ok := strings.CutPrefix(line, p); ok {
+			return copyTable(rest), true
+		}
+	}
+	return "", false
 }
 
 // copyTable returns the table name at the start of s: up to the first

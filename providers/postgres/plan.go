@@ -12,7 +12,8 @@ import (
 // ("create" when the destination database is missing or has no tables,
 // else "replace"), then per table its rows in the snapshot and now:
 // "create", "replace", or "unchanged" for tables the dump does not hold
-// (a restore keeps them). With Tables, only those tables, "replace". The
+// (a restore keeps them); a table the dump holds without its rows
+// (exclude_table_data) is "replace" and loses every row it has now. With Tables, only those tables, "replace". The
 // snapshot's rows are counted by reading each dump, which also finds
 // damaged data before anything is touched.
 func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) ([]provider.Change, error) {
@@ -41,7 +42,7 @@ func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provi
 }
 
 func (s *Source) planOne(ctx context.Context, tree provider.Tree, d dump, dest conn, tables []string) ([]provider.Change, error) {
-	snap, err := snapshotCounts(ctx, tree, d.entry)
+	snap, bare, err := snapshotCounts(ctx, tree, d.entry)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +73,9 @@ func (s *Source) planOne(ctx context.Context, tree provider.Tree, d dump, dest c
 			c.Current = rowsText(cn)
 		}
 		switch {
+		case !inSnap && bare[k]:
+			c.Action, c.Snapshot = "replace", "no rows (structure only)"
+			c.Detail = "its rows are left out of the snapshot (exclude_table_data): emptied"
 		case !inSnap:
 			c.Action, c.Detail = "unchanged", "not in the snapshot: kept as it is"
 		case !inCur:

@@ -260,3 +260,42 @@ func TestCleanLeftoversSparesOwned(t *testing.T) {
 		t.Errorf("clean leftovers kept a database whose owner is gone: %v %v", dropped, err)
 	}
 }
+
+// TestPlanTableDataExcluded: a table whose rows exclude_table_data leaves
+// out is dumped bare; a restore empties it, and the plan says so with the
+// rows it has now (it is not "kept as it is").
+func TestPlanTableDataExcluded(t *testing.T) {
+	live := dbtest.Postgres(t)
+	pgExec(t, live, `CREATE TABLE users (id int); INSERT INTO users SELECT generate_series(1, 5);
+		CREATE TABLE task_queue (id int); INSERT INTO task_queue VALUES (1), (2);
+		CREATE TABLE "Task Log" (id int)`)
+	s := newSource(t, Options{DSN: live, ExcludeTableData: []string{"public.task_queue", `public."Task Log"`}})
+	tree, _ := backup(t, s)
+	pgExec(t, live, `INSERT INTO task_queue VALUES (3); INSERT INTO "Task Log" VALUES (1); CREATE TABLE later (id int)`)
+	changes, err := s.PlanRestore(context.Background(), tree, provider.RestoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byWhat := map[string]provider.Change{}
+	for _, c := range changes {
+		byWhat[c.What] = c
+	}
+	for what, rows := range map[string]string{"table public.task_queue": "3 rows", `table public."Task Log"`: "1 row"} {
+		c := byWhat[what]
+		if c.Action != "replace" || c.Current != rows || c.Snapshot != "no rows (structure only)" || !strings.Contains(c.Detail, "emptied") {
+			t.Errorf("%s: %+v, want replace, emptied, now %s", what, c, rows)
+		}
+	}
+	if c := byWhat["table public.later"]; c.Action != "unchanged" {
+		t.Errorf("a table the dump does not hold: %+v", c)
+	}
+	if c := byWhat["table public.users"]; c.Action != "replace" || c.Snapshot != "5 rows" {
+		t.Errorf("users: %+v", c)
+	}
+	if err := s.Restore(context.Background(), tree, provider.RestoreOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := scalar[int64](t, live, `SELECT count(*) FROM task_queue`); n != 0 {
+		t.Errorf("task_queue has %d rows after the restore; the plan said emptied", n)
+	}
+}

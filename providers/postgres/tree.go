@@ -96,11 +96,12 @@ func quoteIfNeeded(s string) string {
 	return s
 }
 
-// snapshotCounts reads one dump to the end and counts its rows per table.
-func snapshotCounts(ctx context.Context, tree provider.Tree, e provider.Entry) (map[tableKey]int64, error) {
+// snapshotCounts reads one dump to the end and counts its rows per table;
+// bare are the tables it creates without rows (exclude_table_data).
+func snapshotCounts(ctx context.Context, tree provider.Tree, e provider.Entry) (rows map[tableKey]int64, bare map[tableKey]bool, err error) {
 	rc, err := tree.Open(ctx, e)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rc.Close()
 	c := newCounter(rc)
@@ -111,10 +112,30 @@ func snapshotCounts(ctx context.Context, tree provider.Tree, e provider.Entry) (
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			return nil, fmt.Errorf("read %s: %w", e.Path, err)
+			return nil, nil, fmt.Errorf("read %s: %w", e.Path, err)
 		}
 	}
-	return c.byKey()
+	if rows, err = c.byKey(); err != nil {
+		return nil, nil, err
+	}
+	bare, err = c.bare()
+	return rows, bare, err
+}
+
+// bare is the tables the dump creates without a COPY block of rows.
+func (c *counter) bare() (map[tableKey]bool, error) {
+	out := map[tableKey]bool{}
+	for name := range c.created {
+		if _, ok := c.rows[name]; ok {
+			continue
+		}
+		k, err := parseTable(name)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = true
+	}
+	return out, nil
 }
 
 // byKey is the rows per table by unquoted name.
