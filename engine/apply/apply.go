@@ -55,6 +55,9 @@ type Report struct {
 	// Partial lists sources that were backed up with entries missing or
 	// incomplete; their snapshots are committed and say so.
 	Partial []*provider.Partial
+	// Restores says, per restore block run, which sources were restored,
+	// which failed and which were not restored.
+	Restores []RestoreOutcome
 }
 
 // PartialError is the first *provider.Partial of the run (exit code 3),
@@ -110,6 +113,7 @@ func Run(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, opts Opti
 	stop()
 	r.cleanup()
 	r.report.Results = results
+	r.report.Restores = restoreOutcomes(results)
 	return &r.report, nil
 }
 

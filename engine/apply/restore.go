@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/velinhq/velin/engine/graph"
@@ -86,4 +87,72 @@ func (rr *restoreRun) close(ctx context.Context) {
 		rr.lock.Unlock(ctx)
 		rr.lock = nil
 	}
+}
+
+// RestoreOutcome is what one restore block of a run did with each of its
+// sources, in the order it restores them (one after the other: a failure
+// stops the sources after it).
+type RestoreOutcome struct {
+	Restore     string   `json:"restore"`      // "restore.platform"
+	Restored    []string `json:"restored"`     // source addresses
+	Failed      []string `json:"failed"`       // what failed (its error is the node's)
+	NotRestored []string `json:"not_restored"` // not started: skipped after a failure, or cancelled
+}
+
+// Complete says whether every source was restored.
+func (o RestoreOutcome) Complete() bool { return len(o.Failed) == 0 && len(o.NotRestored) == 0 }
+
+// String says it in one line: "restore.platform: restored
+// source.postgres.app; FAILED source.s3.objects; NOT restored (left as
+// they were): source.redis.cache".
+func (o RestoreOutcome) String() string {
+	parts := []string{"restored " + list(o.Restored)}
+	if len(o.Failed) > 0 {
+		parts = append(parts, "FAILED "+list(o.Failed))
+	}
+	if len(o.NotRestored) > 0 {
+		parts = append(parts, "NOT restored (left as they were): "+list(o.NotRestored))
+	}
+	return o.Restore + ": " + strings.Join(parts, "; ")
+}
+
+func list(addrs []string) string {
+	if len(addrs) == 0 {
+		return "none"
+	}
+	return strings.Join(addrs, ", ")
+}
+
+// restoreOutcomes sorts the restore nodes of a run's results by block.
+func restoreOutcomes(results []graph.Result) []RestoreOutcome {
+	var out []RestoreOutcome
+	at := map[string]int{}
+	for _, res := range results {
+		n := res.Node
+		if n.Kind != graph.KindRestore {
+			continue
+		}
+		i, ok := at[n.Owner]
+		if !ok {
+			i = len(out)
+			at[n.Owner] = i
+			out = append(out, RestoreOutcome{Restore: n.Owner})
+		}
+		o := &out[i]
+		switch res.Status {
+		case graph.StatusOK:
+			o.Restored = append(o.Restored, n.Addr)
+		case graph.StatusFailed:
+			o.Failed = append(o.Failed, n.Addr)
+		case graph.StatusCancelled:
+			if res.Start.IsZero() {
+				o.NotRestored = append(o.NotRestored, n.Addr)
+			} else { // stopped midway: partly restored, as its error says
+				o.Failed = append(o.Failed, n.Addr+" (interrupted)")
+			}
+		default:
+			o.NotRestored = append(o.NotRestored, n.Addr)
+		}
+	}
+	return out
 }

@@ -146,10 +146,13 @@ func (b *builder) restore(r *config.Restore) *unit {
 	if len(refs) == 0 {
 		refs = from.Sources
 	}
+	// One source after the other: a failure skips the sources after it
+	// (and the after steps), so a restore stops at its first failure.
 	var restored []string
-	for _, ref := range refs {
+	for _, ref := range b.restoreOrder(refs) {
 		if id, ok := b.restoreSource(u, owner, from, ref, tail); ok {
 			restored = append(restored, id)
+			tail = []string{id}
 		}
 	}
 	if len(restored) == 0 {
@@ -158,6 +161,35 @@ func (b *builder) restore(r *config.Restore) *unit {
 	b.steps(u, owner, PhaseAfter, r.After, restored)
 	b.steps(u, owner, PhaseFinally, r.Finally, slices.Clone(u.ids))
 	return u
+}
+
+// restoreOrder is the order in which a restore block restores its
+// sources: as listed, except that a source comes after the listed sources
+// its depends_on names. A cycle among them keeps the listed order (the
+// depends_on edges then report it).
+func (b *builder) restoreOrder(refs []config.Ref) []config.Ref {
+	left := slices.Clone(refs)
+	out := make([]config.Ref, 0, len(refs))
+	for len(left) > 0 {
+		i := max(0, slices.IndexFunc(left, func(r config.Ref) bool { return !b.waitsFor(r, left) }))
+		out = append(out, left[i])
+		left = slices.Delete(left, i, i+1)
+	}
+	return out
+}
+
+// waitsFor says whether source r depends on another source of refs.
+func (b *builder) waitsFor(r config.Ref, refs []config.Ref) bool {
+	src := b.cfg.Sources[r.Addr]
+	if src == nil {
+		return false
+	}
+	for _, d := range src.DependsOn {
+		if d.Addr != r.Addr && slices.ContainsFunc(refs, func(o config.Ref) bool { return o.Addr == d.Addr }) {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *builder) restoreSource(u *unit, owner string, from *config.Backup, ref config.Ref, deps []string) (string, bool) {

@@ -183,9 +183,48 @@ func TestBuildRestoreAllSourcesAndDependsOn(t *testing.T) {
 	if got := g.Deps(want[5]); !slices.Equal(got, want[3:5]) {
 		t.Errorf("after deps %v", got)
 	}
-	if got := g.Deps(want[4]); !slices.Equal(got, want[:3]) {
+	if got := g.Deps(want[3]); !slices.Equal(got, want[:3]) {
 		t.Errorf("restore root deps %v, want the logs backup", got)
 	}
+	if got := g.Deps(want[4]); !slices.Equal(got, want[3:4]) {
+		t.Errorf("second restored source waits for %v, want the first alone", got)
+	}
+}
+
+// TestBuildRestoreOneAfterTheOther: a restore block restores its sources
+// one after the other, in the listed order except that a source comes
+// after a listed source it depends_on; the after and finally steps wait
+// for all of them.
+func TestBuildRestoreOneAfterTheOther(t *testing.T) {
+	f := standard()
+	f.cfg.Sources["source.files.site"].DependsOn = f.refs("source.files.logs")
+	f.backup(&config.Backup{Name: "all", Sources: f.refs("source.sqlite.app", "source.files.site", "source.files.logs")})
+	f.restore(&config.Restore{Name: "all", From: f.ref("backup.all"),
+		Sources: f.refs("source.sqlite.app", "source.files.site", "source.files.logs"),
+		After:   f.refs("step.exec.notify"), Finally: f.refs("step.http.ping")})
+	g := mustBuild(t, f.cfg, Selection{Restore: "all"})
+	const r = "restore.all"
+	chain := []string{r + "/source.sqlite.app", r + "/source.files.logs", r + "/source.files.site"}
+	if got := g.Deps(chain[0]); len(got) != 0 {
+		t.Errorf("first source waits for %v", got)
+	}
+	for i := 1; i < len(chain); i++ {
+		if got := g.Deps(chain[i]); !slices.Equal(got, chain[i-1:i]) {
+			t.Errorf("%s waits for %v, want %s", chain[i], got, chain[i-1])
+		}
+	}
+	if got := g.Deps(r + "/after/step.exec.notify"); !slices.Equal(sorted(got), sorted(chain)) {
+		t.Errorf("after step waits for %v, want every restored source", got)
+	}
+	if got := g.Deps(r + "/finally/step.http.ping"); len(got) != 4 {
+		t.Errorf("finally waits for %v, want the 3 sources and the after step", got)
+	}
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }
 
 func TestBuildCycle(t *testing.T) {

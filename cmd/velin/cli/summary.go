@@ -68,6 +68,9 @@ type summaryJSON struct {
 	Snapshots  []snapshotJSON `json:"snapshots"`
 	Forgotten  []string       `json:"forgotten"`
 	Results    []resultJSON   `json:"results"`
+	// Restores: per restore block, its sources restored, failed and not
+	// restored.
+	Restores []apply.RestoreOutcome `json:"restores,omitempty"`
 }
 
 // summary prints what a run did and returns its exit code.
@@ -87,7 +90,7 @@ func (r *reporter) summaryJSON(rep *apply.Report, word string, code int, now tim
 	s := summaryJSON{Type: "summary", Time: now, Status: word, ExitCode: code, OK: c[graph.StatusOK],
 		Failed: c[graph.StatusFailed], Skipped: c[graph.StatusSkipped], Cancelled: c[graph.StatusCancelled],
 		DurationMS: now.Sub(r.start).Milliseconds(), Snapshots: []snapshotJSON{},
-		Forgotten: append([]string{}, rep.Forgotten...), Results: []resultJSON{}}
+		Forgotten: append([]string{}, rep.Forgotten...), Results: []resultJSON{}, Restores: rep.Restores}
 	for _, m := range rep.Snapshots {
 		s.Snapshots = append(s.Snapshots, toSnapshotJSON(target(m), m))
 	}
@@ -113,6 +116,11 @@ func (r *reporter) summaryText(rep *apply.Report, word string, took time.Duratio
 			fmt.Fprintf(&b, "  failed:    %s: %v\n", res.Node.ID, res.Err)
 		} else if res.Status != graph.StatusOK && !r.g.Quiet {
 			fmt.Fprintf(&b, "  %-9s  %s\n", string(res.Status)+":", res.Node.ID)
+		}
+	}
+	for _, o := range rep.Restores {
+		if !o.Complete() {
+			fmt.Fprintf(&b, "Restore stopped: %s.\n", o)
 		}
 	}
 	for _, m := range rep.Snapshots {
