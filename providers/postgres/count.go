@@ -31,7 +31,7 @@ type counter struct {
 	// created: the tables the dump creates (CREATE TABLE), with or
 	// without a COPY block of rows (exclude_table_data leaves it out)
 	created map[string]bool
-	done   bool // the closing comment was seen
+	done    bool // the closing comment was seen
 	// globals: a pg_dumpall dump, which has no closing comment of its own
 	globals bool
 }
