@@ -64,7 +64,11 @@ func packName(id pack.ID) string {
 }
 
 // loadBlob reads one blob with a single range read.
+// Tree blobs go through the local cache, when there is one.
 func (r *Repository) loadBlob(ctx context.Context, id pack.ID, kind pack.Kind) ([]byte, error) {
+	if c := r.cacheFor(ctx); c != nil && kind == pack.KindTree {
+		return r.loadCachedTree(ctx, c, id)
+	}
 	loc, stored, err := r.readStored(ctx, id, kind, nil)
 	if err != nil {
 		return nil, err

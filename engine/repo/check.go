@@ -46,6 +46,7 @@ type checker struct {
 // given snapshots reference, and maps damage to snapshot, source and path.
 // It works on a flushed, not yet committed manifest too.
 func (r *Repository) Check(ctx context.Context, snaps []*Manifest, progress func(bytes int64)) (*CheckReport, error) {
+	ctx = bypassCache(ctx) // read the repository itself, never the local cache
 	if progress == nil {
 		progress = func(int64) {}
 	}

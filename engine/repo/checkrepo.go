@@ -68,6 +68,7 @@ type repoChecker struct {
 // existing pack. With o.ReadData it also reads packs (see CheckOptions).
 // It changes nothing; the caller holds a shared lock.
 func (r *Repository) CheckRepository(ctx context.Context, o CheckOptions) (*RepositoryCheck, error) {
+	ctx = bypassCache(ctx) // read the repository itself, never the local cache
 	if o.Progress == nil {
 		o.Progress = func(int64) {}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/velinhq/velin/engine/repo/crypto"
 	"github.com/velinhq/velin/engine/repo/index"
 	"github.com/velinhq/velin/engine/storage"
 )
@@ -90,13 +91,12 @@ func (r *Repository) readIndexes(ctx context.Context, names []string, fn func(na
 // readIndex reads and decodes one index file. Storage errors are returned
 // as they are; an index that fails authentication or decoding is errDamaged.
 func (r *Repository) readIndex(ctx context.Context, name string) ([]index.Pack, error) {
-	data, err := getBytes(ctx, r.st, name)
+	plain, err := r.openSealed(ctx, name, index.AAD)
+	if errors.Is(err, crypto.ErrAuth) {
+		return nil, fmt.Errorf("index %s is %w: %w", name, errDamaged, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	plain, err := r.key.Open(nil, data, []byte(index.AAD))
-	if err != nil {
-		return nil, fmt.Errorf("index %s is %w: %w", name, errDamaged, err)
 	}
 	packs, err := index.Decode(plain)
 	if err != nil {

@@ -146,7 +146,10 @@ func (r *Repository) loadManifest(ctx context.Context, id string) (*Manifest, er
 	if ok {
 		return m, nil
 	}
-	plain, err := r.getSealed(ctx, snapshotName(id), manifestAAD+" "+id)
+	plain, err := r.openSealed(ctx, snapshotName(id), manifestAAD+" "+id)
+	if err != nil {
+		err = fmt.Errorf("read %s: %w", snapshotName(id), err)
+	}
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("snapshot %s: %w", id, ErrSnapshotNotFound)
 	}
@@ -240,6 +243,9 @@ func (r *Repository) Forget(ctx context.Context, ids ...string) error {
 		r.mu.Lock()
 		delete(r.manifests, m.ID)
 		r.mu.Unlock()
+		if r.cache != nil {
+			r.cache.Delete(snapshotName(m.ID))
+		}
 	}
 	return nil
 }

@@ -97,12 +97,20 @@ func (r *Repository) getSealed(ctx context.Context, name, aad string) ([]byte, e
 // listNames lists object names under prefix.
 func (r *Repository) listNames(ctx context.Context, prefix string) ([]string, error) {
 	var names []string
+	var infos map[string]storage.ObjectInfo // for the cache's tags
+	if r.cache != nil && cachedPrefix(prefix) {
+		infos = map[string]storage.ObjectInfo{}
+	}
 	err := r.st.List(ctx, prefix, func(oi storage.ObjectInfo) error {
 		names = append(names, oi.Name)
+		if infos != nil {
+			infos[oi.Name] = oi
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", prefix, err)
 	}
+	r.noteListing(prefix, infos)
 	return names, nil
 }

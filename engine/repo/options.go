@@ -52,6 +52,10 @@ type Options struct {
 	// and is deleted by a later Prune only when it has been one this long.
 	// 0 = DefaultPruneGrace; negative = delete at once (tests).
 	PruneGrace time.Duration
+	// CacheDir is the local cache's base directory: the repository keeps
+	// its index files, manifests and trees under CacheDir/repos/<id>
+	// (docs/design.md, "Local cache"). "" = no cache.
+	CacheDir string
 
 	// kdf overrides the scrypt cost (tests only; zero = crypto.DefaultKDF).
 	kdfN int

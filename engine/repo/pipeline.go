@@ -130,6 +130,9 @@ func (p *pipeline) worker() {
 		if p.Err() == nil {
 			var flags uint8
 			sealed, scratch, flags = p.r.encodeBlob(sealed[:0], scratch, j.data, j.kind, j.id)
+			if j.kind == pack.KindTree {
+				p.r.cacheWrittenTree(j.id, flags, len(j.data), sealed)
+			}
 			p.add(j, flags, sealed)
 		}
 		if j.pooled {

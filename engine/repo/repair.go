@@ -92,6 +92,7 @@ func (r *Repository) readHeaders(ctx context.Context, packs []packInfo, progress
 // header is unreadable is reported and left unindexed. The caller holds an
 // exclusive lock. With dryRun nothing is written.
 func (r *Repository) RepairIndex(ctx context.Context, dryRun bool, progress func()) (*IndexRepair, error) {
+	ctx = bypassCache(ctx) // read the repository itself, never the local cache
 	if progress == nil {
 		progress = func() {}
 	}

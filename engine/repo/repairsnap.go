@@ -35,6 +35,7 @@ type lostPaths = []string
 // manifest. The new snapshot keeps the old one's time, backup and host.
 // The caller holds an exclusive lock.
 func (r *Repository) RepairSnapshots(ctx context.Context, dryRun bool, confirm func([]SnapshotRepair) bool) ([]SnapshotRepair, error) {
+	ctx = bypassCache(ctx) // read the repository itself, never the local cache
 	c := &repoChecker{r: r, packs: map[pack.ID][]pack.Blob{}, sizes: map[pack.ID]int64{}, avail: map[pack.ID]bool{}}
 	if err := c.indexes(ctx); err != nil {
 		return nil, fmt.Errorf("repair snapshots: %w", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/velinhq/velin/engine/repo/crypto"
+	"github.com/velinhq/velin/engine/repo/diskcache"
 	"github.com/velinhq/velin/engine/repo/index"
 	"github.com/velinhq/velin/engine/repo/pack"
 	"github.com/velinhq/velin/engine/storage"
@@ -73,6 +74,9 @@ type Repository struct {
 	indexes    map[string]bool      // index object names loaded into idx
 	badIndexes map[string]string    // damaged index object names → why (skipped)
 	manifests  map[string]*Manifest // snapshot id → decoded manifest (immutable)
+
+	cache  *diskcache.Cache                         // the local cache (nil: none; cache.go)
+	listed map[string]map[string]storage.ObjectInfo // last listing of index/ and snapshots/ (with a cache)
 }
 
 // Exists reports whether st holds a repository (a config object).
@@ -245,6 +249,7 @@ func Open(ctx context.Context, st storage.Storage, o Options) (*Repository, erro
 	if err := r.loadIndexes(ctx); err != nil {
 		return nil, err
 	}
+	r.syncTreeCache()
 	return r, nil
 }
 
@@ -345,13 +350,15 @@ func unlock(ctx context.Context, st storage.Storage, passphrase string, cfg conf
 func newRepository(st storage.Storage, key *crypto.Key, cfg config, o Options) (*Repository, error) {
 	r := &Repository{st: st, key: key, cfg: cfg, opts: o, idx: index.NewMaster(),
 		indexes: map[string]bool{}, badIndexes: map[string]string{}, manifests: map[string]*Manifest{}, packSize: packTarget,
-		trees: newTreeCache(treeCacheBytes), lim: defaultLimits(), lockTimes: defaultLockTimes()}
+		listed: map[string]map[string]storage.ObjectInfo{},
+		trees:  newTreeCache(treeCacheBytes), lim: defaultLimits(), lockTimes: defaultLockTimes()}
 	if o.limits != nil {
 		r.lim = *o.limits
 	}
 	if err := r.lim.check(); err != nil {
 		return nil, err
 	}
+	r.openCache()
 	var err error
 	if o.Compression > 0 {
 		r.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(o.Compression)),

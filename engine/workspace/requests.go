@@ -8,6 +8,7 @@ import (
 
 	"github.com/velinhq/velin/engine/storage"
 	"github.com/velinhq/velin/engine/storage/counting"
+	"github.com/velinhq/velin/engine/storage/local"
 )
 
 // count wraps st to count its requests under key. The caller holds w.mu.
@@ -21,6 +22,19 @@ func (w *Workspace) count(key string, st storage.Storage) storage.Storage {
 	}
 	w.counters[key] = c
 	return c
+}
+
+// cacheDir is the local cache's directory for a repository on st: none
+// for a local directory, where reading the repository costs what reading
+// a cache would (docs/design.md, "Local cache").
+func (w *Workspace) cacheDir(st storage.Storage) string {
+	if c, ok := st.(*counting.Storage); ok {
+		st = c.Inner()
+	}
+	if _, ok := st.(*local.Storage); ok {
+		return ""
+	}
+	return w.opts.CacheDir
 }
 
 // Requests returns the storage requests made so far, by target address

@@ -37,6 +37,9 @@ type Options struct {
 	// StatsFile, when set, receives the storage requests the workspace
 	// made, as JSON, when it is closed (VELIN_STATS_FILE; see Requests).
 	StatsFile string
+	// CacheDir is the base directory of the local cache of repositories
+	// on remote storages (repo.Options.CacheDir); "" = no cache.
+	CacheDir string
 }
 
 // Workspace is a loaded configuration and its repositories. Safe for
@@ -173,6 +176,7 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 	if err != nil {
 		return nil, err
 	}
+	o.CacheDir = w.cacheDir(st)
 	var r *repo.Repository
 	if create {
 		r, _, err = repo.OpenOrInit(ctx, st, o)
@@ -250,6 +254,7 @@ func (w *Workspace) CopyTarget(ctx context.Context, addr string, src *repo.Repos
 	if err != nil {
 		return nil, err
 	}
+	o.CacheDir = w.cacheDir(st)
 	r, err := repo.InitCopyTarget(ctx, st, o, src)
 	if errors.Is(err, repo.ErrRepositoryExists) {
 		r, err = repo.Open(ctx, st, o) // created meanwhile by another process

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -37,6 +40,29 @@ func (g *globalOptions) getenv(name string) string {
 		}
 	}
 	return ""
+}
+
+// cacheDir is the local cache's base directory: VELIN_CACHE_DIR, else
+// $XDG_CACHE_HOME/velin or ~/.cache/velin (the platform's user cache
+// directory outside Linux); "" with --no-cache or VELIN_CACHE_DIR=off.
+func (g *globalOptions) cacheDir() string {
+	d := g.getenv("VELIN_CACHE_DIR")
+	switch {
+	case g.NoCache || d == "off":
+		return ""
+	case d != "":
+		return d
+	case runtime.GOOS != "linux":
+	case filepath.IsAbs(g.getenv("XDG_CACHE_HOME")):
+		return filepath.Join(g.getenv("XDG_CACHE_HOME"), "velin")
+	case filepath.IsAbs(g.getenv("HOME")):
+		return filepath.Join(g.getenv("HOME"), ".cache", "velin")
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "velin")
 }
 
 // repoPath is the repository named by -r or VELIN_REPOSITORY, or "".
@@ -93,7 +119,7 @@ func (g *globalOptions) workspaceOptions() workspace.Options {
 		Registry: all.Registry(), Clock: g.env.Clock, Version: Version,
 		Warn: g.warn, LockTimeout: g.LockTimeout,
 		PruneMargin: g.pruneSetting("VELIN_PRUNE_MARGIN"), PruneGrace: g.pruneSetting("VELIN_PRUNE_GRACE"),
-		StatsFile: g.getenv("VELIN_STATS_FILE"),
+		StatsFile: g.getenv("VELIN_STATS_FILE"), CacheDir: g.cacheDir(),
 	}
 }
 

@@ -200,6 +200,7 @@ type globalOptions struct {
 	Verbose  bool
 	// LockTimeout is how long a command waits for a locked repository.
 	LockTimeout time.Duration
+	NoCache     bool        // --no-cache: no local cache of remote repositories
 	repo        repoOptions // -r PATH, on the commands that take it
 	redactor    interface{ String(string) string }
 }
@@ -212,6 +213,7 @@ func (g *globalOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&g.JSON, "json", false, "print machine-readable JSON (errors and diagnostics too, on stderr)")
 	fs.BoolVarP(&g.Quiet, "quiet", "q", false, "print only results and errors: no progress, no per-action lines")
 	fs.BoolVarP(&g.Verbose, "verbose", "v", false, "also print each action as it starts and per-source details")
+	fs.BoolVar(&g.NoCache, "no-cache", false, "do not use the local cache of remote repositories (VELIN_CACHE_DIR, default ~/.cache/velin)")
 	fs.DurationVar(&g.LockTimeout, "lock-timeout", 5*time.Minute, "how long to wait for a locked repository before failing (0: fail at once)")
 }
 
