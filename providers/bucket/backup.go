@@ -26,6 +26,9 @@ func (s *Source) Inspect(ctx context.Context) (provider.Facts, error) {
 	if err != nil {
 		return f, err
 	}
+	if len(names) > 0 {
+		f.ServerVersion = s.serverVersion(ctx, names[0], quick)
+	}
 	for _, b := range names {
 		var n, size int64
 		err := s.list(ctx, b, func(o object) error {
@@ -57,6 +60,9 @@ func (s *Source) Backup(ctx context.Context, sink provider.Sink, opts provider.B
 	names, err := s.buckets(ctx)
 	if err != nil {
 		return f, err
+	}
+	if len(names) > 0 {
+		f.ServerVersion = s.serverVersion(ctx, names[0])
 	}
 	var mu sync.Mutex
 	var problems []provider.Problem

@@ -15,5 +15,7 @@
 // encodeKey), its content type, other content headers, user metadata and
 // tags in the entry's Meta with its ETag. Contents stream from GetObject
 // into the repository and back into PutObject (multipart above 32 MiB),
-// through the client and upload code of engine/storage/s3.
+// through the client and upload code of engine/storage/s3. The facts'
+// ServerVersion is what the server says of itself (serverVersion: the
+// Server header, and MinIO's release from its admin API when allowed).
 package bucket
