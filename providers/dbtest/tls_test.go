@@ -56,7 +56,7 @@ func TestPostgresTLS(t *testing.T) {
 
 func TestRedisTLS(t *testing.T) {
 	certs := NewCerts(t)
-	addr := RedisTLS(t, certs, "Tls-pw")
+	addr := RedisTLS(t, certs, "Tls-pw", false)
 	c := redis.NewClient(&redis.Options{Addr: addr, Password: "Tls-pw",
 		TLSConfig: &tls.Config{RootCAs: caPool(t, certs), ServerName: "127.0.0.1"}})
 	defer c.Close()

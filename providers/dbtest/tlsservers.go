@@ -17,10 +17,12 @@ import (
 // RedisTLS starts a throwaway redis-server (VELIN_TEST_REDIS_SERVER,
 // default redis-server on PATH) that accepts TLS connections only, with
 // the server certificate of certs and requirepass password (none when
-// empty), on a free port of 127.0.0.1. It returns host:port; the server
-// is stopped and its directory deleted when t ends. Without the binary
-// the test is skipped, or fails under CI=true.
-func RedisTLS(t testing.TB, certs Certs, password string) string {
+// empty), on a free port of 127.0.0.1; with clientCerts, only from
+// clients with a certificate of certs' CA (tls-auth-clients yes). It
+// returns host:port; the server is stopped and its directory deleted
+// when t ends. Without the binary the test is skipped, or fails under
+// CI=true.
+func RedisTLS(t testing.TB, certs Certs, password string, clientCerts bool) string {
 	t.Helper()
 	bin := findBinary(t, "a Redis server binary (redis-server)", "VELIN_TEST_REDIS_SERVER", "redis-server",
 		"sudo apt install redis-server")
@@ -28,7 +30,7 @@ func RedisTLS(t testing.TB, certs Certs, password string) string {
 	port := freePort(t)
 	args := []string{"--port", "0", "--tls-port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--tls-cert-file", certs.Cert, "--tls-key-file", certs.Key, "--tls-ca-cert-file", certs.CA,
-		"--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"}
+		"--tls-auth-clients", map[bool]string{true: "yes", false: "no"}[clientCerts], "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"}
 	if password != "" {
 		// Through stdin, not argv: the process table is readable by all.
 		args = append([]string{"-"}, args...)

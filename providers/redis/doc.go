@@ -2,6 +2,14 @@
 // Redis server, copied key by key over the native protocol (go-redis), so
 // that nothing needs to run on the Redis host.
 //
+// # TLS
+//
+// tls = true (or a rediss:// addr, or any tls_* argument) connects over
+// TLS 1.2+; tls_ca_file, tls_cert_file/tls_key_file and tls_server_name
+// fill the tls.Config go-redis takes (tls.go). The files are read while
+// decoding, so a bad one is a diagnostic on its argument; a connection
+// that fails for a TLS reason is explained (explainTLS).
+//
 // # Backup
 //
 // Each database (db = N, or every database holding keys: db = "all", the

@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"net/url"
@@ -36,6 +35,10 @@ type config struct {
 	Password        string    `hcl:"password,optional"`
 	Username        string    `hcl:"username,optional"`
 	TLS             bool      `hcl:"tls,optional"`
+	TLSCAFile       string    `hcl:"tls_ca_file,optional"`
+	TLSCertFile     string    `hcl:"tls_cert_file,optional"`
+	TLSKeyFile      string    `hcl:"tls_key_file,optional"`
+	TLSServerName   string    `hcl:"tls_server_name,optional"`
 	DB              cty.Value `hcl:"db,optional"`
 	Flush           bool      `hcl:"flush,optional"`
 	ScratchDB       *int      `hcl:"scratch_db,optional"`
@@ -49,6 +52,7 @@ type Server struct {
 	Username string
 	Password string
 	TLS      bool
+	TLSOpts  TLS // how TLS is checked, when TLS is on
 }
 
 // Source backs up the databases of one Redis server.
@@ -102,6 +106,9 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Source, hcl.Diag
 		srv.Username = cfg.Username
 	}
 	srv.TLS = srv.TLS || cfg.TLS
+	if d := decodeTLS(body, cfg, dc.Dir, &srv); d != nil {
+		return nil, append(diags, d)
+	}
 	if srv.Password != "" && dc.Secret != nil {
 		dc.Secret(srv.Password)
 	}
@@ -246,8 +253,10 @@ func (s *Source) client(srv Server, db int) *goredis.Client {
 		DialTimeout: s.timeout, ReadTimeout: s.timeout, WriteTimeout: s.timeout,
 		MaxRetries: -1, DialerRetries: 1, PoolSize: 4, DisableIdentity: true, Protocol: 2}
 	if srv.TLS {
-		host, _, _ := net.SplitHostPort(srv.Addr)
-		o.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+		var err error
+		if o.TLSConfig, err = srv.TLSOpts.config(srv.Addr); err != nil {
+			o.Dialer = failingDialer(err)
+		}
 	}
 	return goredis.NewClient(o)
 }

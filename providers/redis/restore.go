@@ -99,6 +99,9 @@ func (s *Source) dest(snap snapshot, opts provider.RestoreOptions) (Server, []pa
 	if err != nil {
 		return Server{}, nil, fmt.Errorf("--to: %v", err)
 	}
+	if srv.TLS { // rediss://: checked with the source's tls_* settings
+		srv.TLSOpts = s.srv.TLSOpts
+	}
 	if db != AllDBs {
 		if len(pairs) != 1 {
 			return Server{}, nil, fmt.Errorf("--to names database %d but the snapshot holds %s: choose one with --database, or give --to without a database number", db, dbList(pairs))

@@ -118,6 +118,9 @@ func (s *Source) explain(srv Server, db int, err error) error {
 	msg := err.Error()
 	var op *net.OpError
 	var dns *net.DNSError
+	if tlsErr := explainTLS(srv, err); tlsErr != nil {
+		return tlsErr
+	}
 	switch {
 	case strings.Contains(msg, "WRONGPASS") || strings.Contains(msg, "invalid password") ||
 		strings.Contains(msg, "invalid username-password"):
@@ -128,6 +131,8 @@ func (s *Source) explain(srv Server, db int, err error) error {
 		return fmt.Errorf("user %q lacks a permission on %s (%s): grant it +@read +@keyspace +dump +info +ping, and +restore +swapdb +flushdb +copy to restore", userName(srv), srv.Addr, firstLine(msg))
 	case strings.Contains(msg, "DB index is out of range"):
 		return fmt.Errorf("database %d does not exist on %s (%s): set db to a number below the server's \"databases\" setting (16 by default)", db, srv.Addr, firstLine(msg))
+	case (errors.As(err, &op) || errors.Is(err, context.DeadlineExceeded)) && srv.TLS:
+		return fmt.Errorf("cannot reach %s over TLS (%s): check addr (with tls on, the server's tls-port), and that the server runs and accepts connections from this host", srv.Addr, firstLine(msg))
 	case errors.As(err, &dns) || errors.As(err, &op) || errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("cannot reach %s (%s): check addr, and that the server runs and accepts connections from this host", srv.Addr, firstLine(msg))
 	}

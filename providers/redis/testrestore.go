@@ -41,6 +41,7 @@ func (s *Source) testServer() (Server, bool) {
 		srv.Username, srv.Password = s.srv.Username, s.srv.Password
 	}
 	srv.TLS = srv.TLS || s.srv.TLS
+	srv.TLSOpts = s.srv.TLSOpts
 	return srv, true
 }
 
