@@ -6,7 +6,7 @@ BIN       := bin/velin
 # End-to-end tests run again with short passphrases: output, restore, recovery, files.
 SHORT_PASS_TESTS := TestE2EOutput|TestRestore|TestRecovery|TestKeyManagement|TestE2EFiles|TestSecretsNeverLeak
 
-.PHONY: all build test vet unit fuzz-short fuzz bench bench-db quickstart clean
+.PHONY: all build test vet unit fuzz-short fuzz bench bench-db bench-s3 quickstart clean
 
 all: build
 
@@ -51,6 +51,11 @@ bench:
 DBS ?= pg mysql redis
 bench-db:
 	set -e; for db in $(DBS); do bash scripts/bench/$$db.sh; done
+
+## bench-s3: velin over S3 (its own MinIO, a counting proxy) against restic's S3
+## backend and rclone sync (not part of test; PARTS="repo bucket").
+bench-s3:
+	bash scripts/bench/s3.sh
 
 quickstart:
 	$(GO) run ./examples/quickstart
