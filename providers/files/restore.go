@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -71,8 +72,8 @@ func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.
 // restorer writes the selected entries for one destination directory as
 // the walk brings them, through an os.Root, which refuses any path that
 // would leave the destination. Directories are created on the way down
-// (a dirStack); files and symlinks are written by up to writers
-// goroutines; what must wait until files are in place (hard links to
+// (a dirStack); files and symlinks are written by up to inFlight
+// goroutines, writers of them at once (see gate); what must wait until files are in place (hard links to
 // restored files, then the metadata of the directories the walk has left,
 // children first) waits in short lists that a barrier empties, so memory
 // stays bounded whatever the number of entries.
@@ -84,6 +85,7 @@ type restorer struct {
 	dirs  *dirRoots // per-directory roots for the files' own operations
 	batch *batch
 	bufs  sync.Pool // *[]byte of copyBufSize
+	gate  *gate
 	chown bool
 
 	g       *errgroup.Group // the writers since the last barrier
@@ -113,10 +115,10 @@ func (sel *selection) restorer(ctx context.Context, dest string) (*restorer, err
 		root.Close()
 		return nil, err
 	}
-	r := &restorer{sel: sel, dest: dest, ctx: ctx, root: root, dirs: newDirRoots(root), batch: b, chown: os.Geteuid() == 0}
+	r := &restorer{sel: sel, dest: dest, ctx: ctx, root: root, dirs: newDirRoots(root), batch: b, gate: newGate(), chown: os.Geteuid() == 0}
 	r.bufs.New = func() any { b := alignedBuf(copyBufSize); return &b }
 	r.g, r.gctx = errgroup.WithContext(ctx)
-	r.g.SetLimit(writers)
+	r.g.SetLimit(inFlight)
 	return r, nil
 }
 
@@ -196,7 +198,7 @@ func (r *restorer) barrier() error {
 	r.left = r.left[:0]
 	r.dirs.close() // nothing pending uses them; reopened when needed
 	r.g, r.gctx = errgroup.WithContext(r.ctx)
-	r.g.SetLimit(writers)
+	r.g.SetLimit(inFlight)
 	return nil
 }
 
@@ -241,6 +243,15 @@ func (r *restorer) file(ctx context.Context, e, src provider.Entry) error {
 	if fi, err := r.root.Lstat(e.Path); err == nil && r.sel.identical(ctx, r.root, e, fi) {
 		return nil // already restored, by an earlier run perhaps
 	}
+	pre, err := r.openEarly(ctx, src)
+	if err != nil {
+		return err
+	}
+	defer r.doneEarly(pre)
+	if err := r.gate.enter(ctx); err != nil {
+		return err
+	}
+	defer r.gate.leave()
 	dir, base, err := r.dirs.of(e.Path)
 	if err != nil {
 		return fmt.Errorf("restore %s: %w", e.Path, err)
@@ -250,7 +261,7 @@ func (r *restorer) file(ctx context.Context, e, src provider.Entry) error {
 	if err != nil {
 		return fmt.Errorf("create %s: %w", e.Path, err)
 	}
-	deferred, err := r.fill(ctx, f, src)
+	deferred, err := r.fill(ctx, f, src, pre)
 	if err == nil { // last: nothing writes to f after this
 		err = setTimes(dir, tmp, f, src.ModTime)
 	}
@@ -292,11 +303,12 @@ func (r *restorer) damage(p string, err error) {
 	r.damaged = append(r.damaged, provider.Problem{Path: p, Op: "restore", Err: err.Error()})
 }
 
-// fill copies the content of src into f and sets owner and mode. It syncs
-// f, or reports that the batch's sync will (deferred).
-func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry) (deferred bool, err error) {
+// fill copies the content of src into f (opened early by pre, unless pre
+// is nil) and sets owner and mode. It syncs f, or reports that the
+// batch's sync will (deferred).
+func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry, pre *early) (deferred bool, err error) {
 	if src.Size > 0 {
-		rc, err := openSnapshot(ctx, r.sel.tree, src)
+		rc, err := openContent(ctx, r.sel.tree, src, pre)
 		if err != nil {
 			return false, err
 		}
@@ -393,4 +405,15 @@ func (r *restorer) dirMetadata(e provider.Entry) error {
 		return fmt.Errorf("restore directory %s: %w", e.Path, err)
 	}
 	return nil
+}
+
+// openContent returns the content of src: pre's, which it takes, or
+// opened now.
+func openContent(ctx context.Context, tree provider.Tree, src provider.Entry, pre *early) (io.ReadCloser, error) {
+	if pre == nil {
+		return openSnapshot(ctx, tree, src)
+	}
+	rc := pre.rc
+	pre.rc = nil
+	return rc, pre.err
 }
