@@ -99,7 +99,7 @@ func (m *maker) restore(ctx context.Context, a *Action) (*Action, error) {
 		a.Error = sp.Error + sp.Skipped
 		return a, nil
 	}
-	a.Details = append(a.Details, fmt.Sprintf("%d to create, %d to replace, %d unchanged", sp.Create, sp.Replace, sp.Unchanged))
+	a.Details = append(a.Details, sp.Counts())
 	for _, c := range sp.Changes {
 		if !c.Part && (c.Action == "create" || c.Action == "unchanged") {
 			continue
@@ -107,10 +107,10 @@ func (m *maker) restore(ctx context.Context, a *Action) (*Action, error) {
 		a.Changes = append(a.Changes, provider.Change{Action: c.Action, What: c.What,
 			Snapshot: c.Snapshot, Current: c.Current, Detail: c.Detail, Part: c.Part})
 	}
-	if sp.Drop > 0 {
+	if sp.Drop > 0 || sp.Delete > 0 {
 		a.Marker = "-"
 	}
-	m.p.Summary.Overwrite += sp.Replace + sp.Drop
+	m.p.Summary.Overwrite += sp.Replace + sp.Drop + sp.Delete
 	m.p.Summary.Restores++
 	return a, nil
 }

@@ -71,6 +71,7 @@ type SourcePlan struct {
 	Replace   int      `json:"replace"`
 	Unchanged int      `json:"unchanged"`
 	Drop      int      `json:"drop"`
+	Delete    int      `json:"delete"` // objects deleted because the snapshot lacks them (source "s3", mode "replace")
 	Changes   []Change `json:"changes"`
 
 	src  provider.Source
@@ -81,7 +82,7 @@ type SourcePlan struct {
 
 // Change is one item of a SourcePlan: snapshot next to current.
 type Change struct {
-	Action   string `json:"action"` // "create", "replace", "unchanged", "drop"
+	Action   string `json:"action"` // "create", "replace", "unchanged", "drop", "delete"
 	What     string `json:"what"`
 	Snapshot string `json:"snapshot"` // what the snapshot holds, e.g. "3 rows"
 	Current  string `json:"current"`  // what exists now, "" when nothing
@@ -106,12 +107,22 @@ func ChangeText(snapshot, current, detail string) string {
 	return strings.Join(parts, "; ")
 }
 
-// Overwrites counts the existing items the plan replaces or drops.
+// Counts says how many items the source's restore creates, replaces,
+// deletes (only when it deletes any) and leaves unchanged.
+func (sp *SourcePlan) Counts() string {
+	del := ""
+	if sp.Delete > 0 {
+		del = fmt.Sprintf(", %d to delete", sp.Delete)
+	}
+	return fmt.Sprintf("%d to create, %d to replace%s, %d unchanged", sp.Create, sp.Replace, del, sp.Unchanged)
+}
+
+// Overwrites counts the existing items the plan replaces, drops or deletes.
 func (p *Plan) Overwrites() int {
 	n := 0
 	for _, s := range p.Sources {
 		if s.Skipped == "" && s.Error == "" {
-			n += s.Replace + s.Drop
+			n += s.Replace + s.Drop + s.Delete
 		}
 	}
 	return n
@@ -269,8 +280,10 @@ func (sp *SourcePlan) add(c provider.Change) {
 	switch c.Action {
 	case "create":
 		sp.Create++
-	case "replace", "delete":
+	case "replace":
 		sp.Replace++
+	case "delete":
+		sp.Delete++
 	case "unchanged":
 		sp.Unchanged++
 	case "drop":

@@ -203,7 +203,7 @@ func restoreCounts(s *restore.SourcePlan) string {
 	if s.Tables > 0 {
 		parts = append(parts, fmt.Sprintf("%d tables, %d rows", s.Tables, s.Rows))
 	}
-	return fmt.Sprintf("%s; %d to create, %d to replace, %d unchanged", strings.Join(parts, ", "), s.Create, s.Replace, s.Unchanged)
+	return strings.Join(parts, ", ") + "; " + s.Counts()
 }
 
 // renderChanges lists the items replaced or dropped (up to plan.MaxListed)
