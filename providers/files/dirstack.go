@@ -17,7 +17,12 @@ type dirStack struct {
 type stacked struct {
 	path  string
 	entry *provider.Entry // the directory's own entry, nil for a parent that is not selected
+	fresh bool            // visit created it: nothing was there before this walk
 }
+
+// dirVisit checks or creates a directory before it is pushed; fresh says
+// that it created it.
+type dirVisit func(p string) (fresh bool, err error)
 
 // leave pops every directory that p is not below and appends the entries
 // of the popped directories to out, children before parents.
@@ -40,7 +45,7 @@ func (s *dirStack) leave(p string, out []provider.Entry) []provider.Entry {
 // must follow leave(p) for a path p below or equal to dir, so that every
 // directory on the stack is a parent of dir. dir "." is the destination
 // itself, never pushed.
-func (s *dirStack) enter(dir string, visit func(string) error) error {
+func (s *dirStack) enter(dir string, visit dirVisit) error {
 	if dir == "." {
 		return nil
 	}
@@ -55,20 +60,29 @@ func (s *dirStack) enter(dir string, visit func(string) error) error {
 		if i < len(dir) && dir[i] != '/' {
 			continue
 		}
-		if err := visit(dir[:i]); err != nil {
+		fresh, err := visit(dir[:i])
+		if err != nil {
 			return err
 		}
-		s.open = append(s.open, stacked{path: dir[:i]})
+		s.open = append(s.open, stacked{path: dir[:i], fresh: fresh})
 	}
 	return nil
 }
 
 // push pushes a directory entry, after leave(e.Path) and enter of its
 // parent; visit is called with it first.
-func (s *dirStack) push(e provider.Entry, visit func(string) error) error {
-	if err := visit(e.Path); err != nil {
+func (s *dirStack) push(e provider.Entry, visit dirVisit) error {
+	fresh, err := visit(e.Path)
+	if err != nil {
 		return err
 	}
-	s.open = append(s.open, stacked{path: e.Path, entry: &e})
+	s.open = append(s.open, stacked{path: e.Path, entry: &e, fresh: fresh})
 	return nil
+}
+
+// fresh says whether dir, the directory on top of the stack, was created
+// by this walk, so that none of its entries can exist yet.
+func (s *dirStack) fresh(dir string) bool {
+	n := len(s.open)
+	return n > 0 && s.open[n-1].path == dir && s.open[n-1].fresh
 }

@@ -82,7 +82,7 @@ func (p *planner) close() {
 // add checks the directories on the way to e and, for a file, symlink or
 // hard link, appends its change to out.
 func (p *planner) add(ctx context.Context, e provider.Entry, out *[]provider.Change) error {
-	check := func(d string) error { return checkDir(p.root, d) }
+	check := func(d string) (bool, error) { return false, checkDir(p.root, d) }
 	p.stack.leave(e.Path, nil)
 	if err := p.stack.enter(path.Dir(e.Path), check); err != nil {
 		return err

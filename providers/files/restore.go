@@ -153,17 +153,18 @@ func (r *restorer) add(e provider.Entry) error {
 			return err
 		}
 	}
+	fresh := r.stack.fresh(dir) // e cannot exist yet: no need to look
 	switch e.Kind {
 	case provider.KindDir:
 		return r.stack.push(e, r.ensureDir)
 	case provider.KindFile:
-		r.g.Go(func() error { return r.file(r.gctx, e, e) })
+		r.g.Go(func() error { return r.file(r.gctx, e, e, fresh) })
 	case provider.KindSymlink:
-		r.g.Go(func() error { return r.symlink(e) })
+		r.g.Go(func() error { return r.symlink(e, fresh) })
 	case provider.KindHardlink:
 		if !r.sel.chosen(e) {
 			src := r.sel.targets[e.Target]
-			r.g.Go(func() error { return r.file(r.gctx, e, src) })
+			r.g.Go(func() error { return r.file(r.gctx, e, src, fresh) })
 		} else {
 			r.links = append(r.links, e)
 		}
@@ -215,21 +216,22 @@ func (r *restorer) finish() error {
 // ensureDir makes sure p is a real directory: created if missing, refused
 // if something else (a symlink above all) is there. One that exists is
 // cleaned of the temporary files an interrupted restore left (stale.go).
-func (r *restorer) ensureDir(p string) error {
+// fresh says that it was created here.
+func (r *restorer) ensureDir(p string) (fresh bool, err error) {
 	fi, err := r.root.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := r.root.Mkdir(p, 0o700); err != nil {
-			return fmt.Errorf("create directory %s: %w", p, err)
+			return false, fmt.Errorf("create directory %s: %w", p, err)
 		}
-		return nil
+		return true, nil
 	}
 	if err != nil {
-		return fmt.Errorf("check directory %s: %w", p, err)
+		return false, fmt.Errorf("check directory %s: %w", p, err)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("%s exists and is a %v, not a directory: %w", p, fi.Mode().Type(), ErrLayout)
+		return false, fmt.Errorf("%s exists and is a %v, not a directory: %w", p, fi.Mode().Type(), ErrLayout)
 	}
-	return r.removeStaleIn(p)
+	return false, r.removeStaleIn(p)
 }
 
 func tempName(p string) string {
@@ -238,9 +240,12 @@ func tempName(p string) string {
 
 // file writes e with the content and metadata of src (src is e, or the
 // target of a hard link whose target is not restored). Every operation
-// goes through the root r.dirs gives for e.Path.
-func (r *restorer) file(ctx context.Context, e, src provider.Entry) error {
-	if fi, err := r.root.Lstat(e.Path); err == nil && r.sel.identical(ctx, r.root, e, fi) {
+// goes through the root r.dirs gives for e.Path. fresh says that its
+// directory was created by this restore, so nothing is at e.Path yet.
+func (r *restorer) file(ctx context.Context, e, src provider.Entry, fresh bool) error {
+	if fresh {
+		// nothing to compare with
+	} else if fi, err := r.root.Lstat(e.Path); err == nil && r.sel.identical(ctx, r.root, e, fi) {
 		return nil // already restored, by an earlier run perhaps
 	}
 	pre, err := r.openEarly(ctx, src)
@@ -337,8 +342,8 @@ func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry, pre
 	return r.batch.sync(f)
 }
 
-func (r *restorer) symlink(e provider.Entry) error {
-	if t, err := r.root.Readlink(e.Path); err == nil && t == e.Target {
+func (r *restorer) symlink(e provider.Entry, fresh bool) error {
+	if t, err := r.root.Readlink(e.Path); !fresh && err == nil && t == e.Target {
 		return nil
 	}
 	tmp := tempName(e.Path)
