@@ -130,7 +130,11 @@ func (c *Cache) Put(name, tag string, body []byte) error {
 }
 
 // writeAtomic writes head and body to a temporary file next to p (mode
-// 0600), fsyncs it and renames it to p.
+// 0600) and renames it to p, so no reader sees a partial entry. It does
+// not fsync: the repository authenticates every entry it reads, so an
+// entry a power loss cut short is a miss, and a flush per tree would cost
+// a backup of 20,000 directories about a minute (2.8 ms per fsync on our
+// development machine, 0.5 ms without).
 func writeAtomic(p string, head, body []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(p), tmpPrefix+"*")
 	if err != nil {
@@ -139,9 +143,6 @@ func writeAtomic(p string, head, body []byte) error {
 	_, err = f.Write(head)
 	if err == nil {
 		_, err = f.Write(body)
-	}
-	if err == nil {
-		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -8,8 +8,10 @@
 // The cache knows nothing of keys or formats: it never decides whether an
 // entry is valid. The repository authenticates every entry it reads, as
 // it would a fetched object, and deletes one that fails. Every write goes
-// to a temporary file that is fsynced and renamed, so a crash leaves a
-// whole entry or none, and the whole directory may be deleted at any time.
+// to a temporary file that is renamed into place, so no reader sees a
+// partial entry; it is not fsynced, because an entry a power loss damaged
+// is caught when read like any other. The whole directory may be deleted
+// at any time.
 // Directories are created with mode 0700 and files with 0600: the entries
 // are sealed, but the cache is nobody else's business. Safe for concurrent
 // use, by several processes too.
