@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+
 	"github.com/velinhq/velin/engine/storage"
 	"github.com/velinhq/velin/engine/storage/s3"
 	"github.com/velinhq/velin/engine/storage/s3/s3test"
@@ -68,5 +70,22 @@ func TestServerErrorsAreNotNotFound(t *testing.T) {
 		if err == nil {
 			t.Errorf("List with a %s succeeded", what)
 		}
+	}
+}
+
+// TestClientKeepsIdleConnections: the client keeps MaxIdleConns idle
+// connections to the endpoint, not the SDK's 10, so that a restore's
+// range reads in flight reuse their connections.
+func TestClientKeepsIdleConnections(t *testing.T) {
+	c, err := s3.NewClient(context.Background(), s3.Options{Endpoint: "http://127.0.0.1:9", Bucket: "b", AccessKey: "a", SecretKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc, ok := c.Options().HTTPClient.(*awshttp.BuildableClient)
+	if !ok {
+		t.Fatalf("HTTP client is a %T, want the SDK's buildable client", c.Options().HTTPClient)
+	}
+	if got := bc.GetTransport().MaxIdleConnsPerHost; got != s3.MaxIdleConns {
+		t.Errorf("idle connections per host: %d, want %d", got, s3.MaxIdleConns)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -22,6 +23,12 @@ import (
 
 	"github.com/velinhq/velin/engine/storage"
 )
+
+// MaxIdleConns is how many idle connections to the endpoint the client
+// keeps for reuse (the SDK's default is 10): a restore has dozens of range
+// reads in flight, and each one beyond the idle pool would pay a new
+// connection (TCP and TLS handshakes: several round trips).
+const MaxIdleConns = 64
 
 // Defaults and limits of Options.
 const (
@@ -119,6 +126,9 @@ func NewClient(ctx context.Context, opts Options) (*awss3.Client, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, opts.configOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("load configuration: %w", err)
+	}
+	if c, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok { // keeps a CA bundle the config set
+		cfg.HTTPClient = c.WithTransportOptions(func(t *http.Transport) { t.MaxIdleConnsPerHost = MaxIdleConns })
 	}
 	return awss3.NewFromConfig(cfg, func(o *awss3.Options) {
 		if opts.Endpoint != "" {

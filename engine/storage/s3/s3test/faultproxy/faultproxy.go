@@ -93,11 +93,17 @@ func Start(t testing.TB, target string, seed uint64, rates Rates) *Proxy {
 	p := &Proxy{Seed: seed, rates: rates, next: httputil.NewSingleHostReverseProxy(u),
 		rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	p.next.ErrorLog = nil
+	// Keep as many connections to the server as a client has requests in
+	// flight: the default 2 would open one per request beyond them.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	p.next.Transport = tr
 	srv := httptest.NewServer(p)
 	p.URL = srv.URL
 	t.Logf("faultproxy: seed %d (replay with VELIN_FAULT_SEED=%d)", seed, seed)
 	t.Cleanup(func() {
 		srv.Close()
+		tr.CloseIdleConnections()
 		t.Logf("faultproxy: seed %d: %s", seed, p.Summary())
 	})
 	return p
