@@ -28,15 +28,10 @@ type CheckReport struct {
 // OK reports whether no damage was found.
 func (c *CheckReport) OK() bool { return len(c.Damaged) == 0 }
 
-type treeResult struct {
-	nodes []node
-	err   error
-}
-
 // checker holds the state of one Check.
 type checker struct {
 	r        *Repository
-	trees    map[pack.ID]treeResult
+	trees    map[pack.ID]error  // tree blobs, parts and content lists read, with their error (nodes are not kept)
 	data     map[pack.ID]string // data blob → "" or error text
 	report   CheckReport
 	progress func(int64)
@@ -44,104 +39,161 @@ type checker struct {
 
 // Check re-reads and authenticates every blob (trees and content) that the
 // given snapshots reference, and maps damage to snapshot, source and path.
-// It works on a flushed, not yet committed manifest too.
+// It works on a flushed, not yet committed manifest too. Trees are read
+// one tree blob or part and one content list at a time, twice (to collect
+// the content blobs, then to name the files): a split directory or a long
+// stream is never in memory whole; what grows with the snapshots is the
+// set of their content blobs, each verified once.
 func (r *Repository) Check(ctx context.Context, snaps []*Manifest, progress func(bytes int64)) (*CheckReport, error) {
 	ctx = bypassCache(ctx) // read the repository itself, never the local cache
 	if progress == nil {
 		progress = func(int64) {}
 	}
-	c := &checker{r: r, trees: map[pack.ID]treeResult{}, data: map[pack.ID]string{}, progress: progress}
+	c := &checker{r: r, trees: map[pack.ID]error{}, data: map[pack.ID]string{}, progress: progress}
 	c.report.Snapshots = len(snaps)
-	visit := func(m *Manifest, s SourceManifest, fn func(string, node) error) error {
-		return c.walk(ctx, m, s, fn)
-	}
-	// Pass 1: read every tree, collect content blobs.
-	for _, m := range snaps {
-		for _, s := range m.Sources {
-			err := visit(m, s, func(_ string, n node) error {
-				for _, id := range n.Content {
-					c.data[id] = ""
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, err
-			}
-		}
+	// Pass 1: read every tree once, collect content blobs.
+	if err := c.each(ctx, snaps, c.collect); err != nil {
+		return nil, err
 	}
 	// Pass 2: verify each content blob once.
 	if err := c.verifyData(ctx); err != nil {
 		return nil, err
 	}
-	// Pass 3: name the files that use damaged blobs.
+	// Pass 3: name the damaged trees and the files that use damaged blobs.
 	c.report.Damaged = nil
-	for _, m := range snaps {
-		for _, s := range m.Sources {
-			if err := visit(m, s, c.fileDamage(m, s)); err != nil {
-				return nil, err
-			}
-		}
+	if err := c.each(ctx, snaps, c.name); err != nil {
+		return nil, err
 	}
 	c.report.Blobs = len(c.trees) + len(c.data)
 	return &c.report, nil
 }
 
-// walk visits a source's nodes using the tree cache; unreadable trees are
-// reported as damage (once per pass) and skipped.
-func (c *checker) walk(ctx context.Context, m *Manifest, s SourceManifest, fn func(string, node) error) error {
-	root, err := pack.ParseID(s.Root)
-	if err != nil {
-		c.damage(Damage{Snapshot: m.ID, Source: s.Key, Path: "/", Err: "bad root id: " + err.Error()})
+// walkFunc walks the tree id of a source found at prefix.
+type walkFunc func(ctx context.Context, at *checkAt, id pack.ID, prefix string, depth int) error
+
+// checkAt is where a walk is: snapshot, source and its bounds.
+type checkAt struct {
+	m *Manifest
+	s SourceManifest
+	g *walkGuard
+}
+
+// each walks every source of snaps with walk; a tree out of bounds is
+// damage, and the rest of its source is not walked.
+func (c *checker) each(ctx context.Context, snaps []*Manifest, walk walkFunc) error {
+	for _, m := range snaps {
+		for _, s := range m.Sources {
+			root, err := pack.ParseID(s.Root)
+			if err != nil {
+				c.damage(Damage{Snapshot: m.ID, Source: s.Key, Path: "/", Err: "bad root id: " + err.Error()})
+				continue
+			}
+			at := &checkAt{m: m, s: s, g: c.r.newWalkGuard(m, &s)}
+			err = walk(ctx, at, root, "", 0)
+			if errors.Is(err, errTreeBounds) {
+				c.damage(Damage{Snapshot: m.ID, Source: s.Key, Path: shortPath(at.g.at), Err: err.Error()})
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// collect reads tree id and what is below it, each tree blob once,
+// authenticating trees, parts and content lists and collecting the
+// content blobs. A tree that cannot be read is recorded for pass 3.
+func (c *checker) collect(ctx context.Context, at *checkAt, id pack.ID, prefix string, depth int) error {
+	if _, seen := c.trees[id]; seen {
 		return nil
 	}
-	g := c.r.newWalkGuard(m, &s)
-	err = c.walkID(ctx, m, s, g, root, "", 0, fn)
-	if errors.Is(err, errTreeBounds) { // damage: the rest of this source is not walked
-		c.damage(Damage{Snapshot: m.ID, Source: s.Key, Path: shortPath(g.at), Err: err.Error()})
+	c.trees[id] = nil
+	err := c.r.eachPart(ctx, id, func(blob pack.ID, nodes []node) error {
+		c.read(blob)
+		for i := range nodes {
+			n := &nodes[i]
+			p := joinPath(prefix, n.Name)
+			if err := at.g.deeper(p, depth+1); err != nil {
+				return err
+			}
+			c.collectContent(ctx, n)
+			if n.Kind == provider.KindDir {
+				if err := c.collect(ctx, at, *n.Subtree, p, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if re := (*treeReadError)(nil); errors.As(err, &re) && ctx.Err() == nil {
+		c.trees[id] = re.err
 		return nil
 	}
 	return err
 }
 
-func (c *checker) walkID(ctx context.Context, m *Manifest, s SourceManifest, g *walkGuard, id pack.ID, prefix string, depth int, fn func(string, node) error) error {
+// collectContent adds a node's content blobs to c.data; its content lists
+// are read (authenticated) once. A list that cannot be read is named in
+// pass 3.
+func (c *checker) collectContent(ctx context.Context, n *node) {
+	if n.ContentList != nil {
+		if _, seen := c.trees[*n.ContentList]; seen {
+			return // the lists below it are read, their chunks collected
+		}
+	}
+	_ = c.r.nodeBlobs(ctx, n, func(kind pack.Kind, ids ...pack.ID) error {
+		for _, id := range ids {
+			if kind == pack.KindTree {
+				c.trees[id] = nil
+				c.read(id)
+			} else if _, ok := c.data[id]; !ok {
+				c.data[id] = ""
+			}
+		}
+		return nil
+	})
+}
+
+// read counts the stored bytes of a tree blob, part or list read.
+func (c *checker) read(id pack.ID) {
+	if loc, ok := c.r.idx.Lookup(id); ok {
+		c.report.Bytes += int64(loc.Length)
+		c.progress(int64(loc.Length))
+	}
+}
+
+// name walks every path of a source again, reading its trees a part at a
+// time (small trees through the tree cache: a subtree named many times is
+// read once), and reports the damaged trees and files.
+func (c *checker) name(ctx context.Context, at *checkAt, id pack.ID, prefix string, depth int) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tr, ok := c.trees[id]
-	if !ok {
-		var t treeBlob
-		t, tr.err = c.r.readTree(ctx, id) // verify reads storage, never the cache
-		tr.nodes = t.nodes
-		for _, b := range append([]pack.ID{id}, t.meta...) {
-			if loc, ok := c.r.idx.Lookup(b); ok && tr.err == nil {
-				c.report.Bytes += int64(loc.Length)
-				c.progress(int64(loc.Length))
-			}
-		}
-		c.trees[id] = tr
-	}
-	if tr.err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		c.damage(Damage{Snapshot: m.ID, Source: s.Key, Path: prefix + "/", Blob: id.String(),
-			Pack: c.packOf(id), Err: tr.err.Error()})
-		return nil
-	}
-	for _, n := range tr.nodes {
-		p := joinPath(prefix, n.Name)
-		if err := g.visit(p, depth+1); err != nil {
-			return err
-		}
-		if err := fn(p, n); err != nil {
-			return err
-		}
-		if n.Kind == provider.KindDir {
-			if err := c.walkID(ctx, m, s, g, *n.Subtree, p, depth+1, fn); err != nil {
+	err := c.trees[id]
+	if err == nil {
+		err = c.r.eachNode(ctx, id, true, func(n node) error {
+			p := joinPath(prefix, n.Name)
+			if err := at.g.visit(p, depth+1); err != nil {
 				return err
 			}
+			if err := c.fileDamage(ctx, at, p, &n); err != nil {
+				return err
+			}
+			if n.Kind == provider.KindDir {
+				return c.name(ctx, at, *n.Subtree, p, depth+1)
+			}
+			return nil
+		})
+		re := (*treeReadError)(nil)
+		if !errors.As(err, &re) || ctx.Err() != nil {
+			return err // nil, the walk's own or the context's
 		}
+		err = re.err
 	}
+	c.damage(Damage{Snapshot: at.m.ID, Source: at.s.Key, Path: prefix + "/", Blob: id.String(),
+		Pack: c.packOf(id), Err: err.Error()})
 	return nil
 }
 
@@ -168,29 +220,41 @@ func (c *checker) packOf(id pack.ID) string {
 	return ""
 }
 
-func (c *checker) fileDamage(m *Manifest, s SourceManifest) func(string, node) error {
-	return func(p string, n node) error {
-		if n.Kind != provider.KindFile {
-			return nil
-		}
-		c.report.Files++
-		var total int64
-		damaged := false
-		for _, id := range n.Content {
+// fileDamage counts file n at path p and reports the damaged blobs of its
+// content, a content list that cannot be read, or a size its content does
+// not have.
+func (c *checker) fileDamage(ctx context.Context, at *checkAt, p string, n *node) error {
+	if n.Kind != provider.KindFile {
+		return nil
+	}
+	c.report.Files++
+	var total int64
+	damaged := false
+	err := c.r.nodeBlobs(ctx, n, func(kind pack.Kind, ids ...pack.ID) error {
+		for _, id := range ids {
+			if kind == pack.KindTree {
+				continue
+			}
 			if msg := c.data[id]; msg != "" {
 				damaged = true
-				c.damage(Damage{Snapshot: m.ID, Source: s.Key, Path: p, Blob: id.String(), Pack: c.packOf(id), Err: msg})
+				c.damage(Damage{Snapshot: at.m.ID, Source: at.s.Key, Path: p, Blob: id.String(), Pack: c.packOf(id), Err: msg})
 			}
 			if loc, ok := c.r.idx.Lookup(id); ok {
 				total += int64(loc.RawLen)
 			}
 		}
-		if total != n.Size && !damaged {
-			c.damage(Damage{Snapshot: m.ID, Source: s.Key, Path: p,
-				Err: fmt.Sprintf("content is %d bytes, entry says %d", total, n.Size)})
-		}
 		return nil
+	})
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		c.damage(Damage{Snapshot: at.m.ID, Source: at.s.Key, Path: p, Err: err.Error()})
+	case total != n.Size && !damaged:
+		c.damage(Damage{Snapshot: at.m.ID, Source: at.s.Key, Path: p,
+			Err: fmt.Sprintf("content is %d bytes, entry says %d", total, n.Size)})
 	}
+	return nil
 }
 
 // verifyData reads and authenticates every collected content blob with a

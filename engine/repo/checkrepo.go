@@ -186,9 +186,11 @@ func (c *repoChecker) snapshots(ctx context.Context) error {
 	return nil
 }
 
-// walk checks one tree and what it references; report names each damaged
-// file or tree. Trees already walked are not walked again, but a damaged
-// one is reported for every snapshot that uses it.
+// walk checks one tree and what it references, one tree blob or part and
+// one content list at a time (a split directory or a long stream is never
+// read whole); report names each damaged file or tree. Trees already
+// walked are not walked again, but a damaged one is reported for every
+// snapshot that uses it.
 func (c *repoChecker) walk(ctx context.Context, g *walkGuard, id pack.ID, path string, depth int, report func(path, blob, msg string)) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -204,42 +206,56 @@ func (c *repoChecker) walk(ctx context.Context, g *walkGuard, id pack.ID, path s
 		report(path, id.String(), c.trees[id].Error())
 		return nil
 	}
-	t, err := c.r.loadTreeBlob(ctx, id)
-	if err == nil {
-		for _, m := range t.meta {
-			if !c.avail[m] {
-				err = fmt.Errorf("tree part or content list %s is in no existing pack", m)
+	c.trees[id] = nil // walked (below, or being walked: a tree cannot contain itself)
+	err := c.r.eachPart(ctx, id, func(blob pack.ID, nodes []node) error {
+		if !c.avail[blob] {
+			return &treeReadError{fmt.Errorf("tree part %s is in no existing pack", blob)}
+		}
+		for i := range nodes {
+			if err := c.node(ctx, g, &nodes[i], joinPath(path, nodes[i].Name), depth+1, report); err != nil {
+				return err
 			}
 		}
+		return nil
+	})
+	if re := (*treeReadError)(nil); errors.As(err, &re) && ctx.Err() == nil {
+		c.trees[id] = re.err
+		report(path, id.String(), re.err.Error())
+		return nil
 	}
-	c.trees[id] = err
-	if err != nil {
+	return err
+}
+
+// node checks the blobs of one node and walks its subtree.
+func (c *repoChecker) node(ctx context.Context, g *walkGuard, n *node, p string, depth int, report func(path, blob, msg string)) error {
+	missing := false
+	err := c.r.nodeBlobs(ctx, n, func(kind pack.Kind, ids ...pack.ID) error {
+		for _, b := range ids {
+			if !c.avail[b] && !missing {
+				missing = true
+				what := "content blob"
+				if kind == pack.KindTree {
+					what = "content list"
+				}
+				report(p, b.String(), what+" is in no existing pack")
+			}
+		}
+		return nil
+	})
+	if err != nil && !missing {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		report(path, id.String(), err.Error())
+		report(p, "", err.Error())
+	}
+	if n.Kind != provider.KindDir {
 		return nil
 	}
-	for _, n := range t.nodes {
-		p := joinPath(path, n.Name)
-		for _, b := range n.Content {
-			if !c.avail[b] {
-				report(p, b.String(), "content blob is in no existing pack")
-				break
-			}
-		}
-		if n.Kind != provider.KindDir {
-			continue
-		}
-		if err := g.deeper(p, depth+1); err != nil {
-			report(p, n.Subtree.String(), err.Error())
-			continue
-		}
-		if err := c.walk(ctx, g, *n.Subtree, p, depth+1, report); err != nil {
-			return err
-		}
+	if err := g.deeper(p, depth); err != nil {
+		report(p, n.Subtree.String(), err.Error())
+		return nil
 	}
-	return nil
+	return c.walk(ctx, g, *n.Subtree, p, depth, report)
 }
 
 // subset picks the packs ReadData reads.

@@ -96,7 +96,7 @@ func (c *copier) node(ctx context.Context, g *walkGuard, n *node, p string, dept
 	if err := g.visit(p, depth); err != nil {
 		return err
 	}
-	err := c.src.nodeBlobs(ctx, n, func(ids ...pack.ID) error { return c.add(ctx, ids...) })
+	err := c.src.nodeBlobs(ctx, n, func(_ pack.Kind, ids ...pack.ID) error { return c.add(ctx, ids...) })
 	if err != nil {
 		return fmt.Errorf("file %s: %w", p, err)
 	}

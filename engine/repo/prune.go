@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -223,35 +224,49 @@ func (r *Repository) markUsed(ctx context.Context, used map[pack.ID]bool, skip m
 }
 
 // markTree marks tree id, found at prefix (depth names below the root),
-// and what it references. Each tree blob is read once, however often it is
-// named, so only the depth is bounded.
+// and what it references, one tree blob or part and one content list at a
+// time: a split directory or a long stream is never read whole. Each tree
+// blob, and each long file's content lists, is read once however often it
+// is named, so only the depth is bounded.
 func (r *Repository) markTree(ctx context.Context, g *walkGuard, id pack.ID, prefix string, depth int, used map[pack.ID]bool) error {
 	if used[id] {
 		return nil // identical subtree already marked
 	}
-	t, err := r.loadTreeBlob(ctx, id)
-	if err != nil {
+	used[id] = true // an error below fails the whole prune
+	err := r.eachPart(ctx, id, func(blob pack.ID, nodes []node) error {
+		used[blob] = true
+		for i := range nodes {
+			if err := r.markNode(ctx, g, &nodes[i], joinPath(prefix, nodes[i].Name), depth+1, used); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if re := (*treeReadError)(nil); errors.As(err, &re) {
+		return fmt.Errorf("tree of %s: %w", cmp.Or(prefix, "/"), re.err)
+	}
+	return err
+}
+
+func (r *Repository) markNode(ctx context.Context, g *walkGuard, n *node, p string, depth int, used map[pack.ID]bool) error {
+	if n.ContentList == nil || !used[*n.ContentList] { // a list marked is marked with all below it
+		err := r.nodeBlobs(ctx, n, func(_ pack.Kind, ids ...pack.ID) error {
+			for _, id := range ids {
+				used[id] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("file %s: %w", p, err)
+		}
+	}
+	if n.Kind != provider.KindDir {
+		return nil
+	}
+	if err := g.deeper(p, depth); err != nil {
 		return err
 	}
-	used[id] = true
-	for _, m := range t.meta { // parts and content lists
-		used[m] = true
-	}
-	for _, n := range t.nodes {
-		for _, c := range n.Content {
-			used[c] = true
-		}
-		if n.Kind == provider.KindDir {
-			p := joinPath(prefix, n.Name)
-			if err := g.deeper(p, depth+1); err != nil {
-				return err
-			}
-			if err := r.markTree(ctx, g, *n.Subtree, p, depth+1, used); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return r.markTree(ctx, g, *n.Subtree, p, depth, used)
 }
 
 // plan sorts packs into kept, to rewrite and to delete. A blob stored in

@@ -18,7 +18,8 @@ import (
 )
 
 // TestLargeDirectory backs up a directory of 300,000 entries with the real
-// limits (its tree is split into parts) and restores every entry.
+// limits (its tree is split into parts), restores every entry, and
+// checks and prunes it (which walk it a part at a time).
 func TestLargeDirectory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("300,000 entries")
@@ -43,8 +44,15 @@ func TestLargeDirectory(t *testing.T) {
 		t.Fatalf("restored %d entries, want %d", len(entries), n+2)
 	}
 	rep, err := r.Check(context.Background(), []*Manifest{m}, nil)
-	if err != nil || len(rep.Damaged) != 0 {
+	if err != nil || len(rep.Damaged) != 0 || rep.Files != n+1 {
 		t.Fatalf("check: %v %+v", err, rep)
+	}
+	repo, err := r.CheckRepository(context.Background(), CheckOptions{})
+	if err != nil || !repo.OK() {
+		t.Fatalf("check repository: %v %+v", err, repo)
+	}
+	if ps, err := r.Prune(context.Background(), false); err != nil || ps.PacksDeleted+ps.BlobsRemoved+ps.PacksMarked != 0 {
+		t.Fatalf("prune: %v %+v", err, ps)
 	}
 }
 

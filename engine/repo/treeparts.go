@@ -48,17 +48,19 @@ func (r *Repository) eachPart(ctx context.Context, id pack.ID, fn func(blob pack
 }
 
 // nodeBlobs calls fn with the blobs node n references besides a subtree:
-// its inline content, or its content lists and the chunk ids they name,
-// one list at a time (eachList), so a stream of any length is never
-// expanded whole.
-func (r *Repository) nodeBlobs(ctx context.Context, n *node, fn func(ids ...pack.ID) error) error {
-	if err := fn(n.Content...); err != nil || n.ContentList == nil {
-		return err
+// its inline content (kind KindData), or each of its content lists (kind
+// KindTree) followed, for a level-0 list, by the chunk ids it names, one
+// list at a time (eachList), so a stream of any length is never expanded
+// whole (a node whose lists were expanded into Content is read from its
+// lists all the same).
+func (r *Repository) nodeBlobs(ctx context.Context, n *node, fn func(kind pack.Kind, ids ...pack.ID) error) error {
+	if n.ContentList == nil {
+		return fn(pack.KindData, n.Content...)
 	}
 	return r.eachList(ctx, *n.ContentList, n.Size, func(list pack.ID, level int, ids []pack.ID) error {
-		if err := fn(list); err != nil || level > 0 {
+		if err := fn(pack.KindTree, list); err != nil || level > 0 {
 			return err
 		}
-		return fn(ids...)
+		return fn(pack.KindData, ids...)
 	})
 }
