@@ -46,9 +46,11 @@ func RedisTLS(t testing.TB, certs Certs, password string, clientCerts bool) stri
 // MariaDBTLS starts a throwaway MariaDB server (mariadb-install-db and
 // mariadbd; VELIN_TEST_MARIADBD names the server, default mariadbd on
 // PATH or in /usr/sbin) with the server certificate of certs and
-// require_secure_transport = ON, on a free port of 127.0.0.1. It has an
-// account velin@'%' with password and every privilege. It returns the
-// server's host:port; the server is stopped and deleted when t ends.
+// require_secure_transport = ON, on a free port of 127.0.0.1. It has two
+// accounts with password and every privilege: velin@'%', and
+// velin_x509@'%', which must also present a client certificate of certs'
+// CA (REQUIRE X509; see Certs.Client). It returns the server's
+// host:port; the server is stopped and deleted when t ends.
 func MariaDBTLS(t testing.TB, certs Certs, password string) string {
 	t.Helper()
 	bin := findBinary(t, "a MariaDB server binary (mariadbd)", "VELIN_TEST_MARIADBD", "mariadbd",
@@ -72,8 +74,11 @@ func MariaDBTLS(t testing.TB, certs Certs, password string) string {
 		t.Fatalf("dbtest: mariadb-install-db: %v\n%s", err, out)
 	}
 	initSQL := filepath.Join(dir, "init.sql")
-	q := "CREATE USER 'velin'@'%' IDENTIFIED BY '" + strings.ReplaceAll(password, "'", "''") + "';\n" +
-		"GRANT ALL PRIVILEGES ON *.* TO 'velin'@'%' WITH GRANT OPTION;\n"
+	pw := strings.ReplaceAll(password, "'", "''")
+	q := "CREATE USER 'velin'@'%' IDENTIFIED BY '" + pw + "';\n" +
+		"GRANT ALL PRIVILEGES ON *.* TO 'velin'@'%' WITH GRANT OPTION;\n" +
+		"CREATE USER 'velin_x509'@'%' IDENTIFIED BY '" + pw + "' REQUIRE X509;\n" +
+		"GRANT ALL PRIVILEGES ON *.* TO 'velin_x509'@'%';\n"
 	if err := os.WriteFile(initSQL, []byte(q), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -96,10 +101,10 @@ func MariaDBTLS(t testing.TB, certs Certs, password string) string {
 	return "127.0.0.1:" + strconv.Itoa(port)
 }
 
-// MariaDBURL is the mysql:// URL of the account MariaDBTLS makes, with
-// query (e.g. "tls=true") and no database.
-func MariaDBURL(addr, password, query string) string {
-	u := url.URL{Scheme: "mysql", User: url.UserPassword("velin", password), Host: addr, Path: "/", RawQuery: query}
+// MariaDBURL is the mysql:// URL of an account MariaDBTLS makes (user
+// "velin" or "velin_x509"), with database db and query (e.g. "tls=true").
+func MariaDBURL(addr, user, password, db, query string) string {
+	u := url.URL{Scheme: "mysql", User: url.UserPassword(user, password), Host: addr, Path: "/" + db, RawQuery: query}
 	return u.String()
 }
 

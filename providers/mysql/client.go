@@ -181,7 +181,7 @@ func (s *Source) run(ctx context.Context, t tool, args []string, stdin io.Reader
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
 		defer cancel()
 	}
-	argv := append([]string{defaultsArg}, s.c.hostArgs()...)
+	argv := append(append([]string{defaultsArg}, s.c.hostArgs()...), s.c.tlsArgs(t)...)
 	cmd := childproc.Command(ctx, t.Path, os.Environ(), append(argv, args...)...)
 	cmd.ExtraFiles = []*os.File{cnf}
 	stderr := &tail{max: 16 << 10}

@@ -9,7 +9,10 @@
 // reaches the child through a defaults file that is a pipe (/dev/fd/3),
 // never argv nor disk;
 // the child runs in its own process group, killed as a whole when the
-// context ends. Rows are counted exactly from the dump's INSERT statements
+// context ends. TLS (the DSN's tls parameter and the tls_* files) is
+// given to the driver as a tls.Config and to the tools as their --ssl
+// options, so that both connect alike (tls.go). Rows are counted exactly
+// from the dump's INSERT statements
 // as it streams past (counter.go).
 //
 // A restore loads the dump into a scratch schema, checks it against the

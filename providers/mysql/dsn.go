@@ -22,6 +22,8 @@ type conn struct {
 	Net      string // "tcp" or "unix"
 	Addr     string // host:port, or a socket path
 	DB       string // the DSN's database, "" when none
+	TLS      string // tlsOff, tlsVerify or tlsSkip (the DSN's tls parameter)
+	Files    tlsFiles
 }
 
 // parseDSN reads the URL form (mysql:// or mariadb://) or the Go driver's
@@ -34,11 +36,16 @@ func parseDSN(s string) (conn, error) {
 	if strings.HasPrefix(s, "mysql://") || strings.HasPrefix(s, "mariadb://") {
 		return parseURL(s)
 	}
+	s, tlsValue := cutTLSParam(s)
+	mode, err := tlsMode(tlsValue)
+	if err != nil {
+		return conn{}, err
+	}
 	cfg, err := mysql.ParseDSN(s)
 	if err != nil || cfg.Addr == "" {
 		return conn{}, errDSN
 	}
-	c := conn{User: cfg.User, Password: cfg.Passwd, Net: cfg.Net, Addr: cfg.Addr, DB: cfg.DBName}
+	c := conn{User: cfg.User, Password: cfg.Passwd, Net: cfg.Net, Addr: cfg.Addr, DB: cfg.DBName, TLS: mode}
 	if c.Net != "tcp" && c.Net != "unix" {
 		return conn{}, fmt.Errorf("dsn: network %q is not supported; use tcp(host:port) or unix(/path/to/socket)", c.Net)
 	}
@@ -58,6 +65,9 @@ func parseURL(s string) (conn, error) {
 	if sock := u.Query().Get("socket"); sock != "" {
 		c.Net, c.Addr = "unix", sock
 	}
+	if c.TLS, err = tlsMode(u.Query().Get("tls")); err != nil {
+		return conn{}, err
+	}
 	c.DB = strings.TrimPrefix(u.Path, "/")
 	if strings.Contains(c.DB, "/") {
 		return conn{}, fmt.Errorf("dsn: the path names more than one database; use databases = [...] for several")
@@ -65,13 +75,18 @@ func parseURL(s string) (conn, error) {
 	return c, nil
 }
 
-// driver returns the go-sql-driver DSN for database db ("" for none).
-func (c conn) driver(db string) string {
+// driver returns the go-sql-driver configuration for database db (""
+// for none).
+func (c conn) driver(db string) (*mysql.Config, error) {
 	cfg := mysql.NewConfig()
 	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = c.User, c.Password, c.Net, c.Addr, db
 	cfg.Timeout = 10 * time.Second
-	cfg.Params = map[string]string{"charset": "utf8mb4"}
-	return cfg.FormatDSN()
+	if err := cfg.Apply(mysql.Charset("utf8mb4", "")); err != nil {
+		return nil, err
+	}
+	var err error
+	cfg.TLS, err = c.tlsConfig()
+	return cfg, err
 }
 
 // where names the server without secrets: "root@127.0.0.1:3306".

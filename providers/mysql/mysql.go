@@ -3,6 +3,7 @@ package mysql
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -29,6 +30,9 @@ type config struct {
 	ExcludeTableData []string `hcl:"exclude_table_data,optional"`
 	DumpPath         string   `hcl:"dump_path,optional"`
 	Timeout          string   `hcl:"timeout,optional"`
+	TLSCAFile        string   `hcl:"tls_ca_file,optional"`
+	TLSCertFile      string   `hcl:"tls_cert_file,optional"`
+	TLSKeyFile       string   `hcl:"tls_key_file,optional"`
 }
 
 // Options are a source's settings, decoded and checked.
@@ -39,6 +43,10 @@ type Options struct {
 	ExcludeTableData []string // "db.table": schema only
 	DumpPath         string   // forces the dump tool; its directory also gives the client
 	Timeout          time.Duration
+	// TLSCAFile, TLSCertFile and TLSKeyFile are PEM files (absolute
+	// paths) for TLS; any of them turns on tls=true unless the DSN says
+	// tls=skip-verify.
+	TLSCAFile, TLSCertFile, TLSKeyFile string
 }
 
 // Source backs up databases of one MariaDB or MySQL server.
@@ -60,6 +68,13 @@ type Source struct {
 func New(opts Options) (*Source, error) {
 	c, err := parseDSN(opts.DSN)
 	if err != nil {
+		return nil, err
+	}
+	c.Files = tlsFiles{CA: opts.TLSCAFile, Cert: opts.TLSCertFile, Key: opts.TLSKeyFile}
+	if c.Files != (tlsFiles{}) && c.TLS == tlsOff {
+		c.TLS = tlsVerify
+	}
+	if _, err := c.tlsConfig(); err != nil {
 		return nil, err
 	}
 	s := &Source{c: c, dumpPath: opts.DumpPath, timeout: opts.Timeout, lockWait: time.Minute,
@@ -143,7 +158,8 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Source, hcl.Diag
 		return nil, diags
 	}
 	opts := Options{DSN: cfg.DSN, Databases: cfg.Databases, ExcludeTables: cfg.ExcludeTables,
-		ExcludeTableData: cfg.ExcludeTableData, DumpPath: cfg.DumpPath, Timeout: timeout}
+		ExcludeTableData: cfg.ExcludeTableData, DumpPath: cfg.DumpPath, Timeout: timeout,
+		TLSCAFile: inDir(dc.Dir, cfg.TLSCAFile), TLSCertFile: inDir(dc.Dir, cfg.TLSCertFile), TLSKeyFile: inDir(dc.Dir, cfg.TLSKeyFile)}
 	if d := checkDumpPath(body, opts.DumpPath); d != nil {
 		return nil, append(diags, d)
 	}
@@ -156,12 +172,20 @@ func Decode(body hcl.Body, dc provider.DecodeContext) (provider.Source, hcl.Diag
 
 // argOf names the argument an error of New is about.
 func argOf(msg string) string {
-	for _, a := range []string{"databases", "exclude_tables", "exclude_table_data"} {
+	for _, a := range []string{"databases", "exclude_tables", "exclude_table_data", "tls_ca_file", "tls_cert_file"} {
 		if strings.HasPrefix(msg, a+":") {
 			return a
 		}
 	}
 	return "dsn"
+}
+
+// inDir makes a relative path relative to the configuration's directory.
+func inDir(dir, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
 }
 
 func checkDumpPath(body hcl.Body, p string) *hcl.Diagnostic {

@@ -31,6 +31,9 @@ func (s *Source) target(ctx context.Context, tree provider.Tree, opts provider.R
 		if err != nil {
 			return nil, nil, fmt.Errorf("--to: %w", err)
 		}
+		if c.TLS != tlsOff { // the source's tls_* files serve --to too
+			c.Files = s.c.Files
+		}
 		cp := *s
 		cp.c, dst, toDB = c, &cp, c.DB
 	}

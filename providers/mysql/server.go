@@ -28,10 +28,15 @@ func (sv server) String() string {
 // open connects to database db ("" for none) and pings, so that a wrong
 // password or an unreachable host is an error here, explained.
 func (s *Source) open(ctx context.Context, db string) (*sql.DB, error) {
-	h, err := sql.Open("mysql", s.c.driver(db))
+	cfg, err := s.c.driver(db)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", s.c.where(), err)
+	}
+	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, s.explain(err, db)
 	}
+	h := sql.OpenDB(conn)
 	if err := h.PingContext(ctx); err != nil {
 		h.Close()
 		return nil, s.explain(err, db)
@@ -55,9 +60,12 @@ func serverInfo(ctx context.Context, h *sql.DB) (server, error) {
 func (s *Source) explain(err error, db string) error {
 	var me *mysql.MySQLError
 	var ne net.Error
+	if tlsErr := s.c.explainTLS(err); tlsErr != nil {
+		return tlsErr
+	}
 	switch {
 	case errors.As(err, &me) && me.Number == 1045:
-		return fmt.Errorf("%s refused the login (wrong user or password): check the password in the dsn: %w", s.c.where(), ErrAuth)
+		return fmt.Errorf("%s refused the login (wrong user or password): check the password in the dsn%s: %w", s.c.where(), s.c.tlsLoginHint(), ErrAuth)
 	case errors.As(err, &me) && me.Number == 1049:
 		return fmt.Errorf("database %q does not exist on %s: create it, or fix the dsn or databases: %w", db, s.c.where(), ErrNoDatabase)
 	case errors.As(err, &me) && (me.Number == 1044 || me.Number == 1142 || me.Number == 1227):
