@@ -28,7 +28,6 @@ func (s skewedSigner) SignHTTP(ctx context.Context, creds aws.Credentials, r *ht
 	return s.v4.SignHTTP(ctx, creds, r, payloadHash, service, region, at.Add(s.skew), opts...)
 }
 
-
 // SkewedClient returns a client of srv with its root credentials whose
 // requests are signed with a clock skew off, as from a machine whose
 // clock is wrong. Nothing else is faked: the real server judges the
