@@ -20,7 +20,10 @@ func TestPlansLoadAndCompile(t *testing.T) {
 				Path: f, Registry: all.Registry(),
 				Env: []string{"VELIN_PASSPHRASE=plan-test-passphrase",
 					"VELIN_VAR_app_database_url=postgres://app:secret@127.0.0.1:5432/app",
-					"VELIN_VAR_shop_database_url=mysql://shop:secret@127.0.0.1:3306/shop"},
+					"VELIN_VAR_shop_database_url=mysql://shop:secret@127.0.0.1:3306/shop",
+					"VELIN_VAR_database_url=postgres://platform:secret@127.0.0.1:5432/platform",
+					"VELIN_VAR_s3_access_key=plan-test-access", "VELIN_VAR_s3_secret_key=plan-test-secret",
+					"VELIN_VAR_maintenance_token=plan-test-token", "VELIN_OFFSITE_PASSPHRASE=plan-test-offsite"},
 			})
 			if diags.HasErrors() {
 				t.Fatalf("%s does not load: %s", f, diags.Error())
