@@ -44,9 +44,7 @@ QUICK=0
 export DATA WORK VELIN VELIN_PASSPHRASE=velin-bench-passphrase
 export RESTIC_PASSWORD=velin-bench-passphrase RESTIC_CACHE_DIR=$WORK/restic-cache
 # velin's cache of index and tree objects, like restic's, lives in the run
-# (MinIO's build stays in the user's cache: s3lib.sh passes MINIO_XDG on)
-MINIO_XDG=${XDG_CACHE_HOME:-$HOME/.cache}
-export XDG_CACHE_HOME=$WORK/velin-cache
+export VELIN_CACHE_DIR=$WORK/velin-cache
 
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"

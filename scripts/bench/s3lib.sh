@@ -37,8 +37,7 @@ s3_start() {
 	log "MinIO at $VELIN_S3_ENDPOINT, counting proxy at $PROXY"
 }
 
-# minio runs scripts/minio.sh with the user's cache directory.
-minio() { XDG_CACHE_HOME=$MINIO_XDG bash "$ROOT/scripts/minio.sh" "$@"; }
+minio() { bash "$ROOT/scripts/minio.sh" "$@"; }
 
 # s3_stop stops the proxy and the MinIO that s3_start started.
 s3_stop() {
