@@ -10,8 +10,8 @@
 //
 // proxy is a reverse proxy in front of the S3 server that every tool under
 // test talks to: it appends one line per request to FILE (operation,
-// status, bytes received, bytes sent; see classify), so that the requests
-// of restic, rclone and velin are counted in the same way. The other
+// status, bytes received, bytes sent, path; see classify), so that the
+// requests of restic, rclone and velin are counted in the same way. The other
 // commands talk to the server directly (never through the proxy), with the
 // endpoint and credentials of the environment: VELIN_S3_ENDPOINT,
 // VELIN_S3_ACCESS_KEY and VELIN_S3_SECRET_KEY (the env file of

@@ -82,9 +82,18 @@ func classifyGet(r *http.Request, q url.Values, bucket, key string) string {
 	return "GET"
 }
 
+// target is what a log line names: the path, and a listing's prefix (never
+// the rest of the query, which could hold a presigned URL's signature).
+func target(r *http.Request) string {
+	if p := r.URL.Query().Get("prefix"); p != "" {
+		return r.URL.Path + "?prefix=" + p
+	}
+	return r.URL.Path
+}
+
 // counter appends one line per request to a file: op, status, bytes
-// received from the client, bytes sent to it, separated by tabs. Each line
-// is one write, made when the response is complete.
+// received from the client, bytes sent to it and the target, separated by
+// tabs. Each line is one write, made when the response is complete.
 type counter struct {
 	mu   sync.Mutex
 	log  *os.File
@@ -99,7 +108,7 @@ func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	cw := &countingWriter{ResponseWriter: w, status: http.StatusOK}
 	c.next.ServeHTTP(cw, r)
-	line := fmt.Sprintf("%s\t%d\t%d\t%d\n", op, cw.status, body.n, cw.n)
+	line := fmt.Sprintf("%s\t%d\t%d\t%d\t%s\n", op, cw.status, body.n, cw.n, target(r))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := c.log.WriteString(line); err != nil {

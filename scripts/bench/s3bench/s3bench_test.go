@@ -67,7 +67,7 @@ func TestCounterLogsEachRequest(t *testing.T) {
 	for _, req := range []struct{ method, path, body string }{
 		{http.MethodPut, "/b/k", "abcdef"},
 		{http.MethodHead, "/b/missing", ""},
-		{http.MethodGet, "/b/k", ""},
+		{http.MethodGet, "/b/k?prefix=p/&x-amz-signature=secret", ""},
 	} {
 		r, _ := http.NewRequest(req.method, proxy.URL+req.path, strings.NewReader(req.body))
 		resp, err := http.DefaultClient.Do(r)
@@ -80,7 +80,7 @@ func TestCounterLogsEachRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "PUT\t200\t6\t10\nHEAD\t404\t0\t0\nGET\t200\t0\t10\n"
+	want := "PUT\t200\t6\t10\t/b/k\nHEAD\t404\t0\t0\t/b/missing\nGET\t200\t0\t10\t/b/k?prefix=p/\n"
 	if string(got) != want {
 		t.Errorf("log:\n%q\nwant\n%q", got, want)
 	}
