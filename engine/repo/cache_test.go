@@ -1,0 +1,68 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/velinhq/velin/engine/repo/repotest"
+	"github.com/velinhq/velin/engine/storage/counting"
+	"github.com/velinhq/velin/providers/provider"
+)
+
+// TestCacheServesListedObjects: with a cache, a repository opened again
+// gets only config and its key file, lists, and walks its trees without a
+// range read; without one it reads them all (so the test can tell).
+func TestCacheServesListedObjects(t *testing.T) {
+	ctx := context.Background()
+	o := testOptions()
+	o.CacheDir = t.TempDir()
+	st := counting.New(repotest.NewMem())
+	r, err := Init(ctx, st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rng := newRng(1)
+	mtime := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var items []item
+	for i := range 12 {
+		items = append(items, fileItem(fmt.Sprintf("d%d/f", i), randBytes(rng, 100), mtime))
+	}
+	m1 := backup(t, r, nil, "files", "a", items)
+	backup(t, r, m1, "files", "a", append(items, fileItem("new", []byte("x"), mtime)))
+
+	walk := func(o Options) (gets, ranges int64, n int) {
+		r, err := Open(ctx, st, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		before := st.Counts()
+		snaps, err := r.Snapshots(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range snaps {
+			tr, err := r.Tree(ctx, m, "files.a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.Walk(ctx, func(provider.Entry) error { n++; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := st.Counts().Sub(before)
+		return c.Get, c.GetRange, n
+	}
+	walk(o) // fills the cache with what the backups did not write there
+	gets, ranges, n := walk(o)
+	if gets != 0 || ranges != 0 || n != 12*2*2+1 {
+		t.Errorf("cached: %d gets, %d range reads after Open, %d entries; want 0, 0, 49", gets, ranges, n)
+	}
+	o.CacheDir = ""
+	if gets, ranges, _ := walk(o); gets != 2 || ranges == 0 {
+		t.Errorf("uncached: %d gets (want 2 manifests), %d range reads (want some)", gets, ranges)
+	}
+}
