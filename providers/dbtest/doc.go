@@ -22,5 +22,9 @@
 // (require_secure_transport = ON). Each starts a throwaway server of its
 // own on a free port of 127.0.0.1 in a temporary directory, removed when
 // the test ends; a missing server binary skips the test, or fails it
-// under CI=true, like a missing server.
+// under CI=true, like a missing server. The binaries are found through
+// VELIN_TEST_PGBIN (default /usr/lib/postgresql/15/bin),
+// VELIN_TEST_REDIS_SERVER (redis-server) and VELIN_TEST_MARIADBD
+// (mariadbd, with mariadb-install-db next to it or on PATH), by default
+// on PATH or in /usr/sbin.
 package dbtest

@@ -133,6 +133,9 @@ func mariadbUser(t testing.TB, dir string) ([]string, int, int) {
 func findBinary(t testing.TB, what, variable, name, install string) string {
 	t.Helper()
 	if p := os.Getenv(variable); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			unavailable(t, what, variable, install, err)
+		}
 		return p
 	}
 	if p, err := exec.LookPath(name); err == nil {
