@@ -10,9 +10,11 @@ import (
 	"syscall"
 
 	"github.com/velinhq/velin/cmd/velin/cli"
+	"github.com/velinhq/velin/internal/memtune"
 )
 
 func main() {
+	memtune.Apply(os.Getenv)
 	stopProfile := startProfile(os.Getenv("VELIN_CPUPROFILE"))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Run(ctx, os.Args[1:], cli.DefaultEnv())

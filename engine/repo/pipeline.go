@@ -12,10 +12,11 @@ import (
 )
 
 const (
-	packTarget      = 16 << 20 // close a pack at this size
-	packsPerIndex   = 8        // write an index after this many durable packs
-	uploaders       = 2        // concurrent pack Puts
-	queuedPerWorker = 4        // in-flight chunks per worker (bounds memory)
+	packTarget      = 16 << 20      // close a pack at this size
+	packsPerIndex   = 8             // write an index after this many durable packs
+	uploaders       = 2             // concurrent pack Puts
+	packBuffers     = uploaders + 1 // packs in memory: one filling while each uploader writes one
+	queuedPerWorker = 4             // in-flight chunks per worker (bounds memory)
 )
 
 // job is one new blob for the workers: plaintext in a pooled buffer.
@@ -46,10 +47,12 @@ type pipeline struct {
 	pending map[pack.ID]struct{} // reserved this session, not yet indexed
 	closed  bool
 
-	// free holds the buffers of packs written out, for the next packs: a
-	// long stream allocates its few pack buffers once rather than 16 MiB
-	// of garbage per pack, which let the heap grow to twice the packs in
-	// flight between collections.
+	// free holds the pipeline's packBuffers pack buffers while no pack
+	// uses them (nil: not allocated yet). A pack is started only with a
+	// buffer from free, so at most packBuffers packs are in memory at once
+	// (filling, queued or uploading), and a long stream allocates them
+	// once rather than 16 MiB of garbage per pack, which let the heap grow
+	// to twice the packs in flight between collections.
 	free chan []byte
 
 	idxMu     sync.Mutex
@@ -63,7 +66,10 @@ func newPipeline(r *Repository) *pipeline {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := runtime.NumCPU()
 	p := &pipeline{r: r, jobs: make(chan job, n*queuedPerWorker), packs: make(chan *pack.Builder, 1),
-		ctx: ctx, cancel: cancel, pending: map[pack.ID]struct{}{}, free: make(chan []byte, uploaders+2)}
+		ctx: ctx, cancel: cancel, pending: map[pack.ID]struct{}{}, free: make(chan []byte, packBuffers)}
+	for range packBuffers {
+		p.free <- nil
+	}
 	p.bufs.New = func() any { b := make([]byte, 0, chunkMax); return &b }
 	for range n {
 		p.wg.Add(1)
@@ -147,7 +153,10 @@ func (p *pipeline) worker() {
 func (p *pipeline) add(j job, flags uint8, sealed []byte) {
 	p.mu.Lock()
 	if p.cur == nil {
-		p.cur = p.newBuilder()
+		if p.cur = p.newBuilder(); p.cur == nil {
+			p.mu.Unlock()
+			return // failed
+		}
 	}
 	p.cur.Add(j.kind, flags, j.id, sealed, len(j.data))
 	var full *pack.Builder
@@ -166,24 +175,50 @@ func (p *pipeline) add(j job, flags uint8, sealed []byte) {
 	}
 }
 
-// newBuilder starts a pack in a free buffer, or a new one.
+// newBuilder starts a pack in a free buffer, waiting for one while all
+// packBuffers are in use (backpressure: the uploaders are busy), and
+// returns nil once the pipeline failed. A buffer not allocated yet comes
+// from the repository's pool (an earlier pipeline's) or is made.
 func (p *pipeline) newBuilder() *pack.Builder {
+	var buf []byte
 	select {
-	case buf := <-p.free:
-		return pack.NewBuilderBuf(buf)
-	default:
-		return pack.NewBuilder(p.r.packSize + chunkMax + packHeadroom)
+	case buf = <-p.free:
+	case <-p.ctx.Done():
+		return nil
 	}
+	if buf != nil {
+		return pack.NewBuilderBuf(buf)
+	}
+	if b, ok := p.r.packBufs.Get().(*[]byte); ok && cap(*b) >= p.packCap() {
+		return pack.NewBuilderBuf(*b)
+	}
+	return pack.NewBuilder(p.packCap())
 }
+
+// packCap is the capacity of a pack buffer: a pack closes at its first
+// blob over packSize, and headroom takes its header and trailer.
+func (p *pipeline) packCap() int { return p.r.packSize + chunkMax + packHeadroom }
 
 // packHeadroom leaves room for a pack's header and trailer in its buffer.
 const packHeadroom = 64 << 10
 
-// release keeps the buffer of a pack written out, if there is room.
+// release gives the buffer of a pack written out back to free.
 func (p *pipeline) release(buf []byte) {
-	select {
-	case p.free <- buf[:0]:
-	default:
+	p.free <- buf[:0]
+}
+
+// keepBuffers hands the pipeline's pack buffers to the repository's pool
+// for the next pipeline (a copy or backup after this one) once it is done.
+func (p *pipeline) keepBuffers() {
+	for {
+		select {
+		case buf := <-p.free:
+			if buf != nil {
+				p.r.packBufs.Put(&buf)
+			}
+		default:
+			return
+		}
 	}
 }
 
@@ -254,6 +289,7 @@ func (p *pipeline) close() error {
 	}
 	close(p.packs)
 	p.upWG.Wait()
+	p.keepBuffers()
 	if err := p.Err(); err != nil {
 		return err
 	}

@@ -65,6 +65,7 @@ type Repository struct {
 	readBufs  sync.Pool   // of *[]byte for restores (getBuf, putBuf)
 	runBufs   sync.Pool   // of *[]byte of runMax for coalesced reads
 	spans     budget      // bytes of span reads ahead in flight (readBudget)
+	packBufs  sync.Pool   // of *[]byte pack buffers between write pipelines (pipeline.close)
 	trees     *treeCache
 
 	condMu sync.Mutex

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/engine/storage/local"
+	"github.com/velinhq/velin/internal/memtune"
 	"github.com/velinhq/velin/internal/peakrss"
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -43,6 +44,7 @@ func BenchmarkStream(b *testing.B) {
 }
 
 func benchStream(b *testing.B, size int64) {
+	memtune.Apply(os.Getenv) // as the velin command does
 	ctx := context.Background()
 	for range b.N {
 		st, err := local.New(b.TempDir())
@@ -55,6 +57,7 @@ func benchStream(b *testing.B, size int64) {
 		}
 		defer r.Close()
 		peakrss.Reset()
+		hs := startHeapSampler(b, "backup")
 		start := time.Now()
 		w, err := r.NewSnapshot(ctx, SnapshotMeta{Backup: "b", Plan: "p"})
 		if err != nil {
@@ -72,6 +75,7 @@ func benchStream(b *testing.B, size int64) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		hs.end()
 		b.ReportMetric(peakrss.MB(), "backup-peak-MB")
 		b.ReportMetric(time.Since(start).Seconds(), "backup-s")
 		_, blobs := r.idx.Counts()

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/velinhq/velin/engine/repo/pack"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -140,5 +141,32 @@ func TestFinishRejectsDuplicates(t *testing.T) {
 			t.Errorf("%s Put twice: Finish says %v", kind, err)
 		}
 		w.Abort()
+	}
+}
+
+// TestPipelineBoundsPacksInMemory: a write pipeline starts a pack only in
+// one of its packBuffers buffers: with all of them in use (filling,
+// queued or uploading) the next pack waits for one, so a failed pipeline
+// starts none, and a buffer given back starts the next.
+func TestPipelineBoundsPacksInMemory(t *testing.T) {
+	r, _ := newTestRepo(t)
+	p := newPipeline(r)
+	defer p.abort()
+	var held []*pack.Builder
+	for range packBuffers {
+		b := p.newBuilder()
+		if b == nil {
+			t.Fatal("no pack buffer")
+		}
+		held = append(held, b)
+	}
+	data, _, _ := held[0].Finish(r.key) // as an uploader does once its Put returned
+	p.release(data)
+	if b := p.newBuilder(); b == nil {
+		t.Fatal("a buffer given back did not start a pack")
+	}
+	p.fail(context.Canceled)
+	if b := p.newBuilder(); b != nil {
+		t.Fatalf("a pack beyond the %d buffers was started", packBuffers)
 	}
 }
