@@ -41,6 +41,17 @@ backup "b" {
   sources = [source.s3.objects, source.files.data]
   target  = target.s3.offsite
 }
+restore "first" {
+  from    = backup.b
+  sources = [source.s3.objects]
+  buckets = [%[3]q]
+}
+restore "copy" {
+  from      = backup.b
+  sources   = [source.s3.objects]
+  buckets   = [%[4]q]
+  to_bucket = %[5]q
+}
 `
 
 // bucketProject is a project over two fresh buckets (b1, b2) holding a
@@ -49,15 +60,17 @@ type bucketProject struct {
 	*project
 	srv    s3test.Server
 	b1, b2 string
+	b3     string // empty, restore "copy" writes b2 into it
 }
 
 func newBucketProject(t *testing.T) *bucketProject {
 	srv, repoBucket := s3test.Bucket(t)
 	_, b1 := s3test.Bucket(t)
 	_, b2 := s3test.Bucket(t)
-	p := newProject(t, fmt.Sprintf(bucketPlan, srv.Endpoint, repoBucket, b1, b2))
+	_, b3 := s3test.Bucket(t)
+	p := newProject(t, fmt.Sprintf(bucketPlan, srv.Endpoint, repoBucket, b1, b2, b3))
 	p.env = append(p.env, "S3_ACCESS_KEY="+srv.AccessKey, "S3_SECRET_KEY="+srv.SecretKey)
-	bp := &bucketProject{project: p, srv: srv, b1: b1, b2: b2}
+	bp := &bucketProject{project: p, srv: srv, b1: b1, b2: b2, b3: b3}
 	bp.put(b1, "a.txt", "alpha")
 	bp.put(b1, "dir/x.txt", "ex")
 	bp.put(b1, "dir/y.txt", "why")
@@ -265,4 +278,53 @@ func TestE2EBucketRecoverWithoutPlan(t *testing.T) {
 	}
 	wantObjects(t, "restored directory", got, map[string]string{p.b1 + "/a.txt": "alpha", p.b1 + "/dir/x.txt": "ex",
 		p.b1 + "/dir/y.txt": "why", p.b2 + "/z.txt": "zed", p.b2 + "/keep/k.txt": "kay"})
+}
+
+// TestE2EBucketRestoreBlock: buckets and to_bucket of a restore block
+// limit velin plan -restore and apply -restore as the flags do; on other
+// sources, with bad names or with to they are configuration errors.
+func TestE2EBucketRestoreBlock(t *testing.T) {
+	p := newBucketProject(t)
+	p.put(p.b1, "extra.txt", "not in the snapshot")
+	p.put(p.b2, "new2.txt", "later")
+
+	plan := p.must("plan", "-restore", "first")
+	wantIn(t, "plan -restore first", plan.stdout, p.b1+"/extra.txt")
+	wantNotListed(t, "plan -restore first", plan.stdout, p.b2+"/", "bucket "+p.b2)
+	if strings.Contains(plan.stdout, p.b2+"/new2.txt") {
+		t.Errorf("plan -restore first lists %s/new2.txt:\n%s", p.b2, plan.stdout)
+	}
+	p.must("apply", "-restore", "first", "-auto-approve")
+	wantObjects(t, "restored "+p.b1, p.objects(p.b1), map[string]string{"a.txt": "alpha", "dir/x.txt": "ex", "dir/y.txt": "why"})
+	wantObjects(t, "untouched "+p.b2, p.objects(p.b2), map[string]string{"z.txt": "zed", "keep/k.txt": "kay", "new2.txt": "later"})
+
+	plan = p.must("plan", "-restore", "copy")
+	wantIn(t, "plan -restore copy", plan.stdout, "bucket "+p.b3+" (from snapshot bucket "+p.b2+")")
+	p.must("apply", "-restore", "copy", "-auto-approve")
+	wantObjects(t, p.b3, p.objects(p.b3), map[string]string{"z.txt": "zed", "keep/k.txt": "kay"})
+
+	base, _, _ := strings.Cut(fmt.Sprintf(bucketPlan, p.srv.Endpoint, "x", p.b1, p.b2, p.b3), `restore "first"`)
+	for _, c := range []struct{ block, want string }{
+		{`restore "r" {
+  from    = backup.b
+  buckets = ["` + p.b1 + `"]
+}`, "buckets applies to s3 sources only"},
+		{`restore "r" {
+  from    = backup.b
+  sources = [source.s3.objects]
+  buckets = ["a/b"]
+}`, `"a/b" is not a bucket name`},
+		{`restore "r" {
+  from      = backup.b
+  sources   = [source.s3.objects]
+  to        = "./out"
+  to_bucket = "` + p.b3 + `"
+}`, "to and to_bucket are two destinations"},
+	} {
+		p.write("velin.hcl", base+c.block)
+		r := p.run("validate")
+		if r.code == 0 || !strings.Contains(r.stdout+r.stderr, c.want) {
+			t.Errorf("validate of\n%s\nwant an error %q: %s", c.block, c.want, r)
+		}
+	}
 }

@@ -167,7 +167,9 @@ type Restore struct {
 	Sources   []Ref  // which of the backup's sources; empty means all
 	To        string // destination (absolute, resolved against Dir); empty means in place
 	Include   []string
-	Flush     *bool // overrides the sources' flush (Flushable sources only); nil: theirs
+	Flush     *bool    // overrides the sources' flush (Flushable sources only); nil: theirs
+	Buckets   []string // only these buckets (s3 sources only); empty: all
+	ToBucket  string   // restore the one bucket selected into this one (s3 sources only)
 	Before    []Ref
 	After     []Ref
 	Finally   []Ref

@@ -17,6 +17,7 @@ var restoreSchema = &hcl.BodySchema{
 		{Name: "to"},
 		{Name: "include"},
 		{Name: "flush"},
+		{Name: "buckets"}, {Name: "to_bucket"},
 		{Name: "before"}, {Name: "after"}, {Name: "finally"},
 		{Name: "depends_on"},
 	},
@@ -51,6 +52,7 @@ func (l *loader) decodeRestore(blk *hcl.Block) hcl.Diagnostics {
 	if attr, ok := content.Attributes["flush"]; ok {
 		diags = append(diags, l.restoreFlush(r, attr)...)
 	}
+	diags = append(diags, l.restoreBuckets(r, content.Attributes)...)
 	diags = append(diags, l.hooks(content.Attributes, &r.Before, &r.After, &r.Finally)...)
 	diags = append(diags, l.dependsOn(content.Attributes, r.Addr(), &r.DependsOn, "backup", "restore")...)
 	if !diags.HasErrors() {
