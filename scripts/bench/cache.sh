@@ -135,6 +135,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		run "$mode/plan" "${flag[@]}" plan
 	done
 done
+for kind in index snapshots trees; do
+	log "cache: $kind $(find "$VELIN_CACHE_DIR" -path "*/$kind/*" -type f | wc -l) entries, $(find "$VELIN_CACHE_DIR" -path "*/$kind/*" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }') bytes"
+done
 rm -rf "$VELIN_CACHE_DIR"
 run "cold-cache/backup-list" backup list
 
