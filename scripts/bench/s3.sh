@@ -57,7 +57,7 @@ source "$HERE/s3bucket.sh"
 # shellcheck source=s3report.sh
 source "$HERE/s3report.sh"
 
-declare -A T RSS SIZE CHECK REQ OPS UP DOWN
+declare -A T RSS SIZE CHECK REQ OPS UP DOWN SRV
 
 setup() {
 	mkdir -p "$OUT/logs"

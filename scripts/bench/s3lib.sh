@@ -53,11 +53,13 @@ s3_stop() {
 
 # measure_s3 KEY CMD... is measure plus the requests CMD sent through the
 # proxy: REQ[KEY] (total), OPS[KEY] ("op n, op n" by count), UP[KEY] and
-# DOWN[KEY] (bytes sent to and received from the server). A velin step
+# DOWN[KEY] (bytes sent to and received from the server), and SRV[KEY], the
+# CPU seconds MinIO and the proxy spent meanwhile. A velin step
 # writes a CPU profile to $OUT/prof/KEY.prof when PROFILE=1.
 measure_s3() {
-	local key=$1 mark; shift
+	local key=$1 mark cpu0; shift
 	mark=$(wc -l <"$REQLOG")
+	cpu0=$(server_ticks)
 	if [ "${PROFILE:-0}" = 1 ]; then
 		mkdir -p "$OUT/prof"
 		export VELIN_CPUPROFILE=$OUT/prof/$key.prof
@@ -68,6 +70,20 @@ measure_s3() {
 	# lines land.
 	sleep 0.5
 	tally "$key" "$mark"
+	SRV[$key]=$(awk -v a="$cpu0" -v b="$(server_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz }')
+	log "$key: MinIO and proxy used ${SRV[$key]} s of CPU"
+}
+
+# server_ticks prints the CPU time (user + system, in clock ticks) that
+# MinIO and the proxy have used so far: what a step costs the server side.
+server_ticks() {
+	local pid sum=0 t
+	for pid in "$VELIN_S3_PID" "$PROXY_PID"; do
+		# fields 14 and 15 of /proc/PID/stat, after the ")" that ends the name
+		t=$(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')
+		sum=$((sum + t))
+	done
+	echo "$sum"
 }
 
 # tally KEY MARK counts the proxy's log lines after line MARK.
