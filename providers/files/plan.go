@@ -25,8 +25,8 @@ func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provi
 	}
 	var p *planner
 	defer func() { p.close() }()
-	out := []provider.Change{}
-	var perr error // an error of the plan, not of the walk
+	var perr error                                // an error of the plan, not of the walk
+	out := make([]provider.Change, 0, sel.leaves) // one per leaf: no regrowth
 	err = sel.each(ctx, func(dest string, e provider.Entry) error {
 		if p != nil && p.dest != dest {
 			p.close()

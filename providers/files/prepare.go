@@ -26,6 +26,7 @@ type selection struct {
 
 	links   map[string]string         // hard-link target → the first link to it
 	targets map[string]provider.Entry // hard-link target → its entry
+	leaves  int                       // selected entries other than directories
 }
 
 // selection walks the tree once to refuse any entry that could write
@@ -77,6 +78,9 @@ func (sel *selection) check(ctx context.Context) error {
 			return nil
 		}
 		selected = true
+		if e.Kind != provider.KindDir {
+			sel.leaves++
+		}
 		_, err := sel.dest(e.Path)
 		return err
 	})

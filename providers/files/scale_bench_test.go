@@ -39,6 +39,31 @@ func BenchmarkRestoreMillion(b *testing.B) {
 	}
 }
 
+// BenchmarkPlanRestoreMillion plans the restore of BenchmarkRestoreMillion's
+// directory into an empty destination and reports the peak RSS and time:
+// the provider walks the tree as the restore does; what grows is the list
+// of changes PlanRestore returns (provider.Source), one per file.
+func BenchmarkPlanRestoreMillion(b *testing.B) {
+	const n = 1_000_000
+	s, err := New([]string{"/srv/d"}, nil, false, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range b.N {
+		peakrss.Reset()
+		start := time.Now()
+		changes, err := s.PlanRestore(context.Background(), millionTree{n: n}, provider.RestoreOptions{To: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(peakrss.MB(), "plan-peak-MB")
+		b.ReportMetric(time.Since(start).Seconds(), "plan-s")
+		if len(changes) != n || changes[n-1].Action != "create" {
+			b.Fatalf("%d changes, want %d creates", len(changes), n)
+		}
+	}
+}
+
 // millionTree is a directory d of n empty files, made up as it is walked.
 type millionTree struct{ n int }
 
