@@ -105,7 +105,7 @@ func (fr *fileReader) emitNext(ctx context.Context) bool {
 	defer fr.q.release(sr)
 	ok := sr.err == nil
 	if ok {
-		ok = fr.r.emitRun(sr.run, *sr.buf, func(buf *[]byte, err error) bool {
+		ok = fr.r.emitRun(sr.run, sr.data, func(buf *[]byte, err error) bool {
 			return fr.send(ctx, chunkResult{buf, err})
 		})
 	} else {

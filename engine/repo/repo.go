@@ -66,6 +66,7 @@ type Repository struct {
 	runBufs   sync.Pool   // of *[]byte of runMax for coalesced reads
 	spans     budget      // bytes of span reads ahead in flight (readBudget)
 	packBufs  sync.Pool   // of *[]byte pack buffers between write pipelines (pipeline.close)
+	windows   windows     // small runs' shared reads (windows.go)
 	trees     *treeCache
 
 	condMu sync.Mutex

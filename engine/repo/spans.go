@@ -43,8 +43,10 @@ func (b *budget) give(n int64) {
 // error to pass on at that place in the file.
 type spanRead struct {
 	run   blobRun
-	done  chan struct{} // closed once buf or err is set
-	buf   *[]byte       // the span's stored bytes, a run buffer
+	done  chan struct{} // closed once data or err is set
+	data  []byte        // the span's stored bytes
+	buf   *[]byte       // the run buffer holding data, if it is one
+	win   *window       // the window holding data, if it is one
 	err   error
 	taken int64 // bytes taken from the repository's span budget
 }
@@ -64,14 +66,24 @@ func newSpanQueue(ctx context.Context, r *Repository) *spanQueue {
 }
 
 // tryStart starts the read of run if there is room: a reader's first
-// read always starts; a further one while fewer than readAhead are in
-// flight and the repository's budget has the span's bytes.
+// read always starts, and so does a small run's (through a shared window,
+// whose bytes the repository bounds); a further one while fewer than
+// readAhead are in flight and the repository's budget has the span's
+// bytes.
 func (q *spanQueue) tryStart(run blobRun) bool {
 	var taken int64
 	switch {
-	case len(q.reads) == 0:
 	case len(q.reads) >= readAhead:
 		return false
+	case run.end-run.off <= windowWiden:
+		sr := &spanRead{run: run, done: make(chan struct{}), win: q.r.joinWindow(run)}
+		q.reads = append(q.reads, sr)
+		go func() {
+			defer close(sr.done)
+			sr.data, sr.err = sr.win.span(q.ctx, run)
+		}()
+		return true
+	case len(q.reads) == 0:
 	default:
 		taken = run.end - run.off
 		if !q.r.spans.take(taken, readBudget) {
@@ -95,7 +107,7 @@ func (q *spanQueue) read(sr *spanRead) {
 		return
 	}
 	*buf = data
-	sr.buf = buf
+	sr.buf, sr.data = buf, data
 }
 
 // fail queues err, to pass on after the reads before it.
@@ -121,6 +133,11 @@ func (q *spanQueue) release(sr *spanRead) {
 		q.r.putRunBuf(sr.buf)
 		sr.buf = nil
 	}
+	if sr.win != nil {
+		q.r.leaveWindow(sr.win)
+		sr.win = nil
+	}
+	sr.data = nil
 	q.r.spans.give(sr.taken)
 	sr.taken = 0
 }

@@ -100,6 +100,11 @@ func shuffledRepo(t *testing.T, items []item) (*Repository, *Manifest, *shuffler
 	t.Helper()
 	o := testOptions()
 	o.limits = smallLimits()
+	return shuffledRepoWith(t, items, o)
+}
+
+func shuffledRepoWith(t *testing.T, items []item, o Options) (*Repository, *Manifest, *shuffler) {
+	t.Helper()
 	w, st := newTestRepoWith(t, o)
 	m := backup(t, w, nil, "files", "s", items)
 	sh := &shuffler{Storage: st, rng: rand.New(rand.NewPCG(5, 5))}
@@ -226,5 +231,48 @@ func TestFilesRestoreShuffled(t *testing.T) {
 	}
 	if _, open, hi := sh.counts(); hi < 2 || open != 0 || r.spans.used != 0 {
 		t.Errorf("at most %d pack reads at once (want several), %d left open, %d budget bytes held", hi, open, r.spans.used)
+	}
+}
+
+// TestWindowsShareReads: small files next to each other in a pack are
+// read through shared windows: far fewer pack reads than files, even
+// with several files read at once and answers out of order; a window
+// that fails fails the files waiting for it and is not kept, so that the
+// next read of the same bytes asks again.
+func TestWindowsShareReads(t *testing.T) {
+	items := spanItems()[2:] // the 20 small files, ~1 MB
+	r, m, sh := shuffledRepoWith(t, items, testOptions()) // one tree blob, no content lists
+	_, got := readAll(t, r, m, "files.s")
+	for _, it := range items {
+		if !bytes.Equal(got[it.e.Path], it.data) {
+			t.Errorf("%s: read back wrong", it.e.Path)
+		}
+	}
+	n, open, _ := sh.counts()
+	if n > len(items)/4 || open != 0 {
+		t.Errorf("%d pack reads for %d small files (want a few shared windows), %d left open", n, len(items), open)
+	}
+
+	r2, m2, sh2 := shuffledRepoWith(t, items, testOptions())
+	last := items[len(items)-1]
+	rc := openFile(t, r2, m2, last.e.Path, func() { sh2.failAfter(1) })
+	if _, err := io.ReadAll(rc); !errors.Is(err, errInjected) {
+		t.Errorf("read through a failed window: %v, want the injected error", err)
+	}
+	rc.Close()
+	r2.windows.mu.Lock()
+	for _, w := range r2.windows.kept {
+		if w.err != nil {
+			t.Errorf("a failed window is kept: %v", w.err)
+		}
+	}
+	r2.windows.mu.Unlock()
+	rc = openFile(t, r2, m2, last.e.Path, func() {})
+	if b, err := io.ReadAll(rc); err != nil || !bytes.Equal(b, last.data) {
+		t.Errorf("read again after a failed window: %d bytes, %v", len(b), err)
+	}
+	rc.Close()
+	if _, open, _ := sh2.counts(); open != 0 || len(r2.windows.kept) > windowsKept {
+		t.Errorf("%d pack reads left open, %d windows kept", open, len(r2.windows.kept))
 	}
 }
