@@ -240,7 +240,7 @@ func TestFilesRestoreShuffled(t *testing.T) {
 // that fails fails the files waiting for it and is not kept, so that the
 // next read of the same bytes asks again.
 func TestWindowsShareReads(t *testing.T) {
-	items := spanItems()[2:] // the 20 small files, ~1 MB
+	items := spanItems()[2:]                              // the 20 small files, ~1 MB
 	r, m, sh := shuffledRepoWith(t, items, testOptions()) // one tree blob, no content lists
 	_, got := readAll(t, r, m, "files.s")
 	for _, it := range items {
