@@ -82,12 +82,6 @@ var libpqParams = map[string]string{
 	"sslkey": "PGSSLKEY", "sslsni": "PGSSLSNI", "connect_timeout": "PGCONNECT_TIMEOUT", "passfile": "PGPASSFILE",
 }
 
-// errSSLPassword refuses an encrypted client key: libpq takes its
-// password only in a connection string, which would put it on pg_dump's
-// command line.
-var errSSLPassword = errors.New("dsn: sslpassword is not supported (pg_dump and psql could only get it on their command line, " +
-	"which every local user can read); give sslkey an unencrypted key file that only velin's user can read (chmod 600)")
-
 var kvParam = regexp.MustCompile(`(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
 
 func parseConn(dsn string) (conn, error) {
@@ -136,6 +130,7 @@ func dsnParams(dsn string) (map[string]string, error) {
 			params[k] = v
 		}
 	}
+	defaultRootCert(params)
 	return params, nil
 }
 
@@ -228,24 +223,6 @@ func connHint(err error) error {
 		return fmt.Errorf("%w (is the server running and the host/port in dsn right?)", err)
 	}
 	return tlsHint(err, msg)
-}
-
-// tlsHint adds what to do to the TLS failures.
-func tlsHint(err error, msg string) error {
-	switch {
-	case strings.Contains(msg, "pg_hba.conf") && strings.Contains(msg, "no encryption"):
-		return fmt.Errorf("%w (the server accepts only TLS connections from here: add sslmode=verify-full and "+
-			"sslrootcert=/path/to/ca.pem, the CA certificate that signed the server's, to dsn)", err)
-	case strings.Contains(msg, "x509: certificate is valid for"):
-		return fmt.Errorf("%w (the server's certificate does not name the host of dsn: connect by a name it holds, "+
-			"or use sslmode=verify-ca to check the CA only)", err)
-	case strings.Contains(msg, "x509:"), strings.Contains(msg, "tls: failed to verify"):
-		return fmt.Errorf("%w (the server's certificate is not trusted: add sslrootcert=/path/to/ca.pem, "+
-			"the CA certificate that signed it, to dsn)", err)
-	case strings.Contains(msg, "server refused TLS"):
-		return fmt.Errorf("%w (the server does not offer TLS: turn ssl on in its postgresql.conf, or change sslmode in dsn)", err)
-	}
-	return err
 }
 
 // ident quotes a name as an SQL identifier.

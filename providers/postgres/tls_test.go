@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -130,5 +132,36 @@ func TestToolEnvCarriesTLS(t *testing.T) {
 	_, err = parseConn("postgres://u:pw@h/app?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem")
 	if err == nil || !strings.Contains(err.Error(), "/nonexistent/ca.pem") || !strings.Contains(err.Error(), "fix sslrootcert") {
 		t.Errorf("a missing CA file: %v", err)
+	}
+}
+
+// TestDefaultRootCert: verify-full without sslrootcert checks against
+// libpq's ~/.postgresql/root.crt when it exists, else the system's
+// bundle, for pgx and the tools alike; other modes are left alone.
+func TestDefaultRootCert(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	c, err := parseConn("postgres://u@h/app?sslmode=verify-full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.params["sslrootcert"]; got == "" || strings.HasPrefix(got, home) {
+		t.Errorf("without ~/.postgresql/root.crt: sslrootcert %q, want the system bundle", got)
+	}
+	certs := dbtest.NewCerts(t)
+	rootCrt := filepath.Join(home, ".postgresql", "root.crt")
+	if err := os.MkdirAll(filepath.Dir(rootCrt), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(certs.CA)
+	if err := os.WriteFile(rootCrt, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = parseConn("postgres://u@h/app?sslmode=verify-ca")
+	if err != nil || c.params["sslrootcert"] != rootCrt || !strings.Contains(strings.Join(c.env(), "\n"), "PGSSLROOTCERT="+rootCrt) {
+		t.Errorf("with ~/.postgresql/root.crt: %v %q", err, c.params["sslrootcert"])
+	}
+	if c, _ := parseConn("postgres://u@h/app?sslmode=require"); c.params["sslrootcert"] != "" {
+		t.Errorf("sslmode=require got sslrootcert %q", c.params["sslrootcert"])
 	}
 }
