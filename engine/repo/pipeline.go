@@ -2,6 +2,7 @@ package repo
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"sync"
@@ -149,9 +150,20 @@ func (p *pipeline) worker() {
 }
 
 // add appends a sealed blob to the current pack, handing full packs to
-// the uploaders (blocking when they are busy: backpressure).
+// the uploaders (blocking when they are busy: backpressure). A blob that
+// would not fit in the pack's buffer with the header it makes (a content
+// list or tree part of up to megabytes onto a nearly full pack) goes to
+// the next pack: a pack never outgrows its buffer, whose growth by append
+// was a further ~20 MB pack-sized allocation live at a long backup's peak.
 func (p *pipeline) add(j job, flags uint8, sealed []byte) {
 	p.mu.Lock()
+	if p.cur != nil && p.cur.Count() > 0 && !p.fits(p.cur, len(sealed)) {
+		full := p.cur
+		p.cur = nil
+		p.mu.Unlock()
+		p.queue(full)
+		p.mu.Lock()
+	}
 	if p.cur == nil {
 		if p.cur = p.newBuilder(); p.cur == nil {
 			p.mu.Unlock()
@@ -168,12 +180,31 @@ func (p *pipeline) add(j job, flags uint8, sealed []byte) {
 		j.stored(int64(len(j.data)), int64(len(sealed)))
 	}
 	if full != nil {
-		select {
-		case p.packs <- full:
-		case <-p.ctx.Done():
-		}
+		p.queue(full)
 	}
 }
+
+// queue hands a full pack to the uploaders.
+func (p *pipeline) queue(b *pack.Builder) {
+	select {
+	case p.packs <- b:
+	case <-p.ctx.Done():
+	}
+}
+
+// fits tells whether a sealed blob of n bytes still fits in b's buffer
+// with the header and trailer its pack will then have.
+func (p *pipeline) fits(b *pack.Builder, n int) bool {
+	return b.Size()+n+(b.Count()+1)*recordMax+packTrailerMax <= p.packCap()
+}
+
+// recordMax is the most a blob's header record takes (kind, flags, id and
+// three uvarints of 32 bits); packTrailerMax bounds the rest of a pack
+// after its blobs: the count, the seal's nonce and tag, the trailer.
+const (
+	recordMax      = 2 + 32 + 3*binary.MaxVarintLen32
+	packTrailerMax = 256
+)
 
 // newBuilder starts a pack in a free buffer, waiting for one while all
 // packBuffers are in use (backpressure: the uploaders are busy), and

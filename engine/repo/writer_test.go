@@ -170,3 +170,44 @@ func TestPipelineBoundsPacksInMemory(t *testing.T) {
 		t.Fatalf("a pack beyond the %d buffers was started", packBuffers)
 	}
 }
+
+// TestPackNeverOutgrowsItsBuffer: a blob that would not fit in the
+// current pack's buffer (a large tree blob onto a nearly full pack) starts
+// the next pack, so no pack is larger than the buffer it was built in.
+func TestPackNeverOutgrowsItsBuffer(t *testing.T) {
+	ctx := context.Background()
+	r, st := newTestRepo(t)
+	r.packSize = 400 << 10 // two blobs under it overflow the buffer, in either order
+	p := newPipeline(r)
+	rng := newRng(10)
+	for _, b := range []struct {
+		kind pack.Kind
+		n    int
+	}{{pack.KindData, 399 << 10}, {pack.KindTree, 399 << 10}} {
+		data := randBytes(rng, b.n)
+		id := r.key.BlobID(data)
+		if !p.reserve(id) {
+			t.Fatal("blob not new")
+		}
+		if err := p.submit(ctx, job{kind: b.kind, id: id, data: data}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.close(); err != nil {
+		t.Fatal(err)
+	}
+	packs := 0
+	for _, name := range st.Names("data/") {
+		oi, err := st.Stat(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		packs++
+		if oi.Size > int64(p.packCap()) {
+			t.Errorf("pack %s of %d bytes outgrew its %d-byte buffer", name, oi.Size, p.packCap())
+		}
+	}
+	if packs < 2 {
+		t.Fatalf("%d packs", packs)
+	}
+}
