@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/engine/repo/repotest"
+	"github.com/velinhq/velin/engine/storage"
 	"github.com/velinhq/velin/engine/storage/counting"
 	"github.com/velinhq/velin/providers/provider"
 )
@@ -64,5 +65,45 @@ func TestCacheServesListedObjects(t *testing.T) {
 	o.CacheDir = ""
 	if gets, ranges, _ := walk(o); gets != 2 || ranges == 0 {
 		t.Errorf("uncached: %d gets (want 2 manifests), %d range reads (want some)", gets, ranges)
+	}
+}
+
+// TestCheckBypassesCache: with every pack gone from storage, the cache
+// still serves the snapshot's trees to a walk (the index lists them), but
+// Check reads the repository and reports them damaged.
+func TestCheckBypassesCache(t *testing.T) {
+	ctx := context.Background()
+	o := testOptions()
+	o.CacheDir = t.TempDir()
+	mem := repotest.NewMem()
+	r, err := Init(ctx, mem, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	mtime := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := backup(t, r, nil, "files", "a", []item{fileItem("d/empty", nil, mtime), fileItem("e/empty", nil, mtime)})
+	var packs []string
+	mem.List(ctx, "data/", func(oi storage.ObjectInfo) error { packs = append(packs, oi.Name); return nil })
+	for _, p := range packs {
+		mem.Delete(ctx, p)
+	}
+	if len(packs) == 0 {
+		t.Fatal("no packs to delete")
+	}
+	r2, err := Open(ctx, mem, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	if entries, _ := readAll(t, r2, m, "files.a"); len(entries) != 4 {
+		t.Fatalf("walk from the cache gave %d entries, want 4", len(entries))
+	}
+	rep, err := r2.Check(ctx, []*Manifest{m}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() {
+		t.Error("Check found no damage: it read the trees from the cache")
 	}
 }
