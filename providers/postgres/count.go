@@ -162,7 +162,11 @@ func (c *counter) endLine() {
 }
 
 // createdTable returns the table a pg_dump CREATE TABLE statement creates
-// (not a foreign table: its rows are elsewhere).
+// (not a foreign table: its rows are elsewhere). Like the COPY lines, it
+// goes by the start of a line: a function body whose own line starts with
+// CREATE TABLE would add a name, which at worst makes a restore plan call
+// a table emptied that the restore keeps (a warning too many, never one
+// too few).
 func createdTable(line string) (string, bool) {
 	for _, p := range []string{"CREATE TABLE ", "CREATE UNLOGGED TABLE "} {
 		if rest, ok := strings.CutPrefix(line, p); ok {
