@@ -91,33 +91,29 @@ func (r *hashingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// compareRestored checks the restored tree under scratch against the tree.
+// compareRestored checks the restored tree under scratch against the tree,
+// entry by entry in the tree's order; what scratch holds beyond the tree
+// is found by counting (see extras), so no set of the tree's paths is kept.
 func compareRestored(ctx context.Context, tree *hashingTree, scratch string) (provider.Counts, []string, error) {
 	var c provider.Counts
 	var problems []string
-	want := map[string]bool{}
+	x := &extras{scratch: scratch}
 	err := tree.Walk(ctx, func(e provider.Entry) error {
-		want[e.Path] = true
+		x.leave(e.Path)
 		p := filepath.Join(scratch, filepath.FromSlash(e.Path))
-		if why := checkRestored(tree, e, p, scratch, &c); why != "" {
+		why := checkRestored(tree, e, p, scratch, &c)
+		if why != "" {
 			problems = append(problems, fmt.Sprintf("%q: %s", e.Path, why))
 		}
+		x.child(e, why != "missing")
 		return nil
 	})
 	if err != nil {
 		return c, nil, err
 	}
-	err = filepath.WalkDir(scratch, func(p string, _ fs.DirEntry, err error) error {
-		if err != nil || p == scratch {
-			return err
-		}
-		rel, _ := filepath.Rel(scratch, p)
-		if !want[filepath.ToSlash(rel)] {
-			problems = append(problems, fmt.Sprintf("%q: not in the snapshot", filepath.ToSlash(rel)))
-		}
-		return nil
-	})
-	return c, problems, err
+	x.leave("")
+	more, err := x.name(ctx, tree)
+	return c, append(problems, more...), err
 }
 
 // checkRestored compares one entry with the path it was restored to, and

@@ -43,6 +43,10 @@ func TestCompareRestoredFindsDifferences(t *testing.T) {
 			`"site/b.txt": missing; "site/b.txX": not in the snapshot`},
 		{"extra", func(d string) error { return os.WriteFile(filepath.Join(d, "site/sub/x"), nil, 0o644) },
 			`"site/sub/x": not in the snapshot`},
+		{"missing dir and an extra", func(d string) error {
+			os.RemoveAll(filepath.Join(d, "site/sub"))
+			return os.WriteFile(filepath.Join(d, "site/y"), nil, 0o644)
+		}, `"site/sub": missing; "site/sub/c.txt": missing; "site/y": not in the snapshot`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			scratch := t.TempDir()
