@@ -29,6 +29,18 @@ func unavailable(t testing.TB, server, variable, start string, err error) {
 	t.Skip(msg)
 }
 
+// missing skips t, or fails it under CI=true, because a server binary a
+// throwaway server needs is not installed.
+func missing(t testing.TB, what, variable, install string, err error) {
+	t.Helper()
+	msg := what + " is not installed (" + err.Error() + "); install it (" + install + ") or set " +
+		variable + " to its path"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg + " (CI=true: a missing server is a failure)")
+	}
+	t.Skip(msg)
+}
+
 // Name returns a fresh database name for t: lowercase, [a-z0-9_], at most
 // 48 bytes, prefixed "velin_t_" so that leftovers are recognisable.
 func Name(t testing.TB) string {

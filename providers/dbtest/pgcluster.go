@@ -69,7 +69,7 @@ func startCluster(t testing.TB, password string, configure func(data string, uid
 	t.Helper()
 	bin := env("VELIN_TEST_PGBIN", pgBin)
 	if _, err := os.Stat(filepath.Join(bin, "initdb")); err != nil {
-		unavailable(t, "a PostgreSQL server binary (initdb)", "VELIN_TEST_PGBIN", "sudo apt install postgresql-15", err)
+		missing(t, "the PostgreSQL server (initdb)", "VELIN_TEST_PGBIN", "sudo apt install postgresql-15", err)
 	}
 	dir, err := os.MkdirTemp("", "velin-pgauth-")
 	if err != nil {

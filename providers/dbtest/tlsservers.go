@@ -24,7 +24,7 @@ import (
 // CI=true.
 func RedisTLS(t testing.TB, certs Certs, password string, clientCerts bool) string {
 	t.Helper()
-	bin := findBinary(t, "a Redis server binary (redis-server)", "VELIN_TEST_REDIS_SERVER", "redis-server",
+	bin := findBinary(t, "the Redis server (redis-server)", "VELIN_TEST_REDIS_SERVER", "redis-server",
 		"sudo apt install redis-server")
 	dir := t.TempDir()
 	port := freePort(t)
@@ -53,12 +53,12 @@ func RedisTLS(t testing.TB, certs Certs, password string, clientCerts bool) stri
 // host:port; the server is stopped and deleted when t ends.
 func MariaDBTLS(t testing.TB, certs Certs, password string) string {
 	t.Helper()
-	bin := findBinary(t, "a MariaDB server binary (mariadbd)", "VELIN_TEST_MARIADBD", "mariadbd",
+	bin := findBinary(t, "the MariaDB server (mariadbd)", "VELIN_TEST_MARIADBD", "mariadbd",
 		"sudo apt install mariadb-server")
 	install := filepath.Join(filepath.Dir(bin), "mariadb-install-db")
 	if _, err := os.Stat(install); err != nil {
 		if install, err = exec.LookPath("mariadb-install-db"); err != nil {
-			unavailable(t, "mariadb-install-db", "VELIN_TEST_MARIADBD", "sudo apt install mariadb-server", err)
+			missing(t, "mariadb-install-db", "VELIN_TEST_MARIADBD", "sudo apt install mariadb-server", err)
 		}
 	}
 	dir, err := os.MkdirTemp("", "velin-mariadb-")
@@ -134,7 +134,7 @@ func findBinary(t testing.TB, what, variable, name, install string) string {
 	t.Helper()
 	if p := os.Getenv(variable); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			unavailable(t, what, variable, install, err)
+			missing(t, what, variable, install, err)
 		}
 		return p
 	}
@@ -143,7 +143,7 @@ func findBinary(t testing.TB, what, variable, name, install string) string {
 	}
 	p := filepath.Join("/usr/sbin", name)
 	if _, err := os.Stat(p); err != nil {
-		unavailable(t, what, variable, install, fmt.Errorf("%s is not on PATH nor in /usr/sbin", name))
+		missing(t, what, variable, install, fmt.Errorf("%s is not on PATH nor in /usr/sbin", name))
 	}
 	return p
 }
