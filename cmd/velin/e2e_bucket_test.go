@@ -262,9 +262,17 @@ func TestE2EBucketRecoverWithoutPlan(t *testing.T) {
 	targetOnly, _, _ := strings.Cut(string(plan), `source "s3"`)
 	p.write("velin.hcl", targetOnly)
 	p.must("backup", "restore", "latest", "--to", p.path("out"), "--source", "s3.objects", "--yes")
+	wantObjects(t, "restored directory", readTree(t, p.path("out")), map[string]string{p.b1 + "/a.txt": "alpha", p.b1 + "/dir/x.txt": "ex",
+		p.b1 + "/dir/y.txt": "why", p.b2 + "/z.txt": "zed", p.b2 + "/keep/k.txt": "kay"})
+	p.must("backup", "restore", "latest", "--to", p.path("one"), "--bucket", p.b2, "--yes")
+	wantObjects(t, "directory of --bucket "+p.b2, readTree(t, p.path("one")), map[string]string{p.b2 + "/z.txt": "zed", p.b2 + "/keep/k.txt": "kay"})
+}
+
+// readTree reads the files under root: slash path → content.
+func readTree(t *testing.T, root string) map[string]string {
+	t.Helper()
 	got := map[string]string{}
-	root := p.path("out")
-	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -276,8 +284,7 @@ func TestE2EBucketRecoverWithoutPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantObjects(t, "restored directory", got, map[string]string{p.b1 + "/a.txt": "alpha", p.b1 + "/dir/x.txt": "ex",
-		p.b1 + "/dir/y.txt": "why", p.b2 + "/z.txt": "zed", p.b2 + "/keep/k.txt": "kay"})
+	return got
 }
 
 // TestE2EBucketRestoreBlock: buckets and to_bucket of a restore block
