@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/velinhq/velin/engine/storage"
 	"github.com/velinhq/velin/providers/provider"
+	"golang.org/x/sync/errgroup"
 )
 
 // Manifest describes one snapshot. It is stored sealed at snapshots/<ID>
@@ -175,16 +177,9 @@ func (r *Repository) Snapshots(ctx context.Context) ([]*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Manifest, 0, len(ids))
-	for _, id := range ids {
-		m, err := r.loadManifest(ctx, id)
-		if errors.Is(err, ErrSnapshotNotFound) {
-			continue // forgotten while we listed
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
+	out, err := r.loadManifests(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Time.Equal(out[j].Time) {
@@ -193,6 +188,29 @@ func (r *Repository) Snapshots(ctx context.Context) ([]*Manifest, error) {
 		return out[i].ID < out[j].ID
 	})
 	return out, nil
+}
+
+// loadManifests loads the manifests of ids, indexLoaders at a time (those
+// not in memory nor in the local cache are one round trip each), leaving
+// out those forgotten since the listing.
+func (r *Repository) loadManifests(ctx context.Context, ids []string) ([]*Manifest, error) {
+	out := make([]*Manifest, len(ids))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(indexLoaders)
+	for i, id := range ids {
+		g.Go(func() error {
+			m, err := r.loadManifest(gctx, id)
+			if errors.Is(err, ErrSnapshotNotFound) {
+				return nil // forgotten while we listed
+			}
+			out[i] = m
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(out, func(m *Manifest) bool { return m == nil }), nil
 }
 
 // Snapshot finds a snapshot by id or unique id prefix. No match is
