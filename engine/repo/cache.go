@@ -55,8 +55,9 @@ func (r *Repository) cacheFor(ctx context.Context) *diskcache.Cache {
 func cachedPrefix(prefix string) bool { return prefix == "index/" || prefix == "snapshots/" }
 
 // noteListing remembers what a listing of prefix showed, for the tags of
-// cache entries, and deletes the entries it no longer shows. The caller
-// gives every object listed under prefix.
+// cache entries; after a listing of snapshots/ it deletes the cached
+// manifests no longer listed (index files: syncTreeCache, at Open). The
+// caller gives every object listed under prefix.
 func (r *Repository) noteListing(prefix string, infos map[string]storage.ObjectInfo) {
 	if r.cache == nil || !cachedPrefix(prefix) {
 		return
