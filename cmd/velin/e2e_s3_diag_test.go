@@ -48,7 +48,8 @@ func actionError(out, addr string) string {
 
 // TestE2ES3PlanRegionAndClock: a bucket in another region and a clock
 // more than 15 minutes off are errors of velin plan under the target's
-// and the source's action, each with its fix. The server is a fake that
+// and the source's action, each naming them and with its fix; velin backup
+// list names the target too. The server is a fake that
 // answers as Amazon S3 does (MinIO accepts any region; a skewed clock
 // against the real MinIO is tested in engine/storage/s3).
 func TestE2ES3PlanRegionAndClock(t *testing.T) {
@@ -78,10 +79,12 @@ func TestE2ES3PlanRegionAndClock(t *testing.T) {
 				t.Fatalf("plan succeeded: %s", r)
 			}
 			target := actionError(r.stdout, "target.s3.offsite")
-			wantIn(t, "target's error", target, append(c.want, "s3 target", "s3:acme-backups")...)
+			wantIn(t, "target's error", target, append(c.want, "target s3.offsite: ", "s3:acme-backups")...)
 			source := actionError(r.stdout, "source.s3.objects")
 			wantIn(t, "source's error", source, append(c.want, "s3 source", "s3:acme-uploads")...)
-			if strings.Contains(r.stdout+r.stderr, secret) {
+			list := p.run("backup", "list")
+			wantIn(t, "backup list", list.stderr, append(c.want, "target s3.offsite: ")...)
+			if strings.Contains(r.stdout+r.stderr+list.stderr, secret) {
 				t.Errorf("plan shows the secret key:\n%s", r)
 			}
 		})

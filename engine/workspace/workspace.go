@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -170,6 +171,9 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 	}
 	st, err := w.storage(ctx, key, t, dir)
 	if err != nil {
+		if addr, ok := strings.CutPrefix(key, "target."); ok { // name it as the plan does
+			return nil, fmt.Errorf("target %s: %w", addr, err)
+		}
 		return nil, err
 	}
 	o, err := w.repoOptions(t)
