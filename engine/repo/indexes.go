@@ -29,6 +29,12 @@ func (r *Repository) loadIndexes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return r.loadListedIndexes(ctx, names)
+}
+
+// loadListedIndexes reads the index files of a listing of index/ (names)
+// that are not loaded yet.
+func (r *Repository) loadListedIndexes(ctx context.Context, names []string) error {
 	r.mu.Lock()
 	todo := names[:0]
 	for _, name := range names {

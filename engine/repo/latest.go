@@ -15,7 +15,7 @@ func SourceKey(typ, name string) string { return typ + "." + name }
 // Mine) that holds the source sourceKey ("" = any), or nil when there is
 // none.
 func (r *Repository) Latest(ctx context.Context, backup, sourceKey string) (*Manifest, error) {
-	snaps, err := r.Snapshots(ctx)
+	snaps, err := r.recentSnapshots(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (r *Repository) Latest(ctx context.Context, backup, sourceKey string) (*Man
 // snapshot ids. A saved plan records it to notice snapshots added or
 // removed since.
 func (r *Repository) Fingerprint(ctx context.Context) (string, error) {
-	snaps, err := r.Snapshots(ctx)
+	snaps, err := r.recentSnapshots(ctx)
 	if err != nil {
 		return "", fmt.Errorf("fingerprint %s: %w", r.Location(), err)
 	}

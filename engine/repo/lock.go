@@ -122,7 +122,9 @@ func (r *Repository) tryLock(ctx context.Context, exclusive bool) (*Lock, error)
 		}
 	}
 	// Whatever changed while we did not hold a lock (a prune) is seen now,
-	// before anything is written or deduplicated under this lock.
+	// before anything is written or deduplicated under this lock: the
+	// index, and snapshots listed from now on.
+	r.forgetRecentSnapshots()
 	if err := r.refreshIndex(ctx); err != nil {
 		_ = r.st.Delete(context.WithoutCancel(ctx), name)
 		return nil, err

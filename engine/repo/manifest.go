@@ -127,8 +127,12 @@ const manifestAAD = "velin snapshot"
 
 func snapshotName(id string) string { return "snapshots/" + id }
 
-// snapshotIDs lists the ids of visible snapshots.
+// snapshotIDs lists the ids of visible snapshots, and remembers them for
+// recentSnapshotIDs.
 func (r *Repository) snapshotIDs(ctx context.Context) ([]string, error) {
+	r.mu.Lock()
+	gen := r.snapGen
+	r.mu.Unlock()
 	names, err := r.listNames(ctx, "snapshots/")
 	if err != nil {
 		return nil, err
@@ -138,7 +142,39 @@ func (r *Repository) snapshotIDs(ctx context.Context) ([]string, error) {
 		ids = append(ids, strings.TrimPrefix(n, "snapshots/"))
 	}
 	sort.Strings(ids)
-	return ids, nil
+	r.mu.Lock()
+	if gen == r.snapGen {
+		r.snapRecent = ids
+	}
+	r.mu.Unlock()
+	return slices.Clone(ids), nil
+}
+
+// recentSnapshotIDs is snapshotIDs, or the ids its last listing found when
+// no lock was taken and no snapshot written or forgotten by this
+// Repository since that listing started (forgetRecentSnapshots): the plan's checks, the
+// parent's choice and the new snapshot's id share one listing per command
+// and lock. Listings may lag anyway (docs/design.md, "Storage"); whatever
+// must see every snapshot (prune, check, a listing shown to the user)
+// calls snapshotIDs.
+func (r *Repository) recentSnapshotIDs(ctx context.Context) ([]string, error) {
+	r.mu.Lock()
+	ids := r.snapRecent
+	r.mu.Unlock()
+	if ids != nil {
+		return slices.Clone(ids), nil
+	}
+	return r.snapshotIDs(ctx)
+}
+
+// forgetRecentSnapshots makes the next recentSnapshotIDs list again: a
+// lock was taken (what happened before it must be seen after it) or a
+// snapshot was written or forgotten.
+func (r *Repository) forgetRecentSnapshots() {
+	r.mu.Lock()
+	r.snapGen++
+	r.snapRecent = nil
+	r.mu.Unlock()
 }
 
 func (r *Repository) loadManifest(ctx context.Context, id string) (*Manifest, error) {
@@ -177,6 +213,21 @@ func (r *Repository) Snapshots(ctx context.Context) ([]*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.manifestsOf(ctx, ids)
+}
+
+// recentSnapshots is Snapshots from recentSnapshotIDs.
+func (r *Repository) recentSnapshots(ctx context.Context) ([]*Manifest, error) {
+	ids, err := r.recentSnapshotIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.manifestsOf(ctx, ids)
+}
+
+// manifestsOf loads the manifests of ids, leaving out those forgotten
+// since, sorted by time, then id.
+func (r *Repository) manifestsOf(ctx context.Context, ids []string) ([]*Manifest, error) {
 	out, err := r.loadManifests(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -250,6 +301,7 @@ func (r *Repository) Forget(ctx context.Context, ids ...string) error {
 	if err := r.lockOK(); err != nil {
 		return fmt.Errorf("forget: %w", err)
 	}
+	defer r.forgetRecentSnapshots()
 	for _, id := range ids {
 		m, err := r.loadManifest(ctx, id)
 		if err != nil {
@@ -295,8 +347,12 @@ func candidateID(base string, n int) string {
 }
 
 // freeID returns the first candidate id not taken, starting at n.
+// The listing may be this command's recent one (recentSnapshotIDs), and
+// listings may lag: an id not listed is stat'ed, unless the storage is
+// known to honour IfAbsent, whose refusal of the manifest's write moves
+// the writer to the next candidate (Commit).
 func (r *Repository) freeID(ctx context.Context, base string, n int) (string, int, error) {
-	ids, err := r.snapshotIDs(ctx)
+	ids, err := r.recentSnapshotIDs(ctx)
 	if err != nil {
 		return "", 0, err
 	}
@@ -308,6 +364,9 @@ func (r *Repository) freeID(ctx context.Context, base string, n int) (string, in
 		id := candidateID(base, n)
 		if taken[id] {
 			continue
+		}
+		if r.knownConditional() {
+			return id, n, nil
 		}
 		if _, err := r.st.Stat(ctx, snapshotName(id)); errors.Is(err, storage.ErrNotFound) {
 			return id, n, nil

@@ -33,7 +33,7 @@ func (r *Repository) refreshIndex(ctx context.Context) error {
 	}
 	r.mu.Unlock()
 	if !gone {
-		return r.loadIndexes(ctx)
+		return r.loadListedIndexes(ctx, names)
 	}
 	return r.rebuildIndex(ctx, names)
 }

@@ -23,20 +23,34 @@ type conditional struct {
 
 // conditionalWrites reports whether the storage honours PutOptions.IfAbsent,
 // probing it the first time it is asked (once per Repository; a failed
-// probe is retried next time). Some S3-compatible stores ignore
-// If-None-Match and replace the object.
+// probe is retried next time) unless the local cache remembers a recent
+// answer (condmemo.go). Some S3-compatible stores ignore If-None-Match and
+// replace the object.
 func (r *Repository) conditionalWrites(ctx context.Context) (bool, error) {
 	r.condMu.Lock()
 	defer r.condMu.Unlock()
 	if r.cond.known {
 		return r.cond.ok, nil
 	}
+	if ok, known := r.rememberedConditional(); known {
+		r.cond = conditional{known: true, ok: ok}
+		return ok, nil
+	}
 	ok, err := probeIfAbsent(ctx, r.st)
 	if err != nil {
 		return false, err
 	}
 	r.cond = conditional{known: true, ok: ok}
+	r.rememberConditional(ok)
 	return ok, nil
+}
+
+// knownConditional reports whether the storage is known to honour
+// IfAbsent (probed or remembered by this Repository).
+func (r *Repository) knownConditional() bool {
+	r.condMu.Lock()
+	defer r.condMu.Unlock()
+	return r.cond.known && r.cond.ok
 }
 
 // probeIfAbsent writes a probe object twice with IfAbsent: a storage that

@@ -194,6 +194,7 @@ func (w *SnapshotWriter) Commit(ctx context.Context, v *Verification) (*Manifest
 		err := w.r.putSealedJSON(ctx, snapshotName(m.ID), manifestAAD+" "+m.ID, &m, true)
 		if err == nil {
 			w.state = writerDone
+			w.r.forgetRecentSnapshots()
 			w.r.mu.Lock()
 			w.r.manifests[m.ID] = &m
 			w.r.mu.Unlock()
@@ -202,6 +203,7 @@ func (w *SnapshotWriter) Commit(ctx context.Context, v *Verification) (*Manifest
 		if !errors.Is(err, storage.ErrExists) {
 			return nil, fmt.Errorf("commit %s: %w", m.ID, err)
 		}
+		w.r.forgetRecentSnapshots()
 		if m.ID, n, err = w.r.freeID(ctx, w.idBase, n+1); err != nil {
 			return nil, fmt.Errorf("commit: %w", err)
 		}
