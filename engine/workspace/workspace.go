@@ -53,6 +53,9 @@ type Workspace struct {
 
 	mu    sync.Mutex
 	repos map[string]*repo.Repository // by target address, or "dir:"+path
+	// absent holds the keys of repositories found missing by a read-only
+	// open: the plan's checks look once per command, not once each.
+	absent map[string]bool
 	// counters count each opened storage's requests, by the repos key.
 	counters map[string]*counting.Storage
 
@@ -81,6 +84,7 @@ func Load(opts Options) (*Workspace, hcl.Diagnostics) {
 		Redactor: redact.New(cfg.Secrets...),
 		opts:     opts,
 		repos:    map[string]*repo.Repository{},
+		absent:   map[string]bool{},
 	}
 	return ws, diags
 }
@@ -159,6 +163,9 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 	if r, ok := w.repos[key]; ok {
 		return r, nil
 	}
+	if !create && w.absent[key] && !w.mustExist {
+		return nil, nil
+	}
 	loc := dir
 	if loc == "" {
 		loc = t.Location()
@@ -182,11 +189,15 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 	}
 	o.CacheDir = w.cacheDir(st)
 	var r *repo.Repository
-	if create {
+	switch {
+	case create && w.absent[key]:
+		r, err = initFound(ctx, st, o) // just found missing: Init checks again
+	case create:
 		r, _, err = repo.OpenOrInit(ctx, st, o)
-	} else {
+	default:
 		r, err = repo.Open(ctx, st, o)
 		if errors.Is(err, repo.ErrNoRepository) && !w.mustExist {
+			w.absent[key] = true
 			return nil, nil
 		}
 	}
@@ -195,6 +206,17 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 	}
 	w.repos[key] = r
 	return r, nil
+}
+
+// initFound creates the repository that a read-only open found missing
+// moments ago in this command, or opens the one another process created
+// meanwhile.
+func initFound(ctx context.Context, st storage.Storage, o repo.Options) (*repo.Repository, error) {
+	r, err := repo.Init(ctx, st, o)
+	if errors.Is(err, repo.ErrRepositoryExists) {
+		return repo.Open(ctx, st, o)
+	}
+	return r, err
 }
 
 // isMissingDir reports whether loc is a local path that does not exist, so
