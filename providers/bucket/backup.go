@@ -148,7 +148,7 @@ func (s *Source) backupObject(ctx context.Context, sink provider.Sink, o object,
 		e.Size, e.ModTime, o.etag = aws.ToInt64(out.ContentLength), aws.ToTime(out.LastModified), etag
 	}
 	defer out.Body.Close()
-	tags, err := s.tags(ctx, o)
+	tags, err := s.tags(ctx, o, aws.ToInt32(out.TagCount))
 	if err != nil {
 		return 0, "", err
 	}

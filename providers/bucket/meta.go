@@ -87,8 +87,11 @@ func userMeta(meta map[string]string) map[string]string {
 
 // tags returns an object's tags in URL query form, "" when it has none or
 // the server does not support tags (then no further object is asked).
-func (s *Source) tags(ctx context.Context, o object) (string, error) {
-	if s.noTags.Load() {
+// count is the object's x-amz-tagging-count (0 when its GetObject answer
+// had none): S3 and MinIO send it only for an object with tags, so only
+// such an object costs a GetObjectTagging request.
+func (s *Source) tags(ctx context.Context, o object, count int32) (string, error) {
+	if count <= 0 || s.noTags.Load() {
 		return "", nil
 	}
 	out, err := s.client.GetObjectTagging(ctx, &awss3.GetObjectTaggingInput{Bucket: aws.String(o.bucket), Key: aws.String(o.key)})
