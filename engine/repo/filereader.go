@@ -30,7 +30,7 @@ func (t *tree) Open(ctx context.Context, e provider.Entry) (io.ReadCloser, error
 // in fr.q (see spans.go); chunks reach the reader in file order.
 func (fr *fileReader) fetchFile(ctx context.Context, h *handle) {
 	defer close(fr.ch)
-	fr.q = newSpanQueue(ctx, fr.r)
+	fr.q = newSpanQueue(ctx, fr.r, h.size)
 	defer fr.q.close()
 	if h.list == nil || len(h.content) > 0 {
 		fr.fetch(ctx, h.content)

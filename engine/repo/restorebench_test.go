@@ -3,9 +3,11 @@ package repo
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,7 +94,8 @@ func benchFilesRestore(b *testing.B, setup func(b *testing.B) (write, read stora
 	}
 	m := backupSite(b, w, src)
 	w.Close()
-	counted := faulty.New(rst)
+	bytes := &byteCounter{Storage: rst}
+	counted := faulty.New(bytes)
 	b.SetBytes(total)
 	b.ResetTimer()
 	for range b.N {
@@ -102,7 +105,7 @@ func benchFilesRestore(b *testing.B, setup func(b *testing.B) (write, read stora
 			b.Fatal(err)
 		}
 		to := b.TempDir()
-		before := counted.Counts()
+		before, readBefore := counted.Counts(), bytes.n.Load()
 		start := time.Now()
 		b.StartTimer()
 		tree, err := r.Tree(ctx, m, "files.site")
@@ -117,6 +120,7 @@ func benchFilesRestore(b *testing.B, setup func(b *testing.B) (write, read stora
 		b.ReportMetric(time.Since(start).Seconds(), "restore-s")
 		b.ReportMetric(float64(c.Gets-before.Gets), "gets")
 		b.ReportMetric(float64(c.Stats-before.Stats+c.Lists-before.Lists), "stats+lists")
+		b.ReportMetric(float64(bytes.n.Load()-readBefore)/1e6, "read-MB")
 		r.Close()
 		b.StartTimer()
 	}
@@ -172,4 +176,29 @@ func newS3(b *testing.B, o s3.Options) storage.Storage {
 		b.Fatal(err)
 	}
 	return st
+}
+
+// byteCounter counts the bytes read from a storage's GetRange.
+type byteCounter struct {
+	storage.Storage
+	n atomic.Int64
+}
+
+func (c *byteCounter) GetRange(ctx context.Context, name string, off, n int64) (io.ReadCloser, error) {
+	rc, err := c.Storage.GetRange(ctx, name, off, n)
+	if err != nil {
+		return nil, err
+	}
+	return &countedBody{ReadCloser: rc, n: &c.n}, nil
+}
+
+type countedBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b *countedBody) Read(p []byte) (int, error) {
+	k, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(k))
+	return k, err
 }

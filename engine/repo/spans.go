@@ -58,15 +58,17 @@ type spanQueue struct {
 	ctx   context.Context // the reads', cancelled by stop
 	stop  context.CancelFunc
 	reads []*spanRead
+	small bool // the file is small: its runs are read through windows
 }
 
-func newSpanQueue(ctx context.Context, r *Repository) *spanQueue {
+// newSpanQueue returns the queue of a reader of a file of size bytes.
+func newSpanQueue(ctx context.Context, r *Repository, size int64) *spanQueue {
 	ctx, stop := context.WithCancel(ctx)
-	return &spanQueue{r: r, ctx: ctx, stop: stop}
+	return &spanQueue{r: r, ctx: ctx, stop: stop, small: size <= windowWiden}
 }
 
 // tryStart starts the read of run if there is room: a reader's first
-// read always starts, and so does a small run's (through a shared window,
+// read always starts, and so does a small file's (through a shared window,
 // whose bytes the repository bounds); a further one while fewer than
 // readAhead are in flight and the repository's budget has the span's
 // bytes.
@@ -75,7 +77,7 @@ func (q *spanQueue) tryStart(run blobRun) bool {
 	switch {
 	case len(q.reads) >= readAhead:
 		return false
-	case run.end-run.off <= windowWiden:
+	case q.small:
 		sr := &spanRead{run: run, done: make(chan struct{}), win: q.r.joinWindow(run)}
 		q.reads = append(q.reads, sr)
 		go func() {

@@ -13,8 +13,10 @@ import (
 )
 
 const (
-	// windowWiden: a run whose span is at most this many bytes (a small
-	// file, mostly) is read through a shared window.
+	// windowWiden: the runs of a file of at most this many bytes are read
+	// through shared windows. (A large file's short runs are not: its
+	// chunks lie between other large files' chunks, which are read at
+	// other times, so a window would mostly be read for nothing.)
 	windowWiden = 256 << 10
 	// windowSize is the bytes of a pack a window reads: the aligned block
 	// of the pack around the run that started it (fewer at the end of the
