@@ -3,6 +3,8 @@ package repo
 import (
 	"bytes"
 	"context"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,4 +75,52 @@ func TestConditionalProbeRemembered(t *testing.T) {
 	if _, err := commitOne(ctx, openTestRepoWith(t, f, later), "four"); err == nil {
 		t.Error("an answer older than condMemoAge was used, want a probe")
 	}
+}
+
+// TestRecentSnapshotListing: Latest reuses the listing of snapshots/ made
+// moments ago by the same Repository, lists again once a lock is taken
+// (and then sees a snapshot another process committed meanwhile), and
+// once the listing is older than recentListingAge; Snapshots always lists.
+func TestRecentSnapshotListing(t *testing.T) {
+	ctx := context.Background()
+	f := faulty.New(repotest.NewMem())
+	if _, err := Init(ctx, f, testOptions()); err != nil {
+		t.Fatal(err)
+	}
+	var offset atomic.Int64
+	o := testOptions()
+	base := o.Clock()
+	o.Clock = func() time.Time { return base.Add(time.Duration(offset.Load())) }
+	r := openTestRepoWith(t, f, o)
+	lists := func(what string, fn func() (*Manifest, error)) *Manifest {
+		t.Helper()
+		before := f.Counts().Lists
+		m, err := fn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Counts().Lists - before; (got > 0) != strings.HasPrefix(what, "lists") {
+			t.Errorf("%s: %d listings", what, got)
+		}
+		return m
+	}
+	latest := func() (*Manifest, error) { return r.Latest(ctx, "b", "") }
+	lists("lists: first lookup", latest)
+	lists("reuses: second lookup", latest)
+	if _, err := commitOne(ctx, openTestRepo(t, f), "other process"); err != nil {
+		t.Fatal(err)
+	}
+	lists("reuses: before the lock", latest)
+	lock, err := r.Lock(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Unlock(ctx)
+	if m := lists("lists: after the lock", latest); m == nil {
+		t.Error("after the lock the other process's snapshot is not seen")
+	}
+	lists("reuses: under the lock", latest)
+	offset.Store(int64(recentListingAge + time.Second))
+	lists("lists: an old listing", latest)
+	lists("lists: Snapshots", func() (*Manifest, error) { _, err := r.Snapshots(ctx); return nil, err })
 }

@@ -133,6 +133,7 @@ func (r *Repository) snapshotIDs(ctx context.Context) ([]string, error) {
 	r.mu.Lock()
 	gen := r.snapGen
 	r.mu.Unlock()
+	start := r.opts.Clock()
 	names, err := r.listNames(ctx, "snapshots/")
 	if err != nil {
 		return nil, err
@@ -144,7 +145,7 @@ func (r *Repository) snapshotIDs(ctx context.Context) ([]string, error) {
 	sort.Strings(ids)
 	r.mu.Lock()
 	if gen == r.snapGen {
-		r.snapRecent = ids
+		r.snapRecent, r.snapRecentAt = ids, start
 	}
 	r.mu.Unlock()
 	return slices.Clone(ids), nil
@@ -152,20 +153,27 @@ func (r *Repository) snapshotIDs(ctx context.Context) ([]string, error) {
 
 // recentSnapshotIDs is snapshotIDs, or the ids its last listing found when
 // no lock was taken and no snapshot written or forgotten by this
-// Repository since that listing started (forgetRecentSnapshots): the plan's checks, the
-// parent's choice and the new snapshot's id share one listing per command
-// and lock. Listings may lag anyway (docs/design.md, "Storage"); whatever
+// Repository since that listing started (forgetRecentSnapshots), and it
+// started less than recentListingAge ago: the plan's checks, the parent's
+// choice and the new snapshot's id share one listing per command and
+// lock, and a long-lived Repository still sees others' snapshots. Listings may lag anyway (docs/design.md, "Storage"); whatever
 // must see every snapshot (prune, check, a listing shown to the user)
 // calls snapshotIDs.
 func (r *Repository) recentSnapshotIDs(ctx context.Context) ([]string, error) {
 	r.mu.Lock()
 	ids := r.snapRecent
+	if age := r.opts.Clock().Sub(r.snapRecentAt); age < 0 || age > recentListingAge {
+		ids = nil
+	}
 	r.mu.Unlock()
 	if ids != nil {
 		return slices.Clone(ids), nil
 	}
 	return r.snapshotIDs(ctx)
 }
+
+// recentListingAge bounds how old a listing recentSnapshotIDs reuses is.
+const recentListingAge = time.Minute
 
 // forgetRecentSnapshots makes the next recentSnapshotIDs list again: a
 // lock was taken (what happened before it must be seen after it) or a

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -76,8 +77,11 @@ type Repository struct {
 	indexes    map[string]bool      // index object names loaded into idx
 	badIndexes map[string]string    // damaged index object names → why (skipped)
 	manifests  map[string]*Manifest // snapshot id → decoded manifest (immutable)
-	snapRecent []string             // ids of the last listing of snapshots/ (recentSnapshotIDs)
-	snapGen    int                  // counts forgetRecentSnapshots calls
+
+	// The last listing of snapshots/ (recentSnapshotIDs), guarded by mu.
+	snapRecent   []string
+	snapRecentAt time.Time // when it started
+	snapGen      int       // counts forgetRecentSnapshots calls
 
 	cache  *diskcache.Cache                         // the local cache (nil: none; cache.go)
 	listed map[string]map[string]storage.ObjectInfo // last listing of index/ and snapshots/ (with a cache)
