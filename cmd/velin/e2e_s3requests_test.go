@@ -14,8 +14,8 @@ func total(c counting.Counts) int64 {
 
 // Requests of one backup create over S3 with a warm local cache (issue 9
 // §6: no more than restic's). The first backup: the plan's checks find no
-// repository (a read of config, the leftovers' 4 listings), Init checks
-// again (a stat, 4 listings) and writes key and config; the lock (a put, a
+// repository (a read of config, the leftovers' 4 listings), Init stats
+// config again and writes key and config; the lock (a put, a
 // listing of locks/, one of index/, one of snapshots/), a pack and an
 // index, the conditional-write probe (2 puts, a get, a delete), the
 // manifest, the lock's delete. An unchanged backup: config and key, the
@@ -24,7 +24,7 @@ func total(c counting.Counts) int64 {
 // the new manifest and the lock's delete; no probe (remembered) and no
 // stat of the new id.
 const (
-	firstBackupRequests     = 24
+	firstBackupRequests     = 20
 	unchangedBackupRequests = 12
 )
 

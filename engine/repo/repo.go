@@ -102,7 +102,19 @@ func Exists(ctx context.Context, st storage.Storage) (bool, error) {
 // Init creates a repository on st. It fails with ErrRepositoryExists when
 // st already holds one.
 func Init(ctx context.Context, st storage.Storage, o Options) (*Repository, error) {
-	o, err := prepareInit(ctx, st, o)
+	return initChecked(ctx, st, o, true)
+}
+
+// InitAfterOpen is Init for a storage that Open found without a repository
+// moments ago (ErrNoRepository: no config, and no objects under keys/,
+// snapshots/, index/ or data/). It checks again that there is no config,
+// not the four prefixes: 4 listings fewer for a first backup.
+func InitAfterOpen(ctx context.Context, st storage.Storage, o Options) (*Repository, error) {
+	return initChecked(ctx, st, o, false)
+}
+
+func initChecked(ctx context.Context, st storage.Storage, o Options, leftovers bool) (*Repository, error) {
+	o, err := prepareInit(ctx, st, o, leftovers)
 	if err != nil {
 		return nil, err
 	}
@@ -148,8 +160,8 @@ func initWith(ctx context.Context, st storage.Storage, o Options, key *crypto.Ke
 }
 
 // prepareInit checks the options of a new repository and that st holds
-// none (nor leftovers of one).
-func prepareInit(ctx context.Context, st storage.Storage, o Options) (Options, error) {
+// none (nor, when leftovers is set, leftovers of one).
+func prepareInit(ctx context.Context, st storage.Storage, o Options, leftovers bool) (Options, error) {
 	o = o.withDefaults()
 	if err := o.validate(); err != nil {
 		return o, err
@@ -162,6 +174,9 @@ func prepareInit(ctx context.Context, st storage.Storage, o Options) (Options, e
 			err = ErrRepositoryExists
 		}
 		return o, fmt.Errorf("init %s: %w", st.Location(), err)
+	}
+	if !leftovers {
+		return o, nil
 	}
 	if err := refuseLeftovers(ctx, st); err != nil {
 		return o, fmt.Errorf("init %s: %w", st.Location(), err)
@@ -176,7 +191,7 @@ func prepareInit(ctx context.Context, st storage.Storage, o Options) (Options, e
 // encrypt there is nothing to share and it is an ordinary Init (a copy
 // re-chunks).
 func InitCopyTarget(ctx context.Context, st storage.Storage, o Options, src *Repository) (*Repository, error) {
-	o, err := prepareInit(ctx, st, o)
+	o, err := prepareInit(ctx, st, o, true)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +282,7 @@ func OpenOrInit(ctx context.Context, st storage.Storage, o Options) (*Repository
 	if !errors.Is(err, ErrNoRepository) {
 		return r, false, err
 	}
-	r, err = Init(ctx, st, o)
+	r, err = InitAfterOpen(ctx, st, o)
 	if errors.Is(err, ErrRepositoryExists) {
 		r, err = Open(ctx, st, o) // lost a race with another init
 		return r, false, err

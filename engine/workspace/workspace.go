@@ -212,7 +212,7 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 // moments ago in this command, or opens the one another process created
 // meanwhile.
 func initFound(ctx context.Context, st storage.Storage, o repo.Options) (*repo.Repository, error) {
-	r, err := repo.Init(ctx, st, o)
+	r, err := repo.InitAfterOpen(ctx, st, o)
 	if errors.Is(err, repo.ErrRepositoryExists) {
 		return repo.Open(ctx, st, o)
 	}
