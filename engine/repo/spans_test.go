@@ -275,4 +275,19 @@ func TestWindowsShareReads(t *testing.T) {
 	if _, open, _ := sh2.counts(); open != 0 || len(r2.windows.kept) > windowsKept {
 		t.Errorf("%d pack reads left open, %d windows kept", open, len(r2.windows.kept))
 	}
+
+	// Closed at once, before its window arrives: the window is cancelled
+	// and dropped, no read left open.
+	r3, m3, sh3 := shuffledRepoWith(t, items, testOptions())
+	openFile(t, r3, m3, last.e.Path, func() {}).Close()
+	r3.windows.mu.Lock()
+	for _, w := range r3.windows.kept {
+		if !w.finished {
+			t.Errorf("a window nobody waits for is still in flight")
+		}
+	}
+	r3.windows.mu.Unlock()
+	if _, open, _ := sh3.counts(); open != 0 {
+		t.Errorf("after an early Close %d pack reads are open", open)
+	}
 }
