@@ -33,6 +33,9 @@ report_repo() {
 	done
 	echo
 	echo "Targets (velin at least 1.5x restic's speed, no more requests):"
+	echo "- first backup with restic's init (velin creates its repository in its first backup): requests" \
+		"$((${REQ[velin.init]:-0} + ${REQ[velin.first]:-0})) vs $((${REQ[restic.init]:-0} + ${REQ[restic.first]:-0}))" \
+		"($(at_most "$((${REQ[velin.init]:-0} + ${REQ[velin.first]:-0}))" "$((${REQ[restic.init]:-0} + ${REQ[restic.first]:-0}))"))"
 	for s in first unchanged mutated restore; do
 		echo "- $(step_label "$s"): speed $(ratio "${T[restic.$s]}" "${T[velin.$s]}")x ($(at_least "$(ratio "${T[restic.$s]}" "${T[velin.$s]}")" 1.5));" \
 			"requests ${REQ[velin.$s]} vs ${REQ[restic.$s]} ($(at_most "${REQ[velin.$s]}" "${REQ[restic.$s]}"))"
