@@ -94,24 +94,7 @@ for ((i = 0; i < FILES; i++)); do
 done
 
 PLAN=$WORK/bench.hcl
-cat >"$PLAN" <<HCL
-target "s3" "bench" {
-  endpoint   = "$VELIN_ENDPOINT"
-  bucket     = "$BUCKET"
-  prefix     = "velin"
-  access_key = env("S3_ACCESS_KEY")
-  secret_key = env("S3_SECRET_KEY")
-  passphrase = env("VELIN_PASSPHRASE")
-}
-source "files" "data" {
-  paths = ["$DATA"]
-}
-backup "bench" {
-  sources  = [source.files.data]
-  target   = target.s3.bench
-  strategy = "incremental"
-}
-HCL
+velin_s3_files_plan "$PLAN" "$VELIN_ENDPOINT" "$BUCKET" velin "$DATA"
 
 # run KEY ARGS... runs velin, appending "KEY seconds counts-json" to $WORK/runs.
 run() {

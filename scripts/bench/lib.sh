@@ -77,3 +77,28 @@ restored_root() {
 	done
 	die "cannot find the restored tree under $dir"
 }
+
+# velin_s3_files_plan FILE ENDPOINT BUCKET PREFIX DATA writes a plan that
+# backs up the tree DATA into a repository on S3 (bucket BUCKET, prefix
+# PREFIX at ENDPOINT); the credentials come from S3_ACCESS_KEY,
+# S3_SECRET_KEY and VELIN_PASSPHRASE in the environment.
+velin_s3_files_plan() {
+	cat >"$1" <<HCL
+target "s3" "bench" {
+  endpoint   = "$2"
+  bucket     = "$3"
+  prefix     = "$4"
+  access_key = env("S3_ACCESS_KEY")
+  secret_key = env("S3_SECRET_KEY")
+  passphrase = env("VELIN_PASSPHRASE")
+}
+source "files" "data" {
+  paths = ["$5"]
+}
+backup "bench" {
+  sources  = [source.files.data]
+  target   = target.s3.bench
+  strategy = "incremental"
+}
+HCL
+}

@@ -100,24 +100,7 @@ prepare_tree() {
 # bucket velin-bench, prefix repo, through the proxy.
 velin_init() {
 	PLAN="$WORK/s3-repo.hcl"
-	cat >"$PLAN" <<HCL
-target "s3" "bench" {
-  endpoint   = "$PROXY"
-  bucket     = "velin-bench"
-  prefix     = "repo"
-  access_key = env("S3_ACCESS_KEY")
-  secret_key = env("S3_SECRET_KEY")
-  passphrase = env("VELIN_PASSPHRASE")
-}
-source "files" "data" {
-  paths = ["$DATA"]
-}
-backup "bench" {
-  sources  = [source.files.data]
-  target   = target.s3.bench
-  strategy = "incremental"
-}
-HCL
+	velin_s3_files_plan "$PLAN" "$PROXY" velin-bench repo "$DATA"
 }
 
 repo_backups() {
