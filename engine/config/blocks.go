@@ -17,12 +17,13 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "step", LabelNames: []string{"type", "name"}},
 		{Type: "backup", LabelNames: []string{"name"}},
 		{Type: "restore", LabelNames: []string{"name"}},
+		{Type: "deployment", LabelNames: []string{"name"}},
 	},
 }
 
 // rootBlocks are the top-level blocks of every file, by type, in file order.
 type rootBlocks struct {
-	variables, locals, sources, targets, steps, backups, restores []*hcl.Block
+	variables, locals, sources, targets, steps, backups, restores, deployments []*hcl.Block
 }
 
 func (l *loader) rootBlocks() (rootBlocks, hcl.Diagnostics) {
@@ -61,6 +62,8 @@ func (b *rootBlocks) add(blk *hcl.Block) {
 		b.backups = append(b.backups, blk)
 	case "restore":
 		b.restores = append(b.restores, blk)
+	case "deployment":
+		b.deployments = append(b.deployments, blk)
 	}
 }
 
@@ -95,7 +98,7 @@ func blockAddr(blk *hcl.Block) string {
 // duplicates. Source, target and step names are unique per kind and type.
 func (l *loader) declareAll(b rootBlocks) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, list := range [][]*hcl.Block{b.sources, b.targets, b.steps, b.backups, b.restores} {
+	for _, list := range [][]*hcl.Block{b.sources, b.targets, b.steps, b.backups, b.restores, b.deployments} {
 		for _, blk := range list {
 			diags = append(diags, l.declare(blk)...)
 		}

@@ -62,7 +62,8 @@ func TestLanguageDocMentionsEveryArgument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, schema := range []*hcl.BodySchema{rootSchema, variableSchema, backupSchema, retentionSchema, verifySchema, restoreSchema} {
+	for _, schema := range []*hcl.BodySchema{rootSchema, variableSchema, backupSchema, retentionSchema, verifySchema, restoreSchema,
+		deploymentSchema, healthSchema, migrateSchema, transactionSchema} {
 		for _, a := range schema.Attributes {
 			if !strings.Contains(string(doc), "`"+a.Name+"`") {
 				t.Errorf("argument %q is not documented", a.Name)

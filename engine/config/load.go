@@ -109,6 +109,8 @@ func newConfig() *Config {
 		Steps:     map[string]*Step{},
 		Backups:   map[string]*Backup{},
 		Restores:  map[string]*Restore{},
+
+		Deployments: map[string]*Deployment{},
 	}
 }
 
@@ -146,6 +148,9 @@ func (l *loader) decodeAll(b rootBlocks) hcl.Diagnostics {
 	}
 	for _, blk := range b.restores {
 		diags = append(diags, l.decodeRestore(blk)...)
+	}
+	for _, blk := range b.deployments {
+		diags = append(diags, l.decodeDeployment(blk)...)
 	}
 	return diags
 }

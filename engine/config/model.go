@@ -21,6 +21,8 @@ type Config struct {
 	Steps     map[string]*Step
 	Backups   map[string]*Backup  // key: "backup.nightly"
 	Restores  map[string]*Restore // key: "restore.site"
+	// Deployments are the deployment blocks, key "deployment.api".
+	Deployments map[string]*Deployment
 
 	// Secrets lists every sensitive value found while decoding (sensitive
 	// variables, passphrases, passwords): output must redact them.
