@@ -55,6 +55,8 @@ type Plan struct {
 	Repos      map[string]string `json:"repos"`              // target address → repository fingerprint
 	Actions    []Action          `json:"actions"`
 	Summary    Summary           `json:"summary"`
+	// Transactions are the deployments' open transactions (transactions.go).
+	Transactions []Transaction `json:"transactions,omitempty"`
 
 	errs []error // why actions cannot run, typed (see Err)
 }

@@ -241,3 +241,8 @@ func (j Journal) latestDone(deployment string) (*Tx, error) {
 	}
 	return nil, nil
 }
+
+// WatchdogAlive reports whether a watchdog holds t's lock. It takes the
+// lock for an instant when it is free: call it under the deployment's lock
+// or accept that a watchdog starting at that instant waits a little.
+func (t *Tx) WatchdogAlive() bool { return held(t.watchdogLock()) }

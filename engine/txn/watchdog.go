@@ -32,8 +32,11 @@ func (m *Manager) Watch(ctx context.Context, id string, o WatchdogOptions) (*Out
 	if err != nil {
 		return nil, err
 	}
-	l, err := tryLock(t.watchdogLock())
-	if errors.Is(err, errBusy) {
+	// A moment's wait: status may hold the free lock for an instant.
+	lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	l, err := waitLock(lctx, t.watchdogLock())
+	cancel()
+	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("watchdog %s: %w", id, ErrWatchdogRunning)
 	}
 	if err != nil {

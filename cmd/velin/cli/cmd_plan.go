@@ -56,6 +56,7 @@ func runPlan(ctx context.Context, g *globalOptions, ws *workspace.Workspace, o *
 	if err != nil {
 		return err
 	}
+	p.Transactions = g.planTransactions(ws)
 	if g.JSON {
 		err = g.printJSON(p)
 	} else {

@@ -165,10 +165,11 @@ Exit codes (the same on every command):
   velin backup list
   velin --version`,
 		Args: cobra.NoArgs,
-		PersistentPreRunE: func(*cobra.Command, []string) error {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if g.Quiet && g.Verbose {
 				return errors.New("-q/--quiet and -v/--verbose exclude each other")
 			}
+			g.recoverAtStart(cmd) // transactions left by a crash: docs/deployments.md
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/velinhq/velin/engine/config"
+	"github.com/velinhq/velin/engine/txn"
+	"github.com/velinhq/velin/engine/workspace"
+)
+
+// Exit codes of the transaction commands (docs/cli.md): 3 and 4 mean
+// there what they say here.
+const (
+	exitRolledBack = 3 // rolled back (recover, the watchdog; a commit that came too late)
+	exitRefused    = 4 // refused: a transaction is open, a commit came too late
+)
+
+// annotationNoRecover marks the commands that do not look for
+// transactions to recover before they run (the watchdog, recover itself).
+const annotationNoRecover = "velin/no-recover"
+
+// stateDir is $VELIN_STATE_DIR, default /var/lib/velin.
+func (g *globalOptions) stateDir() string {
+	if d := g.getenv("VELIN_STATE_DIR"); d != "" {
+		return d
+	}
+	return "/var/lib/velin"
+}
+
+// txManager is the transaction manager of this host's journal. The
+// workspaces it loads for the watchdog and recovery are closed by the
+// returned function.
+func (g *globalOptions) txManager() (*txn.Manager, func()) {
+	host, _ := os.Hostname()
+	var opened []*workspace.Workspace
+	m := &txn.Manager{
+		Journal: txn.Journal{Dir: filepath.Join(g.stateDir(), "journal")},
+		Now:     g.env.Clock, BootID: txn.BootID(g.getenv), Host: host, PID: os.Getpid(), Version: Version,
+		Open: func(ctx context.Context, b txn.Record) (txn.Target, error) {
+			ws, tg, err := g.openRecorded(ctx, b)
+			if ws != nil {
+				opened = append(opened, ws)
+			}
+			return tg, err
+		},
+		Log: func(msg string) {
+			g.errf("%s velin: %s\n", g.env.Clock().UTC().Format(time.RFC3339), msg)
+		},
+	}
+	return m, func() {
+		for _, ws := range opened {
+			ws.Close()
+		}
+	}
+}
+
+// openRecorded loads the plan a transaction recorded (its variables come
+// from the environment, VELIN_VAR_*) and opens its deployment.
+func (g *globalOptions) openRecorded(ctx context.Context, b txn.Record) (*workspace.Workspace, txn.Target, error) {
+	if b.Plan == nil {
+		return nil, nil, errors.New("the begin record names no plan")
+	}
+	g2 := *g
+	g2.Path, g2.VarFiles, g2.Vars = cmpOr(b.Plan.File, b.Plan.Dir), b.Plan.VarFiles, nil
+	ws, err := g2.load()
+	if err != nil {
+		return nil, nil, fmt.Errorf("load the plan %s: %w", g2.Path, err)
+	}
+	d, ok := ws.Config.Deployments["deployment."+b.Deployment]
+	if !ok {
+		return ws, nil, fmt.Errorf("the plan %s has no deployment %q any more", g2.Path, b.Deployment)
+	}
+	tg, err := g.txTarget(ctx, ws, d)
+	return ws, tg, err
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// planRef is where this command's plan is, for the watchdog and recovery.
+func (g *globalOptions) planRef() (txn.PlanRef, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return txn.PlanRef{}, err
+	}
+	ref := txn.PlanRef{Dir: dir}
+	if g.Path != "" {
+		ref.File, _ = filepath.Abs(g.Path)
+	}
+	for _, f := range g.VarFiles {
+		abs, _ := filepath.Abs(f)
+		ref.VarFiles = append(ref.VarFiles, abs)
+	}
+	return ref, nil
+}
+
+// pickDeployment is the deployment block named name, or the only one.
+func pickDeployment(ws *workspace.Workspace, name string) (*config.Deployment, error) {
+	var names []string
+	for _, d := range ws.Config.Deployments {
+		names = append(names, d.Name)
+	}
+	sort.Strings(names)
+	if name != "" {
+		if d, ok := ws.Config.Deployments["deployment."+name]; ok {
+			return d, nil
+		}
+		return nil, fmt.Errorf("no deployment block %q (known: %s)", name, strings.Join(names, ", "))
+	}
+	if len(names) != 1 {
+		return nil, fmt.Errorf("the configuration has %d deployment blocks (%s): choose one with --deployment NAME",
+			len(names), strings.Join(names, ", "))
+	}
+	return ws.Config.Deployments["deployment."+names[0]], nil
+}
+
+// armWatchdog starts `velin rollback watchdog --tx ID` detached. -var
+// values reach it as VELIN_VAR_* in its environment, never in its argv.
+func (g *globalOptions) armWatchdog(ctx context.Context, t *txn.Tx) (int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	env := slices.DeleteFunc(slices.Clone(g.env.Environ), func(kv string) bool {
+		return strings.HasPrefix(kv, txn.ReadyFDEnv+"=")
+	})
+	for _, v := range g.Vars {
+		if k, val, ok := strings.Cut(v, "="); ok {
+			env = append(env, "VELIN_VAR_"+strings.TrimSpace(k)+"="+val)
+		}
+	}
+	argv := []string{exe, "rollback", "watchdog", "--tx", t.ID()}
+	return txn.Spawn(ctx, argv, env, t.Begin().Plan.Dir, t.WatchdogLog(), 10*time.Second)
+}
+
+// recoverAtStart rolls back, before cmd runs, the transactions that need
+// it (deadline passed, watchdog gone, machine rebooted). It costs one
+// directory listing when there is no journal or nothing open; problems are
+// warnings, the command runs anyway.
+func (g *globalOptions) recoverAtStart(cmd *cobra.Command) {
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Annotations[annotationNoRecover] != "" {
+			return
+		}
+	}
+	m, closeAll := g.txManager()
+	defer closeAll()
+	m.Log = nil
+	outs, err := m.Recover(cmd.Context())
+	if err != nil {
+		g.warn("transaction recovery: " + err.Error())
+	}
+	for _, o := range outs {
+		g.errf("velin: transaction %s of deployment %s: %s: %s\n", o.TxID, o.Deployment, o.Why, outcomeText(o))
+	}
+}
+
+func outcomeText(o txn.Outcome) string {
+	if o.Err != nil {
+		return "rollback FAILED: " + o.Err.Error() + " (retry with `velin rollback rollback`)"
+	}
+	return "rolled back"
+}
+
+// txError maps the transaction errors to their exit codes.
+func txError(err error) error {
+	if errors.Is(err, txn.ErrRefused) {
+		return &exitError{code: exitRefused, err: err}
+	}
+	return err
+}
