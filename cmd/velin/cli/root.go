@@ -186,6 +186,7 @@ Exit codes (the same on every command):
 	root.AddCommand(
 		newInitCommand(g), stopAtOnce(newValidateCommand(g)), stopAtOnce(newPlanCommand(g)), newApplyCommand(g),
 		stopAtOnce(newGraphCommand(g)), newVersionCommand(g), newBackupCommand(g), newKeyCommand(g),
+		newRollbackCommand(g),
 	)
 	return root
 }
