@@ -57,6 +57,8 @@ type Plan struct {
 	Summary    Summary           `json:"summary"`
 	// Transactions are the deployments' open transactions (transactions.go).
 	Transactions []Transaction `json:"transactions,omitempty"`
+	// Deployments are the deployment blocks' states (deployments.go).
+	Deployments []Deployment `json:"deployments,omitempty"`
 
 	errs []error // why actions cannot run, typed (see Err)
 }

@@ -25,6 +25,7 @@ var ErrStale = errors.New("saved plan is stale")
 // workspace redactor already (actions are redacted when made).
 func (p *Plan) Render(w io.Writer) error {
 	var b strings.Builder
+	p.renderDeployments(&b)
 	p.renderTransactions(&b)
 	if len(p.Actions) == 0 {
 		b.WriteString("No changes: nothing is selected to run.\n")

@@ -17,6 +17,8 @@ import (
 
 type applyOptions struct {
 	sel         selectionFlags
+	Deployment  string // -deployment: deploy -version instead of running backups
+	Version     string
 	AutoApprove bool
 	Parallelism int
 	Strategy    string
@@ -28,6 +30,8 @@ func (o *applyOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.AutoApprove, "auto-approve", false, "do not ask for confirmation")
 	cmd.Flags().IntVar(&o.Parallelism, "parallelism", 4, "how many actions may run at once")
 	cmd.Flags().StringVar(&o.Strategy, "strategy", "", "override every backup's strategy: full or incremental")
+	cmd.Flags().StringVar(&o.Deployment, "deployment", "", "deploy a stored version to this deployment (with -version)")
+	cmd.Flags().StringVar(&o.Version, "version", "", "the version -deployment deploys")
 }
 
 func newApplyCommand(g *globalOptions) *cobra.Command {
@@ -44,18 +48,23 @@ Actions run in parallel (bounded by -parallelism); a failure skips what
 depends on it; finally steps always run, also after Ctrl-C.
 
 Exit codes: 0 everything succeeded, 1 something failed or was refused,
-3 done with damage, 10 no repository, 11 locked, 12 wrong passphrase,
+3 done with damage (with -deployment: the new release failed and the one
+before was put back), 10 no repository, 11 locked, 12 wrong passphrase,
 130 interrupted (the summary then says so).`,
 		Example: `  velin apply
   velin apply -auto-approve -backup nightly
   velin plan -out nightly.plan && velin apply nightly.plan
-  velin apply -restore site -snapshot 20261121-0515`,
+  velin apply -restore site -snapshot 20261121-0515
+  velin apply -deployment api -version v1.2.0`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				return applySaved(cmd.Context(), g, o, args[0])
 			}
 			return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
+				if o.Deployment != "" {
+					return applyDeployment(ctx, g, ws, o)
+				}
 				return applyFresh(ctx, g, ws, o)
 			})(cmd.Context())
 		},

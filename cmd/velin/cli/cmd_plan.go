@@ -57,6 +57,7 @@ func runPlan(ctx context.Context, g *globalOptions, ws *workspace.Workspace, o *
 		return err
 	}
 	p.Transactions = g.planTransactions(ws)
+	p.Deployments = g.planDeployments(ctx, ws)
 	if g.JSON {
 		err = g.printJSON(p)
 	} else {
