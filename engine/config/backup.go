@@ -20,6 +20,7 @@ var backupSchema = &hcl.BodySchema{
 		{Name: "strategy"},
 		{Name: "before"}, {Name: "after"}, {Name: "finally"},
 		{Name: "depends_on"}, {Name: "copy_to"},
+		{Name: "schedule"}, {Name: "schedule_timezone"}, {Name: "missed"}, {Name: "jitter"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "retention"}, {Type: "verify"}},
 }
@@ -49,6 +50,7 @@ func (l *loader) decodeBackup(blk *hcl.Block) hcl.Diagnostics {
 		diags = append(diags, l.strategy(attr, &b.Strategy)...)
 	}
 	diags = append(diags, l.copyTo(content.Attributes, b)...)
+	diags = append(diags, l.backupSchedule(content.Attributes, b)...)
 	diags = append(diags, l.hooks(content.Attributes, &b.Before, &b.After, &b.Finally)...)
 	diags = append(diags, l.dependsOn(content.Attributes, b.Addr(), &b.DependsOn, "backup")...)
 	diags = append(diags, l.backupBlocks(content.Blocks, b)...)

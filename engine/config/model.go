@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/velinhq/velin/engine/schedule"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -155,7 +156,13 @@ type Backup struct {
 	CopyTo        []Ref
 	CopyRetention map[string]*Retention
 	Verify        Verify
-	DeclRange     hcl.Range
+	// Schedule is when `velin daemon` runs the backup (nil: never, only
+	// by hand); Missed is "run_once" or "skip" (a run missed while the
+	// daemon was down); Jitter is the most a run is delayed at random.
+	Schedule  *schedule.Schedule
+	Missed    string
+	Jitter    time.Duration
+	DeclRange hcl.Range
 }
 
 // Addr is the block's address, "backup.<name>".
