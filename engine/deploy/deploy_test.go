@@ -247,3 +247,27 @@ func TestKeepSparesCurrentPreviousPinned(t *testing.T) {
 		t.Errorf("releases on disk: %v", got)
 	}
 }
+
+// TestReturnMigratesBack: a failed release that migrated up when it
+// started is migrated back down (with its own files) before the earlier
+// release is switched back in.
+func TestReturnMigratesBack(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.cfg.Start = []string{"sh", "-c", `echo start $(readlink current) >> events; if [ "$(readlink current)" = releases/v2 ]; then echo 9 > schema; fi`}
+	f.create("v1", true)
+	f.create("v2", false)
+	if err := f.d.Switch(ctx, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	var rb *RolledBackError
+	if err := f.d.Switch(ctx, "v2"); !errors.As(err, &rb) {
+		t.Fatalf("Switch(v2) = %v", err)
+	}
+	if s, _ := f.d.SchemaVersion(ctx); s != "0" {
+		t.Errorf("schema after the return = %q, want 0", s)
+	}
+	if !strings.Contains(f.events(), "start releases/v2\nstop\ndown 0\nstart releases/v1") {
+		t.Errorf("events:\n%s", f.events())
+	}
+}

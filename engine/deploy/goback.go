@@ -8,6 +8,7 @@ import (
 // Return steps, after a failed stop, start or health check.
 const (
 	backStop = iota
+	backMigrate
 	backSwitch
 	backStart
 	backHealth
@@ -56,6 +57,10 @@ func (d *Deployer) backStep(ctx context.Context, j *journal) string {
 				d.logf("stopping %s: %v (going on)", j.To, err)
 			}
 		}
+	case backMigrate:
+		if err := d.migrateBack(ctx, j); err != nil {
+			return fmt.Sprintf("the schema could not be migrated back to %s (%v): %s is current but stopped", j.Schema, err, j.To)
+		}
 	case backSwitch:
 		if j.From == "" {
 			return "no release ran before: " + j.To + " is current but stopped"
@@ -75,4 +80,18 @@ func (d *Deployer) backStep(ctx context.Context, j *journal) string {
 		}
 	}
 	return ""
+}
+
+// migrateBack returns the schema to where it was before the switch, with
+// the failed release's migration files (it may have migrated up when it
+// started). Nothing to do when the schema did not change.
+func (d *Deployer) migrateBack(ctx context.Context, j *journal) error {
+	if d.cfg.Migrate == nil || j.Schema == "" {
+		return nil
+	}
+	now, err := d.SchemaVersion(ctx)
+	if err != nil || now == j.Schema {
+		return err
+	}
+	return d.MigrateDown(ctx, j.Schema)
 }

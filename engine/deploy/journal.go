@@ -14,6 +14,8 @@ type journal struct {
 	From      string    `json:"from"`                 // the release that ran before ("" for a first deploy)
 	To        string    `json:"to"`                   // the release being deployed
 	MigrateTo string    `json:"migrate_to,omitempty"` // the schema version to migrate down to
+	Schema    string    `json:"schema,omitempty"`     // the schema version before the switch: a return migrates back to it
+	Config    string    `json:"config,omitempty"`     // a snapshot whose config paths are restored with the switch
 	Step      int       `json:"step"`                 // next step of the forward or return list
 	Returning bool      `json:"returning,omitempty"`  // going back to From after Failure
 	Failure   string    `json:"failure,omitempty"`    // what failed, for the message and the bad marker

@@ -147,6 +147,16 @@ func (d *Deployer) RestoreConfig(ctx context.Context, id string) error {
 		return err
 	}
 	defer unlock()
+	return d.restoreConfigOf(ctx, id)
+}
+
+// restoreConfigOf restores the config paths of snapshot id in place; the
+// caller holds the lock.
+func (d *Deployer) restoreConfigOf(ctx context.Context, id string) error {
+	v, err := d.Find(ctx, id)
+	if err != nil {
+		return err
+	}
 	d.logf("restoring config from %s", id)
 	if err := d.restoreTree(ctx, v, configSource, d.cfg.Config, ""); err != nil {
 		return fmt.Errorf("restore config %s: %w", id, err)

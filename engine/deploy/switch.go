@@ -76,14 +76,22 @@ func (d *Deployer) prepare(ctx context.Context, version string) (*journal, error
 		return nil, err
 	}
 	j := &journal{From: cur.Version, To: version, Started: d.opts.Clock().UTC()}
-	j.MigrateTo, err = d.migrationTarget(ctx, cur.Version, v)
+	if v.Kind == KindSnapshot && len(d.cfg.Config) > 0 {
+		j.Config = v.Version
+	}
+	if d.cfg.Migrate != nil && cur.Version != "" {
+		if j.Schema, err = d.SchemaVersion(ctx); err != nil {
+			return nil, fmt.Errorf("to-version %s: %w", version, err)
+		}
+	}
+	j.MigrateTo, err = d.migrationTarget(ctx, cur.Version, v, j.Schema)
 	return j, err
 }
 
 // migrationTarget is the schema version to migrate down to: the one
 // recorded with the target, when the target is older than the running
 // release and the schema differs.
-func (d *Deployer) migrationTarget(ctx context.Context, from string, to Version) (string, error) {
+func (d *Deployer) migrationTarget(ctx context.Context, from string, to Version, have string) (string, error) {
 	if d.cfg.Migrate == nil || from == "" {
 		return "", nil
 	}
@@ -97,10 +105,6 @@ func (d *Deployer) migrationTarget(ctx context.Context, from string, to Version)
 	want, err := d.schemaFor(ctx, to.Version)
 	if err != nil || want == "" {
 		return "", err
-	}
-	have, err := d.SchemaVersion(ctx)
-	if err != nil {
-		return "", fmt.Errorf("to-version %s: %w", to.Version, err)
 	}
 	if have == want {
 		return "", nil
@@ -141,7 +145,10 @@ func (d *Deployer) forward(ctx context.Context, j *journal) error {
 		return d.MigrateDown(ctx, j.MigrateTo)
 	case stepSwitch:
 		d.logf("switching current to %s", j.To)
-		return d.switchLink(j.To)
+		if err := d.switchLink(j.To); err != nil || j.Config == "" {
+			return err
+		}
+		return d.restoreConfigOf(ctx, j.Config)
 	case stepStart:
 		return d.start(ctx, j.To)
 	default:

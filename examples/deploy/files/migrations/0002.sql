@@ -1,0 +1,2 @@
+ALTER TABLE users ADD email text;
+-- down: ALTER TABLE users DROP email;
