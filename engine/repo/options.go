@@ -40,6 +40,11 @@ type Options struct {
 	// LockTimeout is how long Lock waits for a conflicting lock to go
 	// before it fails with ErrLocked; 0 fails at once.
 	LockTimeout time.Duration
+	// LockLease: a lock this process takes is stale for others when not
+	// refreshed for this long; it is refreshed every sixth of it and
+	// given up after two thirds. 0 = DefaultLockLease; at least
+	// MinLockLease.
+	LockLease time.Duration
 	// ListLag is how long the storage's listings may lag behind its writes
 	// (0 for a local disk; S3-compatible stores say theirs). Lock confirms
 	// after it that no conflicting lock appeared.

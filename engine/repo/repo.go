@@ -70,6 +70,10 @@ type Repository struct {
 	windows   windows     // small runs' shared reads (windows.go)
 	trees     *treeCache
 
+	pidSpace string         // this process's boot id and pid namespace (lockhost.go)
+	heldMu   sync.Mutex     // guards held
+	held     map[*Lock]bool // locks held now, checked by lockOK
+
 	condMu sync.Mutex
 	cond   conditional // whether the storage honours IfAbsent (probed at the first Flush)
 
@@ -374,7 +378,8 @@ func newRepository(st storage.Storage, key *crypto.Key, cfg config, o Options) (
 	r := &Repository{st: st, key: key, cfg: cfg, opts: o, idx: index.NewMaster(),
 		indexes: map[string]bool{}, badIndexes: map[string]string{}, manifests: map[string]*Manifest{}, packSize: packTarget,
 		listed: map[string]map[string]storage.ObjectInfo{},
-		trees:  newTreeCache(treeCacheBytes), lim: defaultLimits(), lockTimes: defaultLockTimes()}
+		trees:  newTreeCache(treeCacheBytes), lim: defaultLimits(), lockTimes: lockTimesFor(o.LockLease),
+		pidSpace: pidSpace()}
 	if o.limits != nil {
 		r.lim = *o.limits
 	}

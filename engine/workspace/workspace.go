@@ -35,6 +35,10 @@ type Options struct {
 	LockTimeout time.Duration
 	// PruneMargin and PruneGrace are repo.Options' (0: the defaults).
 	PruneMargin, PruneGrace time.Duration
+	// Host, LockLease and ListLag are repo.Options' (VELIN_HOST,
+	// VELIN_LOCK_LEASE, VELIN_LIST_LAG; zero: the defaults).
+	Host               string
+	LockLease, ListLag time.Duration
 	// StatsFile, when set, receives the storage requests the workspace
 	// made, as JSON, when it is closed (VELIN_STATS_FILE; see Requests).
 	StatsFile string
@@ -133,6 +137,9 @@ func (w *Workspace) repoOptions(t provider.Target) (repo.Options, error) {
 		LockTimeout: w.opts.LockTimeout,
 		PruneMargin: w.opts.PruneMargin,
 		PruneGrace:  w.opts.PruneGrace,
+		Host:        w.opts.Host,
+		LockLease:   w.opts.LockLease,
+		ListLag:     w.opts.ListLag,
 	}, nil
 }
 

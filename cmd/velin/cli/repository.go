@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
 	"github.com/velinhq/velin/providers/all"
 	"github.com/velinhq/velin/providers/provider"
@@ -120,7 +121,25 @@ func (g *globalOptions) workspaceOptions() workspace.Options {
 		Warn: g.warn, LockTimeout: g.LockTimeout,
 		PruneMargin: g.pruneSetting("VELIN_PRUNE_MARGIN"), PruneGrace: g.pruneSetting("VELIN_PRUNE_GRACE"),
 		StatsFile: g.getenv("VELIN_STATS_FILE"), CacheDir: g.cacheDir(),
+		Host: g.getenv("VELIN_HOST"), LockLease: g.duration("VELIN_LOCK_LEASE", repo.MinLockLease),
+		ListLag: g.duration("VELIN_LIST_LAG", 0),
 	}
+}
+
+// duration reads a duration of at least least from the environment;
+// unset is 0 (the default), a malformed or smaller value is ignored with
+// a warning.
+func (g *globalOptions) duration(name string, least time.Duration) time.Duration {
+	v := g.getenv(name)
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < least || d < 0 {
+		g.warn(fmt.Sprintf("ignoring %s=%q: want a duration of at least %s, such as 30m", name, v, least))
+		return 0
+	}
+	return d
 }
 
 // pruneSetting reads a prune safety duration from the environment for
