@@ -44,12 +44,6 @@ func Plan(t *Tx) []Step {
 		return nil
 	}
 	var steps []Step
-	if snap.Schema != "" {
-		steps = append(steps, Step{
-			Key: "migrate-down:" + snap.Schema, Description: "migrate the schema down to " + snap.Schema,
-			run: func(ctx context.Context, tg Target) error { return migrateDown(ctx, tg, snap.Schema) },
-		})
-	}
 	if snap.ConfigSnapshot != "" {
 		steps = append(steps, Step{
 			Key: "config:" + snap.ConfigSnapshot, Description: "restore the config of snapshot " + snap.ConfigSnapshot,
@@ -60,6 +54,14 @@ func Plan(t *Tx) []Step {
 		steps = append(steps, Step{
 			Key: "switch:" + snap.Release, Description: "switch back to release " + snap.Release + ", restart and check health",
 			run: func(ctx context.Context, tg Target) error { return tg.Switch(ctx, snap.Release) },
+		})
+	}
+	if snap.Schema != "" {
+		// Switch migrates down with the newer release's files before its
+		// code goes; this makes sure the schema is where begin found it.
+		steps = append(steps, Step{
+			Key: "migrate-down:" + snap.Schema, Description: "make sure the schema is at " + snap.Schema + " (migrate down if not)",
+			run: func(ctx context.Context, tg Target) error { return migrateDown(ctx, tg, snap.Schema) },
 		})
 	}
 	return steps
