@@ -1,0 +1,261 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// txProject is a project with one deployment "app" whose releases are
+// directories under srv/releases, stored in a local repository, and its
+// own journal and boot id file.
+func txProject(t *testing.T) *project {
+	t.Helper()
+	p := newProject(t, "")
+	p.write("velin.hcl", fmt.Sprintf(`
+target "local" "disk" {
+  path       = "./repo"
+  passphrase = env("VELIN_PASSPHRASE")
+}
+
+deployment "app" {
+  root      = "./srv"
+  artifacts = ["./build"]
+  config    = ["./config"]
+  target    = target.local.disk
+  start     = ["sh", "-c", "echo started >> %[1]s/starts.log"]
+  health {
+    exec     = ["true"]
+    timeout  = "2s"
+    interval = "100ms"
+  }
+}
+`, p.dir))
+	p.write("boot_id", "boot-1\n")
+	p.env = append(p.env, "VELIN_STATE_DIR="+p.path("state"), "VELIN_BOOT_ID_FILE="+p.path("boot_id"))
+	for _, v := range []string{"v1", "v2"} {
+		p.write("build/app.txt", "release "+v+"\n")
+		p.write("config/app.conf", "config of "+v+"\n")
+		p.must("rollback", "create-version", v+" - release "+v)
+	}
+	p.must("rollback", "to-version", "v1")
+	t.Cleanup(func() { killWatchdogs(t, p) })
+	return p
+}
+
+// current is the release srv/current points at.
+func (p *project) current() string {
+	p.t.Helper()
+	target, err := os.Readlink(p.path("srv/current"))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return filepath.Base(target)
+}
+
+type txStatusOut struct {
+	Tx       string    `json:"tx"`
+	State    string    `json:"state"`
+	Reason   string    `json:"reason"`
+	Deadline time.Time `json:"deadline"`
+	Ended    time.Time `json:"ended"`
+	Watchdog string    `json:"watchdog"`
+	Release  string    `json:"release"`
+}
+
+func (p *project) txStatus() txStatusOut {
+	p.t.Helper()
+	r := p.must("rollback", "status", "--json")
+	var s txStatusOut
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		p.t.Fatalf("status --json: %v\n%s", err, r)
+	}
+	return s
+}
+
+// waitState polls the journal (status) until the transaction is in state.
+func (p *project) waitState(state string, within time.Duration) txStatusOut {
+	p.t.Helper()
+	end := time.Now().Add(within)
+	for {
+		s := p.txStatus()
+		if s.State == state || time.Now().After(end) {
+			return s
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// killWatchdogs ends the watchdogs the test's transactions left.
+func killWatchdogs(t *testing.T, p *project) {
+	for _, pid := range watchdogPIDs(t, p) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// watchdogPIDs reads the armed records of the journal.
+func watchdogPIDs(t *testing.T, p *project) []int {
+	files, _ := filepath.Glob(p.path("state/journal/*/*-armed.json"))
+	done, _ := filepath.Glob(p.path("state/journal/done/*/*-armed.json"))
+	var out []int
+	for _, f := range append(files, done...) {
+		var rec struct {
+			PID int `json:"watchdog_pid"`
+		}
+		b, _ := os.ReadFile(f)
+		if json.Unmarshal(b, &rec) == nil && rec.PID > 0 {
+			out = append(out, rec.PID)
+		}
+	}
+	return out
+}
+
+// TestE2ETxnDeadlineRollsBack: begin, deploy v2, no commit: the watchdog
+// puts v1 back once the deadline passes, "rolled back automatically".
+func TestE2ETxnDeadlineRollsBack(t *testing.T) {
+	p := txProject(t)
+	r := p.must("rollback", "begin", "--timeout", "2s")
+	if !strings.Contains(r.stdout, "release v1") {
+		t.Fatalf("begin does not name the recorded release:\n%s", r)
+	}
+	p.must("rollback", "to-version", "v2")
+	if p.current() != "v2" {
+		t.Fatalf("current %s after to-version v2", p.current())
+	}
+	s := p.waitState("rolled-back", 15*time.Second)
+	if s.State != "rolled-back" || s.Reason != "deadline" || p.current() != "v1" {
+		t.Fatalf("status %+v, current %s", s, p.current())
+	}
+	t.Logf("rolled back %s after the deadline", s.Ended.Sub(s.Deadline))
+	if late := s.Ended.Sub(s.Deadline); late > 2*time.Second {
+		t.Errorf("the rollback ended %s after the deadline (want within 2 s)", late)
+	}
+	logs, _ := filepath.Glob(p.path("state/journal/done/*/watchdog.log"))
+	b, _ := os.ReadFile(logs[0])
+	if !strings.Contains(string(b), "deadline") || !strings.Contains(string(b), "rolled back") {
+		t.Errorf("watchdog log:\n%s", b)
+	}
+}
+
+// TestE2ETxnKilledScriptRollsBack: the deploy script is killed with -9
+// (its whole process group) after begin and the deploy: the watchdog, in
+// its own session, lives on and rolls back at the deadline.
+func TestE2ETxnKilledScriptRollsBack(t *testing.T) {
+	p := txProject(t)
+	script := fmt.Sprintf("set -e\n%[1]s rollback begin --timeout 3s\n%[1]s rollback to-version v2\necho deployed > %[2]s\nsleep 60\n",
+		velinBin, p.path("deployed"))
+	p.write("deploy.sh", script)
+	cmd := exec.Command("sh", p.path("deploy.sh"))
+	cmd.Dir, cmd.Env = p.dir, p.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(p.path("deployed")); err == nil {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the deploy script did not deploy")
+		}
+	}
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	cmd.Wait()
+	if p.current() != "v2" {
+		t.Fatalf("current %s before the deadline", p.current())
+	}
+	s := p.waitState("rolled-back", 15*time.Second)
+	if s.State != "rolled-back" || s.Reason != "deadline" || p.current() != "v1" {
+		t.Fatalf("status %+v, current %s", s, p.current())
+	}
+}
+
+// TestE2ETxnWatchdogKilledRecover: the watchdog is killed with -9 and the
+// boot id changes (a reboot): `velin rollback recover` rolls back at once,
+// long before the deadline, and exits 3; run again it has nothing to do.
+func TestE2ETxnWatchdogKilledRecover(t *testing.T) {
+	p := txProject(t)
+	p.must("rollback", "begin", "--timeout", "1h")
+	p.must("rollback", "to-version", "v2")
+	if s := p.txStatus(); s.Watchdog != "alive" {
+		t.Fatalf("watchdog %q after begin", s.Watchdog)
+	}
+	killWatchdogs(t, p)
+	p.write("boot_id", "boot-2\n")
+	r := p.run("rollback", "recover")
+	if r.code != 3 || !strings.Contains(r.stdout, "rolled back") || p.current() != "v1" {
+		t.Fatalf("recover: %s\ncurrent %s", r, p.current())
+	}
+	if s := p.txStatus(); s.State != "rolled-back" || s.Reason != "crash-recovery" {
+		t.Fatalf("status %+v", s)
+	}
+	if r := p.run("rollback", "recover"); r.code != 0 {
+		t.Fatalf("second recover: %s", r)
+	}
+}
+
+// TestE2ETxnLateCommitRefused: a commit after the deadline exits 4 and the
+// release recorded at begin is back.
+func TestE2ETxnLateCommitRefused(t *testing.T) {
+	p := txProject(t)
+	p.must("rollback", "begin", "--timeout", "1s")
+	p.must("rollback", "to-version", "v2")
+	time.Sleep(1500 * time.Millisecond)
+	r := p.run("rollback", "commit")
+	if r.code != 4 || !strings.Contains(r.stderr, "rolled back") {
+		t.Fatalf("late commit: %s", r)
+	}
+	if s := p.waitState("rolled-back", 15*time.Second); s.State != "rolled-back" || p.current() != "v1" {
+		t.Fatalf("status %+v, current %s", s, p.current())
+	}
+}
+
+// TestE2ETxnCommit: a commit in time keeps v2; the watchdog exits.
+func TestE2ETxnCommit(t *testing.T) {
+	p := txProject(t)
+	p.must("rollback", "begin", "--timeout", "1m")
+	p.must("rollback", "to-version", "v2")
+	p.must("rollback", "commit")
+	if s := p.txStatus(); s.State != "committed" || p.current() != "v2" {
+		t.Fatalf("status %+v, current %s", s, p.current())
+	}
+}
+
+// TestE2ETxnRacingBegins: two begins started together: one wins, the
+// other exits 4 naming the open transaction.
+func TestE2ETxnRacingBegins(t *testing.T) {
+	p := txProject(t)
+	var cmds [2]*exec.Cmd
+	var outs [2]strings.Builder
+	for i := range cmds {
+		cmds[i] = exec.Command(velinBin, "rollback", "begin", "--timeout", "1m")
+		cmds[i].Dir, cmds[i].Env = p.dir, p.env
+		cmds[i].Stdout, cmds[i].Stderr = &outs[i], &outs[i]
+	}
+	for _, c := range cmds {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	codes := map[int]int{}
+	for _, c := range cmds {
+		c.Wait()
+		codes[c.ProcessState.ExitCode()]++
+	}
+	if codes[0] != 1 || codes[4] != 1 {
+		t.Fatalf("exit codes %v:\n%s\n%s", codes, outs[0].String(), outs[1].String())
+	}
+	s := p.txStatus()
+	for _, o := range outs {
+		if strings.Contains(o.String(), "refused") && !strings.Contains(o.String(), s.Tx) {
+			t.Fatalf("the refused begin does not name %s:\n%s", s.Tx, o.String())
+		}
+	}
+	p.must("rollback", "rollback")
+}
