@@ -225,6 +225,25 @@ func TestE2ETxnCommit(t *testing.T) {
 	if s := p.txStatus(); s.State != "committed" || p.current() != "v2" {
 		t.Fatalf("status %+v, current %s", s, p.current())
 	}
+	// The journal is 0700/0600 and holds no secret.
+	filepath.WalkDir(p.path("state/journal"), func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, _ := d.Info()
+		want := os.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		if info.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, want %v", path, info.Mode().Perm(), want)
+		}
+		b, _ := os.ReadFile(path)
+		if searchable(testPassphrase) && strings.Contains(string(b), testPassphrase) {
+			t.Errorf("%s holds the passphrase", path)
+		}
+		return nil
+	})
 }
 
 // TestE2ETxnRacingBegins: two begins started together: one wins, the
