@@ -18,7 +18,14 @@ type SnapshotMeta struct {
 	Backup, Plan, Strategy string
 	Parent                 *Manifest // nil for a full backup
 	Previous               *Manifest // for a full backup, the snapshot its statistics compare with (may be nil)
+	// Keep, for an import, is the manifest the snapshot keeps its id, time,
+	// host, plan, backup, strategy and parent from; Commit then fails
+	// (ErrSnapshotExists) when that id is taken instead of picking another.
+	Keep *Manifest
 }
+
+// ErrSnapshotExists means an imported snapshot's id is already taken.
+var ErrSnapshotExists = errors.New("snapshot id already exists")
 
 // WriteProgress counts what a SnapshotWriter has done so far.
 type WriteProgress struct {
@@ -143,6 +150,12 @@ func (w *SnapshotWriter) Flush(ctx context.Context) (*Manifest, error) {
 }
 
 func (w *SnapshotWriter) manifest(ctx context.Context) (*Manifest, error) {
+	if k := w.meta.Keep; k != nil {
+		m := &Manifest{ID: k.ID, Time: k.Time, Host: k.Host, MachineID: k.MachineID, VelinVersion: k.VelinVersion,
+			Plan: k.Plan, Backup: k.Backup, Strategy: k.Strategy, Parent: k.Parent, Stats: k.Stats}
+		w.addSources(m)
+		return m, nil
+	}
 	base, err := w.r.idBase(ctx, w.t, w.meta.Strategy)
 	if err != nil {
 		return nil, fmt.Errorf("flush: %w", err)
@@ -160,6 +173,11 @@ func (w *SnapshotWriter) manifest(ctx context.Context) (*Manifest, error) {
 	m.Stats = &BackupStats{FilesNew: w.filesNew.Load(), FilesChanged: w.filesChanged.Load(),
 		FilesUnmodified: w.filesSame.Load(), BytesRead: w.read.Load(), BytesAdded: w.newBytes.Load(),
 		BytesStored: w.stored.Load(), DurationMS: w.r.opts.Clock().Sub(w.t).Milliseconds()}
+	w.addSources(m)
+	return m, nil
+}
+
+func (w *SnapshotWriter) addSources(m *Manifest) {
 	for _, sw := range w.sources {
 		sw.result.StoredBytes = sw.stored.Load()
 		m.Sources = append(m.Sources, sw.result)
@@ -168,7 +186,6 @@ func (w *SnapshotWriter) manifest(ctx context.Context) (*Manifest, error) {
 	}
 	// Sources finish in any order; the manifest lists them by key.
 	slices.SortFunc(m.Sources, func(a, b SourceManifest) int { return strings.Compare(a.Key, b.Key) })
-	return m, nil
 }
 
 // Commit writes the manifest, with the verification results v (may be
@@ -202,6 +219,9 @@ func (w *SnapshotWriter) Commit(ctx context.Context, v *Verification) (*Manifest
 		}
 		if !errors.Is(err, storage.ErrExists) {
 			return nil, fmt.Errorf("commit %s: %w", m.ID, err)
+		}
+		if w.meta.Keep != nil {
+			return nil, fmt.Errorf("commit %s: %w", m.ID, ErrSnapshotExists)
 		}
 		w.r.forgetRecentSnapshots()
 		if m.ID, n, err = w.r.freeID(ctx, w.idBase, n+1); err != nil {
