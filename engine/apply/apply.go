@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/engine/graph"
+	"github.com/velinhq/velin/engine/notify"
 	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/workspace"
@@ -44,6 +45,9 @@ type Options struct {
 	Plan        *plan.Plan // the plan shown to the user, for progress totals (may be nil)
 	Events      func(Event)
 	Log         io.Writer // step output; the caller redacts it
+	// NotifyPolicy bounds the alerts sent when the run ends; zero: the
+	// default (notify.DefaultPolicy).
+	NotifyPolicy notify.Policy
 }
 
 // Report is what a run did.
@@ -95,6 +99,7 @@ type runner struct {
 	mu       sync.Mutex
 	backups  map[string]*backupRun
 	restores map[string]*restoreRun
+	partial  map[string]bool // blocks with a partial source, for alerts
 	report   Report
 }
 
@@ -104,16 +109,20 @@ func Run(ctx context.Context, ws *workspace.Workspace, g *graph.Graph, opts Opti
 	if opts.Parallelism < 1 {
 		opts.Parallelism = 4
 	}
+	if opts.NotifyPolicy.Attempts == 0 {
+		opts.NotifyPolicy = notify.DefaultPolicy()
+	}
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	r := &runner{ws: ws, opts: opts, backups: map[string]*backupRun{}, restores: map[string]*restoreRun{}}
+	r := &runner{ws: ws, opts: opts, backups: map[string]*backupRun{}, restores: map[string]*restoreRun{}, partial: map[string]bool{}}
 	stop := r.watchProgress()
 	results := g.Walk(ctx, opts.Parallelism, r.runNode)
 	stop()
 	r.cleanup()
 	r.report.Results = results
 	r.report.Restores = restoreOutcomes(results)
+	r.alert(ctx, results)
 	return &r.report, nil
 }
 

@@ -109,6 +109,7 @@ func (r *runner) notePartial(n *graph.Node, p *provider.Partial) {
 	p.Op = "back up " + n.Addr
 	r.mu.Lock()
 	r.report.Partial = append(r.report.Partial, p)
+	r.partial[n.Owner] = true
 	r.mu.Unlock()
 	for _, pr := range p.Problems {
 		r.emit(Event{Type: "warning", Node: n.ID, Message: fmt.Sprintf("%s %s: %s", pr.Op, pr.Path, pr.Err)})

@@ -21,6 +21,7 @@ var backupSchema = &hcl.BodySchema{
 		{Name: "before"}, {Name: "after"}, {Name: "finally"},
 		{Name: "depends_on"}, {Name: "copy_to"},
 		{Name: "schedule"}, {Name: "schedule_timezone"}, {Name: "missed"}, {Name: "jitter"},
+		{Name: "notify"}, {Name: "notify_level"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "retention"}, {Type: "verify"}},
 }
@@ -54,6 +55,7 @@ func (l *loader) decodeBackup(blk *hcl.Block) hcl.Diagnostics {
 	diags = append(diags, l.hooks(content.Attributes, &b.Before, &b.After, &b.Finally)...)
 	diags = append(diags, l.dependsOn(content.Attributes, b.Addr(), &b.DependsOn, "backup")...)
 	diags = append(diags, l.backupBlocks(content.Blocks, b)...)
+	diags = append(diags, l.notifyAttach(content.Attributes, &b.Notify, &b.NotifyLevel)...)
 	if !diags.HasErrors() {
 		l.cfg.Backups[b.Addr()] = b
 	}

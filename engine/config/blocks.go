@@ -18,12 +18,13 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "backup", LabelNames: []string{"name"}},
 		{Type: "restore", LabelNames: []string{"name"}},
 		{Type: "deployment", LabelNames: []string{"name"}},
+		{Type: "notify", LabelNames: []string{"kind", "name"}},
 	},
 }
 
 // rootBlocks are the top-level blocks of every file, by type, in file order.
 type rootBlocks struct {
-	variables, locals, sources, targets, steps, backups, restores, deployments []*hcl.Block
+	variables, locals, sources, targets, steps, backups, restores, deployments, notifies []*hcl.Block
 }
 
 func (l *loader) rootBlocks() (rootBlocks, hcl.Diagnostics) {
@@ -64,6 +65,8 @@ func (b *rootBlocks) add(blk *hcl.Block) {
 		b.restores = append(b.restores, blk)
 	case "deployment":
 		b.deployments = append(b.deployments, blk)
+	case "notify":
+		b.notifies = append(b.notifies, blk)
 	}
 }
 
@@ -98,7 +101,7 @@ func blockAddr(blk *hcl.Block) string {
 // duplicates. Source, target and step names are unique per kind and type.
 func (l *loader) declareAll(b rootBlocks) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, list := range [][]*hcl.Block{b.sources, b.targets, b.steps, b.backups, b.restores, b.deployments} {
+	for _, list := range [][]*hcl.Block{b.sources, b.targets, b.steps, b.backups, b.restores, b.deployments, b.notifies} {
 		for _, blk := range list {
 			diags = append(diags, l.declare(blk)...)
 		}

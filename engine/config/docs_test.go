@@ -63,7 +63,8 @@ func TestLanguageDocMentionsEveryArgument(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, schema := range []*hcl.BodySchema{rootSchema, variableSchema, backupSchema, retentionSchema, verifySchema, restoreSchema,
-		deploymentSchema, healthSchema, migrateSchema, transactionSchema} {
+		deploymentSchema, healthSchema, migrateSchema, transactionSchema,
+		notifySchemas["webhook"], notifySchemas["email"], notifySchemas["teams"], notifySchemas["slack"]} {
 		for _, a := range schema.Attributes {
 			if !strings.Contains(string(doc), "`"+a.Name+"`") {
 				t.Errorf("argument %q is not documented", a.Name)

@@ -111,6 +111,7 @@ func newConfig() *Config {
 		Restores:  map[string]*Restore{},
 
 		Deployments: map[string]*Deployment{},
+		Notifies:    map[string]*Notify{},
 	}
 }
 
@@ -143,6 +144,9 @@ func (l *loader) decodeAll(b rootBlocks) hcl.Diagnostics {
 	l.ctx = l.evalContext()
 	diags = append(diags, l.declareAll(b)...)
 	diags = append(diags, l.decodeProviders(b)...)
+	for _, blk := range b.notifies {
+		diags = append(diags, l.decodeNotify(blk)...)
+	}
 	for _, blk := range b.backups {
 		diags = append(diags, l.decodeBackup(blk)...)
 	}

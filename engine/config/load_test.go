@@ -15,7 +15,9 @@ import (
 var fixedNow = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
 // testEnv is the environment every fixture loads with.
-var testEnv = []string{"VELIN_PASSPHRASE=fixture-passphrase", "VELIN_OFFSITE_PASSPHRASE=fixture-offsite", "HOME=/home/test"}
+var testEnv = []string{"VELIN_PASSPHRASE=fixture-passphrase", "VELIN_OFFSITE_PASSPHRASE=fixture-offsite", "HOME=/home/test",
+	"VELIN_WEBHOOK_SECRET=fixture-hmac-key", "VELIN_SLACK_URL=https://hooks.slack.com/services/T0/B0/fixture",
+	"VELIN_TEAMS_URL=https://prod-01.westeurope.logic.azure.com/workflows/fixture/triggers/manual/paths/invoke?sig=fixture"}
 
 func load(t testing.TB, opts LoadOptions) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
 	t.Helper()

@@ -24,6 +24,8 @@ type Config struct {
 	Restores  map[string]*Restore // key: "restore.site"
 	// Deployments are the deployment blocks, key "deployment.api".
 	Deployments map[string]*Deployment
+	// Notifies are the notify blocks, key "notify.webhook.ops".
+	Notifies map[string]*Notify
 
 	// Secrets lists every sensitive value found while decoding (sensitive
 	// variables, passphrases, passwords): output must redact them.
@@ -159,10 +161,14 @@ type Backup struct {
 	// Schedule is when `velin daemon` runs the backup (nil: never, only
 	// by hand); Missed is "run_once" or "skip" (a run missed while the
 	// daemon was down); Jitter is the most a run is delayed at random.
-	Schedule  *schedule.Schedule
-	Missed    string
-	Jitter    time.Duration
-	DeclRange hcl.Range
+	Schedule *schedule.Schedule
+	Missed   string
+	Jitter   time.Duration
+	// Notify are the notify blocks alerted when the backup ends, as
+	// NotifyLevel ("errors", "warnings" or "all") says.
+	Notify      []Ref
+	NotifyLevel string
+	DeclRange   hcl.Range
 }
 
 // Addr is the block's address, "backup.<name>".
@@ -183,7 +189,10 @@ type Restore struct {
 	After     []Ref
 	Finally   []Ref
 	DependsOn []Ref
-	DeclRange hcl.Range
+	// Notify and NotifyLevel: as a backup's.
+	Notify      []Ref
+	NotifyLevel string
+	DeclRange   hcl.Range
 }
 
 // Addr is the block's address, "restore.<name>".

@@ -10,12 +10,12 @@ import (
 )
 
 // refParts is how many names an address of each referenceable kind has.
-var refParts = map[string]int{"source": 3, "target": 3, "step": 3, "backup": 2, "restore": 2}
+var refParts = map[string]int{"source": 3, "target": 3, "step": 3, "backup": 2, "restore": 2, "notify": 3}
 
 // refForm shows the form of a reference of each kind, for messages.
 var refForm = map[string]string{
 	"source": "source.<type>.<name>", "target": "target.<type>.<name>", "step": "step.<type>.<name>",
-	"backup": "backup.<name>", "restore": "restore.<name>",
+	"backup": "backup.<name>", "restore": "restore.<name>", "notify": "notify.<kind>.<name>",
 }
 
 // refList decodes attr as a list of references of the allowed kinds.
@@ -112,7 +112,7 @@ func invalidRef(arg string, expr hcl.Expression, allowed []string) *hcl.Diagnost
 func wrongKind(arg, addr, kind string, rng hcl.Range, allowed []string) *hcl.Diagnostic {
 	kinds := make([]string, len(allowed))
 	for i, a := range allowed {
-		kinds[i] = a + "s"
+		kinds[i] = plural(a)
 	}
 	what := "not a reference to a block"
 	if _, ok := refParts[kind]; ok {
@@ -144,7 +144,7 @@ func (l *loader) undeclaredBlock(addr, kind string, rng hcl.Range) *hcl.Diagnost
 	}
 	declared := ""
 	if len(same) > 0 {
-		declared = fmt.Sprintf(" Declared %ss: %s.", kind, strings.Join(same, ", "))
+		declared = fmt.Sprintf(" Declared %s: %s.", plural(kind), strings.Join(same, ", "))
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
@@ -165,6 +165,8 @@ func example(kind string) string {
 		return "step.exec.notify"
 	case "backup":
 		return "backup.nightly"
+	case "notify":
+		return "notify.webhook.ops"
 	}
 	return kind + ".name"
 }
@@ -176,4 +178,12 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// plural names the blocks of a kind: "sources", "notify blocks".
+func plural(kind string) string {
+	if kind == "notify" {
+		return "notify blocks"
+	}
+	return kind + "s"
 }

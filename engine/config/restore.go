@@ -20,6 +20,7 @@ var restoreSchema = &hcl.BodySchema{
 		{Name: "buckets"}, {Name: "to_bucket"},
 		{Name: "before"}, {Name: "after"}, {Name: "finally"},
 		{Name: "depends_on"},
+		{Name: "notify"}, {Name: "notify_level"},
 	},
 }
 
@@ -55,6 +56,7 @@ func (l *loader) decodeRestore(blk *hcl.Block) hcl.Diagnostics {
 	diags = append(diags, l.restoreBuckets(r, content.Attributes)...)
 	diags = append(diags, l.hooks(content.Attributes, &r.Before, &r.After, &r.Finally)...)
 	diags = append(diags, l.dependsOn(content.Attributes, r.Addr(), &r.DependsOn, "backup", "restore")...)
+	diags = append(diags, l.notifyAttach(content.Attributes, &r.Notify, &r.NotifyLevel)...)
 	if !diags.HasErrors() {
 		l.cfg.Restores[r.Addr()] = r
 	}
