@@ -88,6 +88,8 @@ type restorer struct {
 	gate  *gate
 	chown bool
 
+	batcher batcher // files whose content the tree reads in batches
+
 	g       *errgroup.Group // the writers since the last barrier
 	gctx    context.Context
 	stack   dirStack
@@ -115,7 +117,7 @@ func (sel *selection) restorer(ctx context.Context, dest string) (*restorer, err
 		root.Close()
 		return nil, err
 	}
-	r := &restorer{sel: sel, dest: dest, ctx: ctx, root: root, dirs: newDirRoots(root), batch: b, gate: newGate(), chown: os.Geteuid() == 0}
+	r := &restorer{sel: sel, dest: dest, ctx: ctx, root: root, dirs: newDirRoots(root), batch: b, gate: newGate(), chown: os.Geteuid() == 0, batcher: newBatcher(sel.tree)}
 	r.bufs.New = func() any { b := alignedBuf(copyBufSize); return &b }
 	r.g, r.gctx = errgroup.WithContext(ctx)
 	r.g.SetLimit(inFlight)
@@ -158,27 +160,42 @@ func (r *restorer) add(e provider.Entry) error {
 	case provider.KindDir:
 		return r.stack.push(e, r.ensureDir)
 	case provider.KindFile:
+		if took, err := r.queue(e, e, fresh); took || err != nil {
+			return r.pendingFull(err)
+		}
 		r.g.Go(func() error { return r.file(r.gctx, e, e, fresh) })
 	case provider.KindSymlink:
 		r.g.Go(func() error { return r.symlink(e, fresh) })
 	case provider.KindHardlink:
 		if !r.sel.chosen(e) {
 			src := r.sel.targets[e.Target]
+			if took, err := r.queue(e, src, fresh); took || err != nil {
+				return r.pendingFull(err)
+			}
 			r.g.Go(func() error { return r.file(r.gctx, e, src, fresh) })
 		} else {
 			r.links = append(r.links, e)
 		}
 	}
-	if len(r.left) >= r.sel.src.pending || len(r.links) >= r.sel.src.pending {
+	return r.pendingFull(nil)
+}
+
+// pendingFull passes err on, or runs a barrier when the lists it empties
+// are full.
+func (r *restorer) pendingFull(err error) error {
+	if err == nil && (len(r.left) >= r.sel.src.pending || len(r.links) >= r.sel.src.pending) {
 		return r.barrier()
 	}
-	return nil
+	return err
 }
 
 // barrier waits for every file started so far and renames it into place,
 // then makes the pending hard links and sets the metadata of the
 // directories left (nothing writes into them any more).
 func (r *restorer) barrier() error {
+	if err := r.startBatch(); err != nil {
+		return err
+	}
 	if err := r.g.Wait(); err != nil {
 		return err
 	}
@@ -267,6 +284,22 @@ func (r *restorer) file(ctx context.Context, e, src provider.Entry, fresh bool) 
 		return fmt.Errorf("create %s: %w", e.Path, err)
 	}
 	deferred, err := r.fill(ctx, f, src, pre)
+	return r.settle(ctx, placed{dir, tmp, base, e.Path}, f, src, deferred, err)
+}
+
+// placed is a temporary file of a restore and where it goes.
+type placed struct {
+	dir       *os.Root // the root of its directory
+	tmp, base string   // its temporary and final names there
+	path      string   // the entry path
+}
+
+// settle ends the temporary file f at t whose content and owner/mode
+// were written (err nil) or failed (err): sets its times, closes it and
+// renames it into place (now or, deferred, once the batch is durable),
+// or removes it. Damaged snapshot data is recorded, not an error.
+func (r *restorer) settle(ctx context.Context, t placed, f *os.File, src provider.Entry, deferred bool, err error) error {
+	dir, tmp, base := t.dir, t.tmp, t.base
 	if err == nil { // last: nothing writes to f after this
 		err = setTimes(dir, tmp, f, src.ModTime)
 	}
@@ -275,17 +308,17 @@ func (r *restorer) file(ctx context.Context, e, src provider.Entry, fresh bool) 
 	}
 	switch {
 	case err == nil && deferred:
-		return r.batch.addIn(dir, tmp, base, e.Path, src.Size) // renamed once durable
+		return r.batch.addIn(dir, tmp, base, t.path, src.Size) // renamed once durable
 	case err == nil:
 		err = dir.Rename(tmp, base)
 	}
 	if err != nil {
 		_ = dir.Remove(tmp)
 		if ctx.Err() == nil && isDamage(err) {
-			r.damage(e.Path, err)
+			r.damage(t.path, err)
 			return nil
 		}
-		return fmt.Errorf("restore %s: %w", e.Path, err)
+		return fmt.Errorf("restore %s: %w", t.path, err)
 	}
 	return nil
 }
@@ -331,6 +364,12 @@ func (r *restorer) fill(ctx context.Context, f *os.File, src provider.Entry, pre
 			return false, damaged{fmt.Errorf("content is %d bytes, entry says %d", n, src.Size)}
 		}
 	}
+	return r.seal(f, src)
+}
+
+// seal sets owner and mode of f, whose content is written, and syncs it,
+// or reports that the batch's sync will (deferred).
+func (r *restorer) seal(f *os.File, src provider.Entry) (deferred bool, err error) {
 	if r.chown {
 		if err := f.Chown(int(src.UID), int(src.GID)); err != nil {
 			return false, err

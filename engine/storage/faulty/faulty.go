@@ -43,6 +43,7 @@ type Storage struct {
 	failPut  map[int64]bool  // Put numbers (1-based, in call order) to fail
 	cutPut   map[int64]int64 // Put number → bytes to pass before failing
 	prefixes []prefixRule
+	cutGets  []cutGet
 	flips    []flip
 	lag      int
 	lagFor   time.Duration // 0: the lag has no time bound
@@ -58,6 +59,12 @@ type write struct {
 	name  string
 	prior *storage.ObjectInfo
 	at    time.Time
+}
+
+// cutGet cuts the reads of names with prefix after bytes.
+type cutGet struct {
+	prefix string
+	bytes  int64
 }
 
 type prefixRule struct {
@@ -130,6 +137,28 @@ func (s *Storage) FailWithPrefix(ops Op, prefix string) {
 	s.prefixes = append(s.prefixes, prefixRule{ops, prefix})
 }
 
+// CutGets makes every Get and GetRange of a name starting with prefix
+// yield at most afterBytes bytes, then fail with ErrInjected, as a
+// connection lost mid-way does, until Reset.
+func (s *Storage) CutGets(prefix string, afterBytes int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cutGets = append(s.cutGets, cutGet{prefix, afterBytes})
+}
+
+// cutFor returns the bytes after which a read of name fails (-1: never).
+func (s *Storage) cutFor(name string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.cutGets {
+		if strings.HasPrefix(name, c.prefix) {
+			s.counts.Injected++
+			return c.bytes
+		}
+	}
+	return -1
+}
+
 // FlipBit makes every Get and GetRange of name ("" for every object) return
 // the byte at offset (counted from the start of the object) with its lowest
 // bit flipped.
@@ -185,6 +214,7 @@ func (s *Storage) Reset() {
 	s.failPut = map[int64]bool{}
 	s.cutPut = map[int64]int64{}
 	s.prefixes, s.flips, s.lag, s.lagFor = nil, nil, 0, 0
+	s.cutGets = nil
 	s.crash, s.left = false, 0
 	s.noCond = false
 }

@@ -371,3 +371,43 @@ func TestIgnoreIfAbsent(t *testing.T) {
 		t.Fatalf("after Reset: %v, want ErrExists", err)
 	}
 }
+
+// TestCutGets: reads of the names with the prefix yield the bytes asked
+// for, then fail; others read through; Reset ends the rule.
+func TestCutGets(t *testing.T) {
+	s := newFaulty(t)
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("0123456789"), 100)
+	for _, name := range []string{"data/a", "keys/a"} {
+		if err := put(s, name, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.CutGets("data/", 300)
+	rc, err := s.GetRange(ctx, "data/a", 10, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if !errors.Is(err, ErrInjected) || !bytes.Equal(got, data[10:310]) {
+		t.Errorf("cut read: %d bytes, %v; want 300 bytes, then ErrInjected", len(got), err)
+	}
+	rc, err = s.Get(ctx, "keys/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(rc); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("read of another prefix: %d bytes, %v", len(got), err)
+	}
+	rc.Close()
+	s.Reset()
+	rc, err = s.Get(ctx, "data/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(rc); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("read after Reset: %d bytes, %v", len(got), err)
+	}
+	rc.Close()
+}

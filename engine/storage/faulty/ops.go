@@ -133,9 +133,12 @@ func (s *Storage) check(op Op, name string) error {
 	return nil
 }
 
-// corrupt wraps rc (which starts at offset start of the object) to flip the
-// bits FlipBit asked for.
+// corrupt wraps rc (which starts at offset start of the object) to cut
+// it where CutGets asked and to flip the bits FlipBit asked for.
 func (s *Storage) corrupt(name string, rc io.ReadCloser, start int64) io.ReadCloser {
+	if n := s.cutFor(name); n >= 0 {
+		rc = cutReadCloser{&cutReader{r: rc, left: n}, rc}
+	}
 	offs := s.flipsFor(name)
 	if len(offs) == 0 {
 		return rc
@@ -163,6 +166,12 @@ func (c *cutReader) Read(p []byte) (int, error) {
 		return n, ErrInjected
 	}
 	return n, err
+}
+
+// cutReadCloser is a cutReader that closes what it reads.
+type cutReadCloser struct {
+	*cutReader
+	io.Closer
 }
 
 // flipReader flips the lowest bit of the bytes at the object offsets offs.
