@@ -105,7 +105,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 // testManager is a Manager on a temporary journal whose Open returns tg.
-func testManager(t *testing.T, tg Target) (*Manager, *clock) {
+func testManager(t testing.TB, tg Target) (*Manager, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
 	m := &Manager{

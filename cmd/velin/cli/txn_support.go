@@ -165,7 +165,7 @@ func (g *globalOptions) recoverAtStart(cmd *cobra.Command) {
 		g.warn("transaction recovery: " + err.Error())
 	}
 	for _, o := range outs {
-		g.errf("velin: transaction %s of deployment %s: %s: %s\n", o.TxID, o.Deployment, o.Why, outcomeText(o))
+		g.warn(fmt.Sprintf("transaction %s of deployment %s: %s: %s", o.TxID, o.Deployment, o.Why, outcomeText(o)))
 	}
 }
 
