@@ -20,7 +20,8 @@ type harness struct {
 	clock   *fakeClock
 	s       *Scheduler
 	idle    chan time.Time // the next wake each time the loop waits
-	calls   chan string    // a run started
+	calls   chan string    // a run started (from its goroutine)
+	starts  chan string    // a run started (from the loop, before it goes idle)
 	release chan error     // ends one run with this error
 	stop    context.CancelFunc
 	stopped chan error
@@ -30,13 +31,14 @@ type harness struct {
 func newHarness(t *testing.T, state string, opts Options) *harness {
 	h := &harness{
 		t: t, clock: newFakeClock(t0), idle: make(chan time.Time, 100),
-		calls: make(chan string, 100), release: make(chan error), state: state,
+		calls: make(chan string, 100), starts: make(chan string, 100), release: make(chan error), state: state,
 	}
 	if h.state == "" {
 		h.state = filepath.Join(t.TempDir(), "daemon.json")
 	}
 	opts.Clock, opts.StatePath = h.clock, h.state
 	opts.idle = func(next time.Time) { h.idle <- next }
+	opts.started = func(name string, _ time.Time) { h.starts <- name }
 	opts.Run = func(ctx context.Context, name string) Outcome {
 		h.calls <- name
 		select {
@@ -91,12 +93,13 @@ func (h *harness) wantRun(name string) {
 	case <-time.After(10 * time.Second):
 		h.t.Fatalf("%s did not run", name)
 	}
+	<-h.starts
 }
 
 func (h *harness) wantNoRun() {
 	h.t.Helper()
 	select {
-	case got := <-h.calls:
+	case got := <-h.starts:
 		h.t.Fatalf("%s ran, want no run", got)
 	default:
 	}
