@@ -169,7 +169,7 @@ func executeRestore(ctx context.Context, g *globalOptions, p *restore.Plan) (*re
 	bar := g.progressBar(total, "restoring")
 	defer finishBar(bar)
 	return restore.Execute(ctx, p, restore.Options{WrapTree: func(t provider.Tree) provider.Tree {
-		return countingTree{Tree: t, add: addFunc(bar)}
+		return wrapCounting(t, addFunc(bar))
 	}})
 }
 

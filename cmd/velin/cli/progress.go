@@ -41,6 +41,40 @@ type countingTree struct {
 	add func(int64)
 }
 
+// wrapCounting wraps t in a countingTree, which reads in batches when t
+// does (provider.Batcher: a repository's pack-ordered restore).
+func wrapCounting(t provider.Tree, add func(int64)) provider.Tree {
+	c := countingTree{Tree: t, add: add}
+	if b, ok := t.(provider.Batcher); ok {
+		return countingBatcher{countingTree: c, b: b}
+	}
+	return c
+}
+
+// countingBatcher is a countingTree of a provider.Batcher.
+type countingBatcher struct {
+	countingTree
+	b provider.Batcher
+}
+
+func (c countingBatcher) ReadBatch(ctx context.Context, files []provider.BatchFile) error {
+	for i := range files {
+		files[i].Out = countingWriterAt{w: files[i].Out, add: c.add}
+	}
+	return c.b.ReadBatch(ctx, files)
+}
+
+type countingWriterAt struct {
+	w   io.WriterAt
+	add func(int64)
+}
+
+func (c countingWriterAt) WriteAt(p []byte, off int64) (int, error) {
+	n, err := c.w.WriteAt(p, off)
+	c.add(int64(n))
+	return n, err
+}
+
 func (c countingTree) Open(ctx context.Context, e provider.Entry) (io.ReadCloser, error) {
 	rc, err := c.Tree.Open(ctx, e)
 	if err != nil {
