@@ -48,7 +48,7 @@ type SourceResult struct {
 // nothing could be attempted (the lock); per-source outcomes are in the
 // Result, summed up by Result.Err.
 func Execute(ctx context.Context, p *Plan, opts Options) (*Result, error) {
-	if !opts.Locked {
+	if !opts.Locked && p.req.Repo != nil {
 		lock, err := p.req.Repo.Lock(ctx, false)
 		if err != nil {
 			return nil, err

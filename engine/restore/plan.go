@@ -15,7 +15,10 @@ import (
 
 // Request is what to restore.
 type Request struct {
-	Repo     *repo.Repository
+	Repo *repo.Repository
+	// Archive, when Repo is nil, is where the snapshot is read instead: an
+	// export file (engine/export), read without a repository lock.
+	Archive  Snapshots
 	Snapshot *repo.Manifest
 	// Sources are restored in this order (see Select).
 	Sources []Source
@@ -41,6 +44,21 @@ type Request struct {
 	// apply to.
 	Buckets  []string
 	ToBucket string
+}
+
+// Snapshots reads the trees of a snapshot: a *repo.Repository, or an
+// export opened with engine/export.
+type Snapshots interface {
+	Tree(ctx context.Context, m *repo.Manifest, sourceKey string) (provider.Tree, error)
+	Location() string
+}
+
+// reader is where the request's snapshot is read.
+func (req Request) reader() Snapshots {
+	if req.Repo != nil {
+		return req.Repo
+	}
+	return req.Archive
 }
 
 // Plan is what a restore will do, source by source. It is JSON-friendly;
@@ -178,7 +196,7 @@ func ConnectionPassword(to string) string {
 // changing nothing. An --include that matches nothing in any file-tree
 // source is an error listing their top-level entries.
 func Prepare(ctx context.Context, req Request) (*Plan, error) {
-	if req.Repo == nil || req.Snapshot == nil {
+	if req.reader() == nil || req.Snapshot == nil {
 		return nil, fmt.Errorf("restore: no repository or snapshot")
 	}
 	if req.To != "" && !IsConnection(req.To) {
@@ -188,7 +206,7 @@ func Prepare(ctx context.Context, req Request) (*Plan, error) {
 		}
 		req.To = abs
 	}
-	p := &Plan{Snapshot: req.Snapshot.ID, Repository: req.Repo.Location(), Sources: []*SourcePlan{}, req: req}
+	p := &Plan{Snapshot: req.Snapshot.ID, Repository: req.reader().Location(), Sources: []*SourcePlan{}, req: req}
 	var noMatch []string
 	filtered := 0
 	for _, s := range req.Sources {
@@ -249,7 +267,7 @@ func prepareSource(ctx context.Context, req Request, s Source) (*SourcePlan, err
 		sp.Skipped = "--include applies to file trees only"
 		return sp, nil
 	}
-	tree, err := req.Repo.Tree(ctx, req.Snapshot, s.Key)
+	tree, err := req.reader().Tree(ctx, req.Snapshot, s.Key)
 	if err != nil {
 		sp.fail(err)
 		return sp, nil

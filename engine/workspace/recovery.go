@@ -44,6 +44,20 @@ func OpenRepository(path, passphrase string, opts Options) (*Workspace, error) {
 		opts: opts, repos: map[string]*repo.Repository{}, mustExist: true}, nil
 }
 
+// Standalone makes a workspace without a plan file nor a repository: its
+// sources come from the snapshots' manifests (see Source), for a restore
+// from an export file (`velin backup restore --zip`).
+func Standalone(opts Options) *Workspace {
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	cfg := &config.Config{Dir: ".", Sources: map[string]*config.Source{}, Targets: map[string]*config.Target{},
+		Steps: map[string]*config.Step{}, Backups: map[string]*config.Backup{}, Restores: map[string]*config.Restore{},
+		Variables: map[string]*config.Variable{}, Locals: map[string]*config.Local{}}
+	return &Workspace{Config: cfg, Files: map[string]*hcl.File{}, Redactor: redact.New(),
+		opts: opts, repos: map[string]*repo.Repository{}, mustExist: true}
+}
+
 // Source returns what restores and verifies the snapshot source sm: the
 // plan's source of the same address when there is one, else a source made
 // from what the manifest recorded (its type and identity), so that a

@@ -23,7 +23,8 @@ func newBackupCommand(g *globalOptions) *cobra.Command {
 	}
 	cmd.AddCommand(newBackupCreateCommand(g), newBackupListCommand(g), newBackupShowCommand(g),
 		newBackupInspectCommand(g), newBackupRestoreCommand(g), newBackupVerifyCommand(g),
-		newBackupDeleteCommand(g), newBackupPruneCommand(g), newBackupCopyCommand(g), newBackupDownloadCommand(g))
+		newBackupDeleteCommand(g), newBackupPruneCommand(g), newBackupCopyCommand(g), newBackupDownloadCommand(g),
+		newBackupExportCommand(g), newBackupImportCommand(g))
 	cmd.AddCommand(newBackupCheckCommand(g), newBackupRepairCommand(g), newBackupUnlockCommand(g))
 	cmd.AddCommand(newBackupLsCommand(g), newBackupFindCommand(g), newBackupDiffCommand(g), newBackupStatsCommand(g))
 	return cmd

@@ -28,6 +28,8 @@ type restoreOptions struct {
 	ToBucket string
 	Yes      bool
 	DryRun   bool
+	Zip      string
+	ZipPass  string
 }
 
 // AddFlags registers the restore flags.
@@ -43,6 +45,8 @@ func (o *restoreOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.ToBucket, "to-bucket", "", "restore the objects of the one bucket selected (--bucket) into this bucket")
 	f.BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
 	f.BoolVar(&o.DryRun, "dry-run", false, "only show the plan; change nothing")
+	f.StringVar(&o.Zip, "zip", "", "restore from this export file (velin backup export) instead of a repository; ID may be left out")
+	f.StringVar(&o.ZipPass, "export-passphrase-file", "", "with --zip: read the export's passphrase from FILE (default $VELIN_EXPORT_PASSPHRASE_FILE, else $VELIN_EXPORT_PASSPHRASE, else asked)")
 }
 
 func newBackupRestoreCommand(g *globalOptions) *cobra.Command {
@@ -73,6 +77,12 @@ alone, so an interrupted restore can simply be run again. Files are written
 to a temporary name and renamed; a restore never writes outside its
 destination and never deletes files the snapshot does not have.
 
+--zip FILE restores from a file written by 'velin backup export' instead of
+a repository, the same way (plan, confirmation, --source and the other
+narrowing flags); every entry of the file is checked first, so a damaged,
+truncated or wrongly keyed file restores nothing. Without -f the sources
+are rebuilt from the file's manifest (restored in place, or under --to).
+
 Exit codes: 0 restored, 1 error, 3 partial (damaged data: every intact file
 and source was restored, the rest is named).`,
 		Example: `  velin backup restore latest --to /tmp/restored
@@ -83,9 +93,16 @@ and source was restored, the rest is named).`,
   velin backup restore latest --bucket userdata --include 'userdata/tenant-7/**'
   velin backup restore latest --bucket templates --to-bucket templates-restored
   velin backup restore latest --bucket templates --to /tmp/buckets
-  velin backup restore latest --source sqlite.app --yes --json`,
-		Args: cobra.ExactArgs(1),
+  velin backup restore latest --source sqlite.app --yes --json
+  velin backup restore --zip /mnt/usb/snap.zip --source postgres.app --to postgres://postgres@db2/app`,
+		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Zip != "" {
+				return runRestoreZip(cmd.Context(), g, args, o)
+			}
+			if len(args) != 1 {
+				return fmt.Errorf("name the snapshot to restore (ID, a unique prefix, or latest), or give --zip FILE")
+			}
 			return withRepoWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
 				return runRestore(ctx, g, ws, args[0], o)
 			})(cmd.Context())
@@ -114,12 +131,19 @@ func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 	if err != nil {
 		return err
 	}
-	keys, err := bucketSources(loc.Snapshot, o)
+	return restoreFrom(ctx, g, ws, loc.Target, restore.Request{Repo: loc.Repo, Snapshot: loc.Snapshot}, o)
+}
+
+// restoreFrom restores req's snapshot (from a repository or an export,
+// read from where) as o says: plan, confirmation, execution, report.
+func restoreFrom(ctx context.Context, g *globalOptions, ws *workspace.Workspace, where string, req restore.Request, o *restoreOptions) error {
+	m := req.Snapshot
+	keys, err := bucketSources(m, o)
 	if err != nil {
 		return err
 	}
-	sources, err := restore.Select(loc.Snapshot, keys, func(key string) (provider.Source, error) {
-		return ws.Source(loc.Snapshot.Source(key)) // the plan's block, or rebuilt from the manifest
+	req.Sources, err = restore.Select(m, keys, func(key string) (provider.Source, error) {
+		return ws.Source(m.Source(key)) // the plan's block, or rebuilt from the manifest
 	})
 	if err != nil {
 		return err
@@ -127,14 +151,14 @@ func runRestore(ctx context.Context, g *globalOptions, ws *workspace.Workspace, 
 	if pw := restore.ConnectionPassword(o.To); pw != "" { // a connection's password is never shown
 		ws.Redactor.Add(pw)
 	}
-	p, err := restore.Prepare(ctx, restore.Request{Repo: loc.Repo, Snapshot: loc.Snapshot, Sources: sources,
-		Named: len(o.Sources) > 0, To: o.To, Include: o.Include, Database: o.Database, Tables: o.Tables,
-		Buckets: o.Buckets, ToBucket: o.ToBucket})
+	req.Named, req.To, req.Include, req.Database, req.Tables = len(o.Sources) > 0, o.To, o.Include, o.Database, o.Tables
+	req.Buckets, req.ToBucket = o.Buckets, o.ToBucket
+	p, err := restore.Prepare(ctx, req)
 	if err != nil {
 		return err
 	}
 	if !g.JSON && !(g.Quiet && o.Yes) { // -q --yes: only the outcome
-		g.out("%s", renderRestorePlan(loc.Target, p))
+		g.out("%s", renderRestorePlan(where, p))
 	}
 	if o.DryRun {
 		if g.JSON {
