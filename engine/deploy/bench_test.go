@@ -39,7 +39,7 @@ func mutate(b *testing.B, dir string, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rand.New(rand.NewSource(int64(n+100))).Read(data[256<<10 : 768<<10])
+	rand.New(rand.NewSource(int64(n + 100))).Read(data[256<<10 : 768<<10])
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		b.Fatal(err)
 	}
