@@ -17,8 +17,15 @@ import (
 // own journal and boot id file.
 func txProject(t *testing.T) *project {
 	t.Helper()
+	return txProjectWith(t, "", "")
+}
+
+// txProjectWith is txProject with more blocks (top) and more of the
+// deployment block (inDeployment).
+func txProjectWith(t *testing.T, top, inDeployment string) *project {
+	t.Helper()
 	p := newProject(t, "")
-	p.write("velin.hcl", fmt.Sprintf(`
+	p.write("velin.hcl", fmt.Sprintf(`%[2]s
 target "local" "disk" {
   path       = "./repo"
   passphrase = env("VELIN_PASSPHRASE")
@@ -35,8 +42,9 @@ deployment "app" {
     timeout  = "2s"
     interval = "100ms"
   }
+%[3]s
 }
-`, p.dir))
+`, p.dir, top, inDeployment))
 	p.write("boot_id", "boot-1\n")
 	p.env = append(p.env, "VELIN_STATE_DIR="+p.path("state"), "VELIN_BOOT_ID_FILE="+p.path("boot_id"))
 	for _, v := range []string{"v1", "v2"} {
@@ -277,4 +285,37 @@ func TestE2ETxnRacingBegins(t *testing.T) {
 		}
 	}
 	p.must("rollback", "rollback")
+}
+
+// TestE2ETxnBeginTakesTheBackup: with transaction { backup = … }, begin
+// runs that backup and records its snapshot, which status names.
+func TestE2ETxnBeginTakesTheBackup(t *testing.T) {
+	p := txProjectWith(t, `
+source "files" "db" {
+  paths = ["./data"]
+}
+backup "db" {
+  sources = [source.files.db]
+  target  = target.local.disk
+}`, `
+  transaction {
+    backup = backup.db
+  }`)
+	p.write("data/rows", "row 1\n")
+	r := p.must("rollback", "begin", "--timeout", "1m")
+	snaps := p.snapshots()
+	var id string
+	for _, s := range snaps {
+		if s.Backup == "db" {
+			id = s.ID
+		}
+	}
+	if id == "" || !strings.Contains(r.stdout, "database snapshot: "+id) {
+		t.Fatalf("begin: %s\nsnapshots %+v", r, snaps)
+	}
+	st := p.must("rollback", "status", "--json")
+	if !strings.Contains(st.stdout, `"database_snapshot": "`+id+`"`) {
+		t.Fatalf("status: %s", st)
+	}
+	p.must("rollback", "commit")
 }

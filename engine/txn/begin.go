@@ -16,6 +16,9 @@ type BeginOptions struct {
 	// Arm starts the watchdog of t and returns once it holds its lock
 	// (its pid, for the record and the log only).
 	Arm func(ctx context.Context, t *Tx) (pid int, err error)
+	// Backup, when set, takes the database snapshot of transaction.backup
+	// and returns its id (recorded with the snapshot record).
+	Backup func(ctx context.Context) (snapshotID string, err error)
 }
 
 // Begin opens a transaction on a deployment: under the deployment's lock
@@ -61,6 +64,11 @@ func (m *Manager) arm(ctx context.Context, t *Tx, o BeginOptions) error {
 	snap, err := capture(ctx, o.Target)
 	if err != nil {
 		return err
+	}
+	if o.Backup != nil {
+		if snap.Database, err = o.Backup(ctx); err != nil {
+			return fmt.Errorf("database snapshot: %w", err)
+		}
 	}
 	if err := t.add(m.now(), snap); err != nil {
 		return err

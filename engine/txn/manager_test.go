@@ -263,3 +263,25 @@ func TestWatchdogExitsOnCommit(t *testing.T) {
 		t.Fatalf("outcome %+v, calls %v", o, tg.calls)
 	}
 }
+
+// TestBeginRecordsTheDatabaseSnapshot: the backup runs at begin and its
+// snapshot id is recorded; a failing backup fails the begin, unarmed.
+func TestBeginRecordsTheDatabaseSnapshot(t *testing.T) {
+	tg := newFake()
+	m, _ := testManager(t, tg)
+	armed := false
+	o := BeginOptions{Deployment: "api", Timeout: time.Minute, Target: tg,
+		Arm:    func(context.Context, *Tx) (int, error) { armed = true; return 0, nil },
+		Backup: func(context.Context) (string, error) { return "", errInjected }}
+	if _, err := m.Begin(context.Background(), o); !errors.Is(err, errInjected) || armed {
+		t.Fatalf("begin with a failing backup: %v (armed %v)", err, armed)
+	}
+	o.Backup = func(context.Context) (string, error) { return "20261202-1000-full", nil }
+	tx, err := m.Begin(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap, _ := tx.Snapshot(); snap.Database != "20261202-1000-full" {
+		t.Fatalf("snapshot record %+v", snap)
+	}
+}

@@ -18,20 +18,22 @@ import (
 // txStatusJSON is a transaction as status and the other commands' --json
 // print it.
 type txStatusJSON struct {
-	Tx             string     `json:"tx"`
-	Deployment     string     `json:"deployment"`
-	State          string     `json:"state"`
-	Reason         string     `json:"reason,omitempty"`
-	Began          time.Time  `json:"began"`
-	Deadline       time.Time  `json:"deadline"`
-	SecondsLeft    float64    `json:"seconds_left"`
-	Release        string     `json:"release,omitempty"`
-	Schema         string     `json:"schema,omitempty"`
-	ConfigSnapshot string     `json:"config_snapshot,omitempty"`
-	Watchdog       string     `json:"watchdog"` // alive, gone, or "" once the transaction ended
-	Ended          *time.Time `json:"ended,omitempty"`
-	Message        string     `json:"message,omitempty"`
-	Rollback       []txn.Step `json:"rollback"` // what a rollback does (or did)
+	Tx             string    `json:"tx"`
+	Deployment     string    `json:"deployment"`
+	State          string    `json:"state"`
+	Reason         string    `json:"reason,omitempty"`
+	Began          time.Time `json:"began"`
+	Deadline       time.Time `json:"deadline"`
+	SecondsLeft    float64   `json:"seconds_left"`
+	Release        string    `json:"release,omitempty"`
+	Schema         string    `json:"schema,omitempty"`
+	ConfigSnapshot string    `json:"config_snapshot,omitempty"`
+	// Database is the snapshot of transaction.backup taken at begin.
+	Database string     `json:"database_snapshot,omitempty"`
+	Watchdog string     `json:"watchdog"` // alive, gone, or "" once the transaction ended
+	Ended    *time.Time `json:"ended,omitempty"`
+	Message  string     `json:"message,omitempty"`
+	Rollback []txn.Step `json:"rollback"` // what a rollback does (or did)
 }
 
 func txStatus(m *txn.Manager, t *txn.Tx) txStatusJSON {
@@ -40,7 +42,7 @@ func txStatus(m *txn.Manager, t *txn.Tx) txStatusJSON {
 	s := txStatusJSON{
 		Tx: t.ID(), Deployment: b.Deployment, State: t.State(), Reason: t.RollbackReason(),
 		Began: b.Time, Deadline: b.Deadline, Release: snap.Release, Schema: snap.Schema,
-		ConfigSnapshot: snap.ConfigSnapshot, Message: t.Last().Message, Rollback: txn.Plan(t),
+		ConfigSnapshot: snap.ConfigSnapshot, Database: snap.Database, Message: t.Last().Message, Rollback: txn.Plan(t),
 	}
 	if s.Rollback == nil {
 		s.Rollback = []txn.Step{}
@@ -112,6 +114,9 @@ func printTxStatus(g *globalOptions, dep string, t *txn.Tx, m *txn.Manager) {
 	g.out("\n")
 	if s.Message != "" {
 		g.out("  %s\n", s.Message)
+	}
+	if s.Database != "" {
+		g.out("  database snapshot %s taken at begin (restore it by hand: velin backup restore %s)\n", s.Database, s.Database)
 	}
 	if s.Ended == nil && len(s.Rollback) > 0 {
 		g.out("  A rollback would:\n")

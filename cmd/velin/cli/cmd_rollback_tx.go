@@ -98,7 +98,11 @@ func runTxBegin(ctx context.Context, g *globalOptions, o *txOptions, ws *workspa
 	}
 	m, closeAll := g.txManager()
 	defer closeAll()
-	t, err := m.Begin(ctx, txn.BeginOptions{Deployment: d.Name, Timeout: timeout, Plan: ref, Target: tg, Arm: g.armWatchdog})
+	bo := txn.BeginOptions{Deployment: d.Name, Timeout: timeout, Plan: ref, Target: tg, Arm: g.armWatchdog}
+	if b := d.Transaction.Backup; b != nil {
+		bo.Backup = func(ctx context.Context) (string, error) { return g.txBackup(ctx, ws, b.Addr) }
+	}
+	t, err := m.Begin(ctx, bo)
 	if err != nil {
 		return txError(err)
 	}
@@ -109,6 +113,9 @@ func runTxBegin(ctx context.Context, g *globalOptions, o *txOptions, ws *workspa
 	dl := t.Begin().Deadline
 	g.out("Transaction %s begun on deployment %s.\n", t.ID(), d.Name)
 	g.out("  recorded: release %s, schema %s, config snapshot %s\n", dash(snap.Release), dash(snap.Schema), dash(snap.ConfigSnapshot))
+	if snap.Database != "" {
+		g.out("  database snapshot: %s (not restored automatically: `velin backup restore %s` if the schema cannot go down)\n", snap.Database, snap.Database)
+	}
 	g.out("  deadline: %s (in %s)\n", dl.Format(time.RFC3339), dl.Sub(m.Now()).Round(time.Second))
 	g.out("Deploy, then run `velin rollback commit` before the deadline; without it velin puts release %s back.\n", dash(snap.Release))
 	return nil

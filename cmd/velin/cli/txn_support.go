@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/velinhq/velin/engine/apply"
 	"github.com/velinhq/velin/engine/config"
 	"github.com/velinhq/velin/engine/txn"
 	"github.com/velinhq/velin/engine/workspace"
@@ -182,4 +184,36 @@ func txError(err error) error {
 		return &exitError{code: exitRefused, err: err}
 	}
 	return err
+}
+
+// txBackup runs the backup block addr (transaction.backup) the way `backup
+// create` does and returns the id of the snapshot it committed.
+func (g *globalOptions) txBackup(ctx context.Context, ws *workspace.Workspace, addr string) (string, error) {
+	sel := selectionFlags{Backups: []string{strings.TrimPrefix(addr, "backup.")}}
+	p, err := makePlan(ctx, g, ws, sel, "")
+	if err != nil {
+		return "", err
+	}
+	if errs := p.Errors(); len(errs) > 0 {
+		return "", fmt.Errorf("%s: %s", addr, strings.Join(errs, "; "))
+	}
+	gr, err := g.build(ws, sel.selection())
+	if err != nil {
+		return "", err
+	}
+	var log io.Writer = redactWriter(g, g.env.Stderr)
+	if g.JSON || g.Quiet {
+		log = io.Discard
+	}
+	report, err := apply.Run(ctx, ws, gr, apply.Options{Parallelism: 4, Plan: p, Log: log})
+	if err == nil {
+		err = report.PartialError()
+	}
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", addr, err)
+	}
+	if len(report.Snapshots) == 0 {
+		return "", fmt.Errorf("%s committed no snapshot", addr)
+	}
+	return report.Snapshots[0].ID, nil
 }
