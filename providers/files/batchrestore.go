@@ -186,6 +186,7 @@ func (o *batchOut) done(err error) {
 		err = f.Truncate(o.src.Size)
 	}
 	if err == nil {
+		startWriteback(f) // the content is all there
 		deferred, err = o.r.seal(f, o.src)
 	}
 	o.err = o.r.settle(o.ctx, o.at, f, o.src, deferred, err)
