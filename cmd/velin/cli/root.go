@@ -186,7 +186,7 @@ Exit codes (the same on every command):
 	root.AddCommand(
 		newInitCommand(g), stopAtOnce(newValidateCommand(g)), stopAtOnce(newPlanCommand(g)), newApplyCommand(g),
 		stopAtOnce(newGraphCommand(g)), newVersionCommand(g), newBackupCommand(g), newKeyCommand(g),
-		newRollbackCommand(g), newNotifyCommand(g),
+		newRollbackCommand(g), newNotifyCommand(g), newDaemonCommand(g),
 	)
 	return root
 }
