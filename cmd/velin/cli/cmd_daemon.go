@@ -156,4 +156,3 @@ func (o *daemonOptions) statePath(g *globalOptions) string {
 	}
 	return filepath.Join(g.stateDir(), "daemon.json")
 }
-
