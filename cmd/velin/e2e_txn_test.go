@@ -3,6 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,7 +130,13 @@ func watchdogPIDs(t *testing.T, p *project) []int {
 // TestE2ETxnDeadlineRollsBack: begin, deploy v2, no commit: the watchdog
 // puts v1 back once the deadline passes, "rolled back automatically".
 func TestE2ETxnDeadlineRollsBack(t *testing.T) {
-	p := txProject(t)
+	hooks := make(chan string, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		hooks <- string(b)
+	}))
+	defer srv.Close()
+	p := txProjectWith(t, fmt.Sprintf("notify \"webhook\" \"ops\" {\n  url = %q\n}\n", srv.URL+"/hook"), "")
 	// 4 s: to-version v2 must finish before the deadline, even on a loaded
 	// machine.
 	r := p.must("rollback", "begin", "--timeout", "4s")
@@ -149,6 +158,14 @@ func TestE2ETxnDeadlineRollsBack(t *testing.T) {
 	b, _ := os.ReadFile(logs[0])
 	if !strings.Contains(string(b), "deadline") || !strings.Contains(string(b), "rolled back") {
 		t.Errorf("watchdog log:\n%s", b)
+	}
+	select {
+	case body := <-hooks:
+		if !strings.Contains(body, `"event":"deployment.rolled_back"`) || !strings.Contains(body, "release v1") {
+			t.Errorf("notification: %s", body)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("no notification of the automatic rollback")
 	}
 }
 

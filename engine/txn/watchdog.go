@@ -16,7 +16,7 @@ type WatchdogOptions struct {
 	// (default 250 ms: an auto-rollback starts within that of the deadline).
 	Poll time.Duration
 	// Notify is told of an automatic rollback (nil: only logged).
-	Notify func(o Outcome)
+	Notify func(ctx context.Context, o Outcome, t *Tx)
 }
 
 // ErrWatchdogRunning means another watchdog holds transaction's lock.
@@ -92,7 +92,7 @@ func (m *Manager) deadline(ctx context.Context, t *Tx, o WatchdogOptions) (*Outc
 	m.log("transaction %s of deployment %s: the deadline %s passed without a commit: %s",
 		t.ID(), dep, t.Begin().Deadline.Format(time.RFC3339), describe(out.Err))
 	if o.Notify != nil {
-		o.Notify(*out)
+		o.Notify(ctx, *out, t)
 	}
 	return out, out.Err
 }

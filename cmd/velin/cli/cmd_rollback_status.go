@@ -218,11 +218,6 @@ func newTxWatchdogCommand(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-// notifyRollback is told of an automatic rollback. velin has no notify
-// mechanism yet: the watchdog's log (and status) carry it; a notifier
-// (webhook, mail) plugs in here.
-func (g *globalOptions) notifyRollback(o txn.Outcome) {}
-
 // planTransactions are the open transactions of ws's deployments, for
 // `velin plan`. A journal that cannot be read is a warning.
 func (g *globalOptions) planTransactions(ws *workspace.Workspace) []plan.Transaction {

@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
+
+	"github.com/velinhq/velin/engine/workspace"
 )
 
 // Env is the world a command runs in.
@@ -205,6 +207,7 @@ type globalOptions struct {
 	NoCache     bool        // --no-cache: no local cache of remote repositories
 	repo        repoOptions // -r PATH, on the commands that take it
 	redactor    interface{ String(string) string }
+	txOpened    *[]*workspace.Workspace // the plans the transaction manager loaded (txn_support.go)
 }
 
 // AddFlags registers the global flags.

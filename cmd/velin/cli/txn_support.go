@@ -45,6 +45,7 @@ func (g *globalOptions) stateDir() string {
 func (g *globalOptions) txManager() (*txn.Manager, func()) {
 	host, _ := os.Hostname()
 	var opened []*workspace.Workspace
+	g.txOpened = &opened
 	m := &txn.Manager{
 		Journal: txn.Journal{Dir: filepath.Join(g.stateDir(), "journal")},
 		Now:     g.env.Clock, BootID: txn.BootID(g.getenv), Host: host, PID: os.Getpid(), Version: Version,
