@@ -117,7 +117,7 @@ func TestE2EManyHostsOneRepository(t *testing.T) {
 			h.write(fmt.Sprintf("data/%s/f%02d.txt", h.name, j), strings.Repeat(fmt.Sprintf("%s %d %d\n", h.name, i, j), 400))
 		}
 	}
-	c.randomFile("data/big.bin", 48<<20) // long enough to be killed mid-way
+	c.randomFile("data/big.bin", 48<<20)   // long enough to be killed mid-way
 	want := map[string]map[string]string{} // snapshot id → its host's tree
 	a.must("backup", "create")             // creates the repository
 	recordNew(t, hs, want)
