@@ -33,13 +33,13 @@ backup "often" {
 // daemonProc is a running `velin daemon` whose JSON log lines are read
 // as they come.
 type daemonProc struct {
-	t     *testing.T
+	t     testing.TB
 	cmd   *exec.Cmd
 	lines chan map[string]any
 	log   strings.Builder // every line, for failure messages
 }
 
-func startDaemon(t *testing.T, p *project, args ...string) *daemonProc {
+func startDaemon(t testing.TB, p *project, args ...string) *daemonProc {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
