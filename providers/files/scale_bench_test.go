@@ -39,6 +39,43 @@ func BenchmarkRestoreMillion(b *testing.B) {
 	}
 }
 
+// BenchmarkRestoreMillionBatch is BenchmarkRestoreMillion with files of
+// one byte from a tree that reads in batches (provider.Batcher, as a
+// repository does): the batches' entries and files held must not grow
+// the peak. Run: go test -run '^$' -bench RestoreMillionBatch -benchtime
+// 1x ./providers/files/
+func BenchmarkRestoreMillionBatch(b *testing.B) {
+	const n = 1_000_000
+	s, err := New([]string{"/srv/d"}, nil, false, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range b.N {
+		to := b.TempDir()
+		peakrss.Reset()
+		start := time.Now()
+		if err := s.Restore(context.Background(), batchMillionTree{millionTree{n: n, content: "x"}}, provider.RestoreOptions{To: to}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(peakrss.MB(), "restore-peak-MB")
+		b.ReportMetric(time.Since(start).Seconds(), "restore-s")
+		if names, err := os.ReadDir(to + "/d"); err != nil || len(names) != n {
+			b.Fatalf("restored %d files, want %d: %v", len(names), n, err)
+		}
+	}
+}
+
+// batchMillionTree is a millionTree that reads in batches.
+type batchMillionTree struct{ millionTree }
+
+func (t batchMillionTree) ReadBatch(_ context.Context, files []provider.BatchFile) error {
+	for _, f := range files {
+		_, err := f.Out.WriteAt([]byte(t.content), 0)
+		f.Done(err)
+	}
+	return nil
+}
+
 // BenchmarkPlanRestoreMillion plans the restore of BenchmarkRestoreMillion's
 // directory into an empty destination and reports the peak RSS and time:
 // the provider walks the tree as the restore does; what grows is the list
