@@ -18,7 +18,9 @@ func newNotifyCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "notify",
 		Short: "Check the notify blocks (alerts)",
-		Args:  cobra.NoArgs,
+		Example: `  velin notify test notify.webhook.ops
+  velin notify test email.oncall --timeout 30s`,
+		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newNotifyTestCommand(g))
 	return cmd
