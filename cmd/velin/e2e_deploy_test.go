@@ -166,3 +166,44 @@ func TestE2EToSnapshotRestoresConfigAndMigratesDown(t *testing.T) {
 		t.Errorf("config = %q", b)
 	}
 }
+
+// TestE2EDeployNotify: a deployment's notify list hears of a to-version
+// that returned to the release before (level error, sent by default) and,
+// with notify_level = "all", of a deploy done (level info).
+func TestE2EDeployNotify(t *testing.T) {
+	h := newHookReceiver(t)
+	p := newDeployProject(t)
+	p.env = append(p.env, "HOOK_URL="+h.URL+"/"+hookToken, "HOOK_SECRET="+hookSecret)
+	plan, _ := os.ReadFile(p.path("velin.hcl"))
+	withNotify := strings.Replace(string(plan), `  keep      = 3`,
+		"  keep      = 3\n  notify    = [notify.webhook.ops]\n  notify_level = \"LEVEL\"", 1) +
+		"notify \"webhook\" \"ops\" {\n  url    = env(\"HOOK_URL\")\n  secret = env(\"HOOK_SECRET\")\n}\n"
+	p.write("velin.hcl", strings.Replace(withNotify, "LEVEL", "errors", 1))
+	p.write("config/app.conf", "greeting=one\n")
+	p.build(true, 1)
+	p.must("rollback", "create-version", "v1 - good")
+	noSecrets(t, p.must("rollback", "to-version", "v1"))
+	p.build(false, 1)
+	p.must("rollback", "create-version", "v2 - broken")
+	r := p.run("rollback", "to-version", "v2")
+	if r.code != 3 {
+		t.Fatalf("to-version v2: %s", r)
+	}
+	noSecrets(t, r)
+	msgs, bad := h.got()
+	if bad != 0 || len(msgs) != 1 {
+		t.Fatalf("%d messages (%d badly signed), want 1 (the return; a deploy done is info): %v", len(msgs), bad, msgs)
+	}
+	if m := msgs[0]; m["event"] != "deployment.returned" || m["level"] != "error" || m["block"] != "deployment.api" ||
+		!strings.Contains(m["summary"].(string), "v2") || !strings.Contains(m["error"].(string), "health") {
+		t.Errorf("message %v", m)
+	}
+	p.write("velin.hcl", strings.Replace(withNotify, "LEVEL", "all", 1))
+	p.build(true, 2)
+	p.must("rollback", "create-version", "v3 - good")
+	p.must("rollback", "to-version", "v3")
+	msgs, _ = h.got()
+	if len(msgs) != 2 || msgs[1]["event"] != "deployment.succeeded" || msgs[1]["level"] != "info" {
+		t.Errorf("with notify_level all, a deploy done: %v", msgs)
+	}
+}

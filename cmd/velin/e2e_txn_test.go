@@ -136,7 +136,7 @@ func TestE2ETxnDeadlineRollsBack(t *testing.T) {
 		hooks <- string(b)
 	}))
 	defer srv.Close()
-	p := txProjectWith(t, fmt.Sprintf("notify \"webhook\" \"ops\" {\n  url = %q\n}\n", srv.URL+"/hook"), "")
+	p := txProjectWith(t, fmt.Sprintf("notify \"webhook\" \"ops\" {\n  url = %q\n}\n", srv.URL+"/hook"), "  notify = [notify.webhook.ops]\n")
 	// 4 s: to-version v2 must finish before the deadline, even on a loaded
 	// machine.
 	r := p.must("rollback", "begin", "--timeout", "4s")

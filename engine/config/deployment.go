@@ -26,6 +26,10 @@ type Deployment struct {
 	Health      *Health  // nil: no health check
 	Migrate     *Migrate // nil: no schema migrations
 	Transaction Transaction
+	// Notify and NotifyLevel: as a backup's; the events are listed in
+	// docs/notifications.md (deployment.*).
+	Notify      []Ref
+	NotifyLevel string
 	DeclRange   hcl.Range
 }
 
@@ -67,7 +71,7 @@ var deploymentSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "root", Required: true}, {Name: "artifacts", Required: true},
 		{Name: "config"}, {Name: "target", Required: true}, {Name: "keep"},
-		{Name: "stop"}, {Name: "start"},
+		{Name: "stop"}, {Name: "start"}, {Name: "notify"}, {Name: "notify_level"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "health"}, {Type: "migrate"}, {Type: "transaction"}},
 }
@@ -119,6 +123,7 @@ func (l *loader) decodeDeployment(blk *hcl.Block) hcl.Diagnostics {
 			diags = append(diags, l.argv(attr, c.out)...)
 		}
 	}
+	diags = append(diags, l.notifyAttach(attrs, &d.Notify, &d.NotifyLevel)...)
 	diags = append(diags, l.deploymentBlocks(content.Blocks, d)...)
 	if !diags.HasErrors() {
 		l.cfg.Deployments[d.Addr()] = d

@@ -34,8 +34,8 @@
 // ran before: the failed one is stopped, current is switched back, the
 // earlier one started and checked, the failed version marked bad, and
 // Switch returns a *RolledBackError (the CLI's exit code 3). After a crash
-// (kill -9 at any point) Recover, which every deployment command calls
-// first, resumes the journal: an operation that had not yet changed the
+// (kill -9 at any point) Recover (RecoverIfIdle, which the CLI runs for
+// every command that loads the plan) resumes the journal: an operation that had not yet changed the
 // schema or current is undone (the earlier release is started again), one
 // that had is finished (and returned from when its health fails).
 //

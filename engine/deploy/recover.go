@@ -25,6 +25,23 @@ func (d *Deployer) Recover(ctx context.Context) (bool, error) {
 	return d.recoverLocked(ctx)
 }
 
+// RecoverIfIdle is Recover for a command that only happens to load the
+// plan: it costs one stat of the journal when there is nothing to do, and
+// leaves a journal alone while another velin process holds the
+// deployment's lock (that process is switching it; it is not interrupted).
+func (d *Deployer) RecoverIfIdle(ctx context.Context) (bool, error) {
+	j, err := d.readJournal()
+	if err != nil || j == nil {
+		return false, err
+	}
+	unlock, ok, err := d.tryLock()
+	if !ok {
+		return false, err
+	}
+	defer unlock()
+	return d.recoverLocked(ctx)
+}
+
 func (d *Deployer) recoverLocked(ctx context.Context) (bool, error) {
 	j, err := d.readJournal()
 	if err != nil || j == nil {

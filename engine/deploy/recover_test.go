@@ -54,3 +54,32 @@ func TestRecoverFinishesOrUndoes(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoverIfIdleLeavesABusyDeployment: while another process holds the
+// deployment's lock (it is switching), RecoverIfIdle does nothing; once
+// the lock is free it resumes the journal.
+func TestRecoverIfIdleLeavesABusyDeployment(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.create("v1", true)
+	if err := f.d.Switch(ctx, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.d.writeJournal(&journal{From: "v1", To: "v2", Step: stepStop}); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := f.d.lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if did, err := f.d.RecoverIfIdle(ctx); did || err != nil {
+		t.Fatalf("RecoverIfIdle while locked = %v, %v", did, err)
+	}
+	if j, _ := f.d.readJournal(); j == nil {
+		t.Fatal("the journal of the busy deployment was touched")
+	}
+	unlock()
+	if did, err := f.d.RecoverIfIdle(ctx); !did || err != nil {
+		t.Fatalf("RecoverIfIdle when idle = %v, %v", did, err)
+	}
+}

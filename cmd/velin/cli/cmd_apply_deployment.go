@@ -62,9 +62,6 @@ func applyDeployment(ctx context.Context, g *globalOptions, ws *workspace.Worksp
 	if err != nil {
 		return err
 	}
-	if _, err := dp.Recover(ctx); err != nil {
-		return deployError(err)
-	}
 	if _, err := dp.Find(ctx, o.Version); err != nil {
 		return err
 	}
@@ -82,7 +79,7 @@ func applyDeployment(ctx context.Context, g *globalOptions, ws *workspace.Worksp
 			return &exitError{code: exitFailure, err: fmt.Errorf("apply cancelled: nothing was done (to deploy without a question, add -auto-approve)")}
 		}
 	}
-	return deployError(runToVersion(ctx, g, dp, o.Version))
+	return deployError(runToVersion(ctx, g, ws, dp, o.Version))
 }
 
 func orNone(s string) string {

@@ -78,9 +78,9 @@ func (g *globalOptions) deployer(ws *workspace.Workspace, d *config.Deployment) 
 	return deploy.Open(d, opts)
 }
 
-// withDeployer loads the plan, picks the deployment, opens it and finishes
-// or undoes a to-version a crash interrupted before running fn.
-func withDeployer(g *globalOptions, o *deployOptions, fn func(ctx context.Context, dp *deploy.Deployer) error) func(context.Context) error {
+// withDeployer loads the plan (which finishes or undoes a to-version a
+// crash interrupted: deploy_recover.go), picks the deployment and opens it.
+func withDeployer(g *globalOptions, o *deployOptions, fn func(ctx context.Context, ws *workspace.Workspace, dp *deploy.Deployer) error) func(context.Context) error {
 	return withWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
 		d, err := pickDeployment(ws, o.Deployment)
 		if err != nil {
@@ -90,20 +90,23 @@ func withDeployer(g *globalOptions, o *deployOptions, fn func(ctx context.Contex
 		if err != nil {
 			return err
 		}
-		if _, err := dp.Recover(ctx); err != nil {
-			return deployError(err)
-		}
-		return deployError(fn(ctx, dp))
+		return deployError(fn(ctx, ws, dp))
 	})
 }
 
 // deployError gives a return to the previous release exit code 3.
 func deployError(err error) error {
-	var rb *deploy.RolledBackError
-	if errors.As(err, &rb) {
+	if _, ok := asRolledBack(err); ok {
 		return &exitError{code: exitRolledBack, err: err}
 	}
 	return err
+}
+
+// asRolledBack is err's *deploy.RolledBackError, if any.
+func asRolledBack(err error) (*deploy.RolledBackError, bool) {
+	var rb *deploy.RolledBackError
+	ok := errors.As(err, &rb)
+	return rb, ok
 }
 
 func newCreateVersionCommand(g *globalOptions, kind string) *cobra.Command {
@@ -127,7 +130,7 @@ Stored versions are deduplicated with everything in the target's repository.
 		Example: example,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withDeployer(g, o, func(ctx context.Context, dp *deploy.Deployer) error {
+			return withDeployer(g, o, func(ctx context.Context, ws *workspace.Workspace, dp *deploy.Deployer) error {
 				return runCreateVersion(ctx, g, dp, kind, args[0], version)
 			})(cmd.Context())
 		},
@@ -170,7 +173,7 @@ their label, time, kind and markers: current, previous, pinned, bad.
   velin rollback list --deployment api --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withDeployer(g, o, func(ctx context.Context, dp *deploy.Deployer) error {
+			return withDeployer(g, o, func(ctx context.Context, ws *workspace.Workspace, dp *deploy.Deployer) error {
 				return runRollbackList(ctx, g, dp)
 			})(cmd.Context())
 		},
@@ -256,8 +259,8 @@ VERSION is marked bad and the command exits with code 3.
   velin rollback to-version v1.1.9 --deployment api --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withDeployer(g, o, func(ctx context.Context, dp *deploy.Deployer) error {
-				return runToVersion(ctx, g, dp, args[0])
+			return withDeployer(g, o, func(ctx context.Context, ws *workspace.Workspace, dp *deploy.Deployer) error {
+				return runToVersion(ctx, g, ws, dp, args[0])
 			})(cmd.Context())
 		},
 	}
@@ -275,10 +278,12 @@ type toVersionJSON struct {
 	State      string `json:"state,omitempty"`
 }
 
-func runToVersion(ctx context.Context, g *globalOptions, dp *deploy.Deployer, version string) error {
+func runToVersion(ctx context.Context, g *globalOptions, ws *workspace.Workspace, dp *deploy.Deployer, version string) error {
+	started := g.env.Clock().UTC()
 	err := dp.Switch(ctx, version)
-	var rb *deploy.RolledBackError
-	if err != nil && !errors.As(err, &rb) {
+	g.notifySwitch(ctx, ws, dp.Config(), version, started, err)
+	rb, _ := asRolledBack(err)
+	if err != nil && rb == nil {
 		return err
 	}
 	res := toVersionJSON{Deployment: dp.Name(), Version: version, Status: "deployed"}
@@ -310,7 +315,7 @@ func newPinCommand(g *globalOptions) *cobra.Command {
   velin rollback pin v1.1.9 --unpin`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withDeployer(g, o, func(ctx context.Context, dp *deploy.Deployer) error {
+			return withDeployer(g, o, func(ctx context.Context, ws *workspace.Workspace, dp *deploy.Deployer) error {
 				if _, err := dp.Find(ctx, args[0]); err != nil {
 					return err
 				}

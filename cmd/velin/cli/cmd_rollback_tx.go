@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -151,6 +152,9 @@ after the deadline, or once a rollback began, is refused (exit 4).
 				m, closeAll := g.txManager()
 				defer closeAll()
 				t, err := m.Commit(ctx, d.Name, tg)
+				if errors.Is(err, txn.ErrRefused) {
+					g.notifyCommitRefused(ctx, m, ws, d, err)
+				}
 				if err != nil {
 					return txError(err)
 				}
@@ -190,6 +194,9 @@ whose action failed is retried by running this command again.
 				m, closeAll := g.txManager()
 				defer closeAll()
 				t, err := m.Rollback(ctx, d.Name, tg)
+				if t != nil {
+					g.notifyTxRolledBack(ctx, ws, d, t, "", err)
+				}
 				if t != nil && g.JSON {
 					if jerr := g.printJSON(txStatus(m, t)); jerr != nil {
 						return jerr

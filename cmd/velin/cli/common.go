@@ -23,6 +23,9 @@ func (g *globalOptions) load() (*workspace.Workspace, error) {
 	if diags.HasErrors() {
 		return nil, errReported
 	}
+	if g.onLoad != nil {
+		g.onLoad(ws)
+	}
 	return ws, nil
 }
 

@@ -171,7 +171,8 @@ Exit codes (the same on every command):
 			if g.Quiet && g.Verbose {
 				return errors.New("-q/--quiet and -v/--verbose exclude each other")
 			}
-			g.recoverAtStart(cmd) // transactions left by a crash: docs/deployments.md
+			g.recoverAtStart(cmd)    // transactions left by a crash: docs/deployments.md
+			g.armDeployRecovery(cmd) // to-versions left by a crash, in every plan loaded
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -207,7 +208,8 @@ type globalOptions struct {
 	NoCache     bool        // --no-cache: no local cache of remote repositories
 	repo        repoOptions // -r PATH, on the commands that take it
 	redactor    interface{ String(string) string }
-	txOpened    *[]*workspace.Workspace // the plans the transaction manager loaded (txn_support.go)
+	txOpened    *[]*workspace.Workspace    // the plans the transaction manager loaded (txn_support.go)
+	onLoad      func(*workspace.Workspace) // run on every plan load: deployment recovery (deploy_recover.go)
 }
 
 // AddFlags registers the global flags.

@@ -169,6 +169,9 @@ func (g *globalOptions) recoverAtStart(cmd *cobra.Command) {
 	}
 	for _, o := range outs {
 		g.warn(fmt.Sprintf("transaction %s of deployment %s: %s: %s", o.TxID, o.Deployment, o.Why, outcomeText(o)))
+		if t, err := m.Latest(o.Deployment); err == nil && t != nil && t.ID() == o.TxID {
+			g.notifyRollback(cmd.Context(), o, t)
+		}
 	}
 }
 

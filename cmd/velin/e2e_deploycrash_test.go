@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// crashHook is a script the plan's stop, start and migrate commands call
+// after their work, with the step's name: when pause.NAME exists (holding
+// how many calls to let pass first) it announces itself in at.NAME (its
+// pid) and waits, so that the test kills velin at that very step.
+const crashHook = `#!/bin/sh
+d=%q
+echo "$1" >> "$d/hooks.log"
+[ -f "$d/pause.$1" ] || exit 0
+n=$(cat "$d/pause.$1")
+if [ "${n:-0}" -gt 0 ]; then echo $((n-1)) > "$d/pause.$1"; exit 0; fi
+rm -f "$d/pause.$1"
+echo $$ > "$d/at.$1.tmp" && mv "$d/at.$1.tmp" "$d/at.$1"
+exec sleep 120
+`
+
+// crashProject is examples/deploy with the crash hook after stop, start
+// and the down migration, and three versions: v1 (schema 1), v2 (schema
+// 2) and v3 (schema 2, fails its health check). Each version's artifacts
+// are kept under built/<version> to compare releases with.
+func crashProject(t *testing.T) *deployProject {
+	p := newDeployProject(t)
+	hook := p.path("hook.sh")
+	p.write("hook.sh", fmt.Sprintf(crashHook, p.dir))
+	plan, _ := os.ReadFile(p.path("velin.hcl"))
+	src := strings.NewReplacer(
+		`stop  = ["sh", "./current/api/stop.sh"]`,
+		fmt.Sprintf(`stop  = ["sh", "-c", "sh ./current/api/stop.sh && sh %s stop"]`, hook),
+		`start = ["sh", "./current/api/start.sh", var.addr]`,
+		fmt.Sprintf(`start = ["sh", "-c", "sh ./current/api/start.sh \"$0\" && sh %s start", var.addr]`, hook),
+		`down_to = ["./current/api/api", "migrate", "goto", "{version}"]`,
+		fmt.Sprintf(`down_to = ["sh", "-c", "./current/api/api migrate goto \"$0\" && sh %s migrate", "{version}"]`, hook),
+	).Replace(string(plan))
+	if strings.Count(src, hook) != 3 {
+		t.Fatalf("the example plan changed: the crash hook is not wired in:\n%s", src)
+	}
+	p.write("velin.hcl", src)
+	p.write("config/app.conf", "greeting=one\n")
+	for _, v := range []struct {
+		name    string
+		healthy bool
+		n       int
+	}{{"v1", true, 1}, {"v2", true, 2}, {"v3", false, 2}} {
+		p.build(v.healthy, v.n)
+		if err := os.CopyFS(p.path("built/"+v.name), os.DirFS(p.path("build"))); err != nil {
+			t.Fatal(err)
+		}
+		p.must("rollback", "create-version", v.name+" - crash test")
+	}
+	p.must("rollback", "to-version", "v1")
+	t.Cleanup(func() { killWatchdogs(t, p.project) })
+	return p
+}
+
+// killAt runs velin args until the hook pauses at step (after skip calls
+// of it), then kills velin and the paused hook with SIGKILL.
+func (p *deployProject) killAt(step string, skip int, args ...string) {
+	p.t.Helper()
+	p.write("pause."+step, strconv.Itoa(skip))
+	cmd := exec.Command(velinBin, args...)
+	var out bytes.Buffer
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = p.dir, p.env, &out, &out
+	if err := cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	at := p.path("at." + step)
+	for end := time.Now().Add(90 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(at); err == nil && len(b) > 0 {
+			cmd.Process.Kill()
+			<-done
+			if pid, _ := strconv.Atoi(strings.TrimSpace(string(b))); pid > 0 {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			os.Remove(at)
+			return
+		}
+		select {
+		case err := <-done:
+			p.t.Fatalf("velin %v ended (%v) before the %s step:\n%s", args, err, step, out.String())
+		default:
+		}
+		if time.Now().After(end) {
+			p.t.Fatalf("velin %v never reached the %s step:\n%s", args, step, out.String())
+		}
+	}
+}
+
+// checkRelease asserts that current is a symlink to the complete release
+// of version: the same files, with the same content, as its artifacts.
+func (p *deployProject) checkRelease(version string) {
+	p.t.Helper()
+	link, err := os.Readlink(p.path("srv/current"))
+	if err != nil || link != "releases/"+version {
+		p.t.Fatalf("current -> %q (%v), want releases/%s", link, err, version)
+	}
+	want := treeOf(p.t, p.path("built/"+version))
+	got := treeOf(p.t, p.path("srv/current"))
+	delete(got, ".velin-release.json")
+	if len(got) != len(want) {
+		p.t.Fatalf("release %s holds %d files, its version %d", version, len(got), len(want))
+	}
+	for name, content := range want {
+		if got[name] != content {
+			p.t.Fatalf("release %s: %s differs from the version's", version, name)
+		}
+	}
+}
+
+// treeOf maps each regular file under dir to its content.
+func treeOf(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || !e.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(root, path)
+		out[rel] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestE2EDeployKill9Recovers kills `velin rollback to-version` and `velin
+// rollback rollback` with SIGKILL at named steps (after stop, after the
+// down migration, after start, during the return from a failed release,
+// during a transaction's rollback). Whatever the next command is (plan,
+// backup list, rollback list), it finishes or undoes the interrupted
+// operation: current points at a complete release and the service runs
+// the expected one.
+func TestE2EDeployKill9Recovers(t *testing.T) {
+	p := crashProject(t)
+	next := [][]string{{"plan"}, {"backup", "list"}, {"rollback", "list"}}
+	for i, tc := range []struct {
+		name, step string
+		skip       int
+		args       []string
+		before     [][]string // run first
+		release    string     // current after the next command
+		says       string     // the service's answer
+	}{
+		{"undone after stop", "stop", 0, []string{"rollback", "to-version", "v2"}, nil, "v1", "one (schema 1)"},
+		{"finished after start", "start", 0, []string{"rollback", "to-version", "v2"}, nil, "v2", "one (schema 2)"},
+		{"finished after the down migration", "migrate", 0, []string{"rollback", "to-version", "v1"}, nil, "v1", "one (schema 1)"},
+		{"return from a failed release finished", "start", 1, []string{"rollback", "to-version", "v3"}, nil, "v1", "one (schema 1)"},
+		{"transaction rollback finished", "start", 0, []string{"rollback", "rollback"},
+			[][]string{{"rollback", "begin", "--timeout", "10m"}, {"rollback", "to-version", "v2"}}, "v1", "one (schema 1)"},
+	} {
+		for _, args := range tc.before {
+			p.must(args...)
+		}
+		p.killAt(tc.step, tc.skip, tc.args...)
+		if _, err := os.Stat(p.path("state/deployments/api/journal.json")); err != nil && tc.args[1] != "rollback" {
+			t.Fatalf("%s: no journal left by the kill: %v", tc.name, err)
+		}
+		r := p.run(next[i%len(next)]...)
+		if r.code != 0 {
+			t.Fatalf("%s: velin %v after the kill: %s", tc.name, next[i%len(next)], r)
+		}
+		if _, err := os.Stat(p.path("state/deployments/api/journal.json")); err == nil {
+			t.Fatalf("%s: velin %v left the interrupted operation in the journal:\n%s", tc.name, next[i%len(next)], r)
+		}
+		p.checkRelease(tc.release)
+		if got := p.get(); got != tc.says {
+			t.Fatalf("%s: the service says %q, want %q", tc.name, got, tc.says)
+		}
+	}
+	if m := p.markers(); strings.Join(m["v3"], ",") != "bad" {
+		t.Errorf("v3 is not marked bad after its interrupted return: %v", m)
+	}
+	if s := p.txStatus(); s.State != "rolled-back" {
+		t.Errorf("the transaction is %q after its interrupted rollback", s.State)
+	}
+}
