@@ -173,6 +173,7 @@ func TestExportRestoreZipAndImport(t *testing.T) {
 	p.write("data/a.txt", "version 1")
 	p.write("data/sub/b.txt", strings.Repeat("b", 100000))
 	p.must("backup", "create")
+	want := treeDigest(t, p.path("data"))
 	id := p.snapshots()[0].ID
 	p.must("backup", "export", id, "--out", "snap.zip")
 	p.write("data/a.txt", "version 2")
@@ -208,6 +209,10 @@ func TestExportRestoreZipAndImport(t *testing.T) {
 	wantIn(t, "restore --zip", r.stdout, id, "files.data")
 	if b, _ := os.ReadFile(p.path("data/a.txt")); string(b) != "version 1" {
 		t.Errorf("restore --zip left data/a.txt = %q", b)
+	}
+	p.must("backup", "restore", "--zip", "snap.zip", "--to", "fromzip", "--yes")
+	if diff := diffDigests(want, treeDigest(t, p.path("fromzip/data"))); len(diff) != 0 {
+		t.Errorf("restore --zip --to differs from the snapshot: %v", diff)
 	}
 
 	// Import: the snapshot comes back under its own id (deleted first, as

@@ -77,10 +77,14 @@ func TestNewerFormatIsRefused(t *testing.T) {
 	if err := openVerify(same, ""); err != nil {
 		t.Fatalf("a copy of the export: %v", err)
 	}
-	newer := rewrite(t, data, func(s string) string { return strings.Replace(s, "format = 1\n", "format = 2\n", 1) })
+	newer := rewrite(t, data, func(s string) string { return strings.Replace(s, "format = 1\n", "format = 3\n", 1) })
 	_, err := open(newer, "")
-	if !errors.Is(err, ErrNewerFormat) || !strings.Contains(err.Error(), "format 2") {
-		t.Fatalf("format 2: %v, want ErrNewerFormat", err)
+	if !errors.Is(err, ErrNewerFormat) || !strings.Contains(err.Error(), "format 3") {
+		t.Fatalf("format 3: %v, want ErrNewerFormat", err)
+	}
+	unknown := rewrite(t, data, func(s string) string { return strings.Replace(s, `format = "resp"`, `format = "brotli"`, 1) })
+	if _, err := open(unknown, ""); !errors.Is(err, ErrNewerFormat) || !strings.Contains(err.Error(), "brotli") {
+		t.Fatalf("entry format brotli: %v, want ErrNewerFormat", err)
 	}
 }
 

@@ -17,10 +17,20 @@
 //     "db<N>.resp" per database: RESTORE … REPLACE ABSTTL commands in the
 //     Redis protocol that `redis-cli -n N --pipe` replays (converted from
 //     and back to velin's own record stream, see resp.go);
+//     With Options.Compress "zstd" a SQL dump is "<db>.sql.zst" instead,
+//     stored as it is (zstd.go; the export is then format 2);
 //   - any other source (file trees, buckets) is one uncompressed
 //     "tree.tar" (PAX) with modes, owners, times, symlinks and hard links;
-//     an entry's velin metadata (a bucket object's content type, ETag and
-//     user metadata) is kept as PAX records "VELIN.meta.<key>".
+//     an entry's velin metadata (a bucket object's content type, ETag,
+//     user metadata and tags) is kept as PAX records "VELIN.meta.<key>",
+//     and listed in "meta.jsonl" beside it for a restore by hand (meta.go).
+//
+// # Where it is read from
+//
+// Open reads a ZIP through an io.ReaderAt; OpenStorage reads an export
+// placed in a folder of a storage by hand (a bucket's "ID/"), as its ZIP
+// or unpacked, with ranged reads (objectreader.go). Both give the same
+// Archive: its files are members (member.go), ZIP entries or objects.
 //
 // manifest.toml and snapshot.json are written last, once every checksum
 // is known, so the export streams: nothing is staged on disk and memory

@@ -227,3 +227,37 @@ func TestImportKeepsSnapshotID(t *testing.T) {
 		t.Fatalf("second import: %v, want ErrSnapshotExists", err)
 	}
 }
+
+// TestMetaLines: a tar source's entries with metadata (a bucket object's
+// content type, user metadata, tags) are listed in meta.jsonl beside
+// tree.tar, for a restore by hand; the export still reads back whole.
+func TestMetaLines(t *testing.T) {
+	r := newRepo(t)
+	m := snapshot(t, r)
+	data := export(t, r, m, true)
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	for _, f := range zr.File {
+		if f.Name == "files.site/meta.jsonl" && f.Method == zip.Store {
+			rc, _ := f.Open()
+			b, _ := io.ReadAll(rc)
+			got = string(b)
+		}
+	}
+	if want := `{"path":"site/a.txt","meta":{"content-type":"text/plain"}}` + "\n"; got != want {
+		t.Errorf("files.site/meta.jsonl (stored) = %q, want %q", got, want)
+	}
+	a, err := open(data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Verify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(a.Manifest().Sources[0].Entries) + len(a.Manifest().Sources[1].Entries) + len(a.Manifest().Sources[2].Entries); n != 4 {
+		t.Errorf("%d entries in the manifest, want 4 (tree.tar, meta.jsonl, app.sql, db0.resp)", n)
+	}
+}

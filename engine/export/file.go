@@ -81,3 +81,23 @@ func IsEncrypted(path string) (bool, error) {
 	n, _ := f.ReadAt(head, 0)
 	return n == len(head) && string(head) == ageMagic, nil
 }
+
+// zipMagic begins a ZIP file (its first local file header).
+const zipMagic = "PK\x03\x04"
+
+// IsExport says whether path is a regular file that begins as an export
+// does (a ZIP, or an age-encrypted file), whatever its name: a plan file
+// never does.
+func IsExport(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	head := make([]byte, len(ageMagic))
+	n, _ := f.ReadAt(head, 0)
+	return string(head[:min(n, len(zipMagic))]) == zipMagic || string(head[:n]) == ageMagic
+}

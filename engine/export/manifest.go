@@ -4,8 +4,23 @@ import (
 	"time"
 )
 
-// FormatVersion is the layout this velin writes; Open refuses a newer one.
-const FormatVersion = 1
+// FormatVersion is the newest layout this velin reads; Open refuses a
+// newer one. An export is written as format 1 unless it holds zstd
+// entries (formatZstd), so that a velin that reads only format 1 refuses
+// those instead of restoring compressed bytes.
+const FormatVersion = 2
+
+// Formats written.
+const (
+	formatBase = 1
+	formatZstd = 2
+)
+
+// File.Format values: how an entry's content was converted.
+const (
+	formatRESP      = "resp" // velin's Redis records as RESTORE commands
+	formatZstdEntry = "zstd" // a SQL dump compressed with zstd
+)
 
 // Layouts of a source in the ZIP.
 const (
@@ -51,7 +66,16 @@ type File struct {
 	SHA256    string            `toml:"sha256"`               // hex of the ZIP entry's content
 	Mode      uint32            `toml:"mode,omitempty"`       // LayoutFiles: permission bits
 	Mtime     time.Time         `toml:"mtime,omitempty"`      // LayoutFiles
-	Format    string            `toml:"format,omitempty"`     // "resp": converted from velin's Redis records
+	Format    string            `toml:"format,omitempty"`     // formatRESP or formatZstdEntry: converted
 	EntrySize int64             `toml:"entry_size,omitempty"` // the snapshot entry's size when Format converts it
 	Meta      map[string]string `toml:"meta,omitempty"`
+}
+
+func (s *Source) usesZstd() bool {
+	for _, f := range s.Entries {
+		if f.Format == formatZstdEntry {
+			return true
+		}
+	}
+	return false
 }

@@ -32,12 +32,11 @@ const maxMeta = 64 << 20
 
 const ageMagic = "age-encryption.org/v1\n"
 
-// Archive is an export opened for reading; it is safe for concurrent use.
+// Archive is an export opened for reading (a ZIP, or the files of an
+// unpacked one); it is safe for concurrent use.
 type Archive struct {
 	name  string
-	ra    io.ReaderAt // the plaintext ZIP
-	zr    *zip.Reader
-	files map[string]*zip.File
+	files map[string]member // by name in the ZIP
 	man   *Manifest
 	snap  *repo.Manifest
 	// Encrypted says whether the file was age-encrypted.
@@ -47,25 +46,30 @@ type Archive struct {
 // Open reads an export's directory and manifests from ra (size bytes;
 // name only for messages). passphrase may be "" for a plain ZIP.
 func Open(ra io.ReaderAt, size int64, name, passphrase string) (*Archive, error) {
-	a := &Archive{name: name, ra: ra}
+	a := &Archive{name: name}
 	head := make([]byte, len(ageMagic))
 	if n, _ := ra.ReadAt(head, 0); n == len(head) && string(head) == ageMagic {
 		var err error
 		if ra, size, err = decrypt(ra, size, passphrase); err != nil {
 			return nil, fmt.Errorf("open %s: %w", name, err)
 		}
-		a.ra, a.Encrypted = ra, true
+		a.Encrypted = true
 	}
-	zr, err := zip.NewReader(a.ra, size)
+	zr, err := zip.NewReader(ra, size)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: not a complete ZIP (%v): %w", name, err, ErrDamaged)
 	}
-	a.zr, a.files = zr, map[string]*zip.File{}
+	a.files = map[string]member{}
 	for _, f := range zr.File {
-		a.files[f.Name] = f
+		a.files[f.Name] = zipMember{f: f, ra: ra}
 	}
+	return a.load()
+}
+
+// load reads and checks the manifests of a's files.
+func (a *Archive) load() (*Archive, error) {
 	if err := a.readManifests(); err != nil {
-		return nil, fmt.Errorf("open %s: %w", name, err)
+		return nil, fmt.Errorf("open %s: %w", a.name, err)
 	}
 	return a, nil
 }
@@ -132,11 +136,14 @@ func (a *Archive) checkSources() error {
 		}
 		for _, f := range s.Entries {
 			zf := a.files[f.Name]
-			if zf == nil || int64(zf.UncompressedSize64) != f.Size {
+			if zf == nil || zf.size() != f.Size {
 				return fmt.Errorf("entry %s is missing or has the wrong size: %w", f.Name, ErrDamaged)
 			}
-			if s.Layout == LayoutTar && zf.Method != zip.Store {
-				return fmt.Errorf("entry %s is compressed: %w", f.Name, ErrDamaged)
+			if _, _, ok := zf.stored(); s.Layout == LayoutTar && !ok {
+				return fmt.Errorf("entry %s is compressed or unreadable: %w", f.Name, ErrDamaged)
+			}
+			if f.Format != "" && f.Format != formatRESP && f.Format != formatZstdEntry {
+				return fmt.Errorf("entry %s has format %q, unknown to this velin: %w", f.Name, f.Format, ErrNewerFormat)
 			}
 		}
 	}
@@ -148,7 +155,7 @@ func (a *Archive) readSmall(name string) ([]byte, error) {
 	if f == nil {
 		return nil, fmt.Errorf("no %s: %w", name, ErrDamaged)
 	}
-	rc, err := f.Open()
+	rc, err := f.open()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v: %w", name, err, ErrDamaged)
 	}
@@ -196,7 +203,7 @@ func (a *Archive) Verify(ctx context.Context) error {
 }
 
 func (a *Archive) verifyEntry(f File) error {
-	rc, err := a.files[f.Name].Open()
+	rc, err := a.files[f.Name].open()
 	if err != nil {
 		return fmt.Errorf("%s: %v: %w", f.Name, err, ErrDamaged)
 	}
@@ -220,11 +227,11 @@ func (a *Archive) Tree(ctx context.Context, m *repo.Manifest, key string) (provi
 	}
 	if s.Layout == LayoutTar {
 		zf := a.files[s.Entries[0].Name]
-		off, err := zf.DataOffset()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v: %w", zf.Name, err, ErrDamaged)
+		ra, off, ok := zf.stored()
+		if !ok {
+			return nil, fmt.Errorf("%s: unreadable: %w", s.Entries[0].Name, ErrDamaged)
 		}
-		return &tarTree{ra: a.ra, base: off, size: int64(zf.UncompressedSize64)}, nil
+		return &tarTree{ra: ra, base: off, size: zf.size()}, nil
 	}
 	return &fileTree{a: a, s: s}, nil
 }
@@ -257,11 +264,15 @@ func (t *fileTree) Open(ctx context.Context, e provider.Entry) (io.ReadCloser, e
 	if !ok || t.a.files[f.Name] == nil {
 		return nil, fmt.Errorf("open %s: not an entry of this export", e.Path)
 	}
-	rc, err := t.a.files[f.Name].Open()
+	rc, err := t.a.files[f.Name].open()
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", e.Path, err)
 	}
-	if f.Format != "resp" {
+	switch f.Format {
+	case formatZstdEntry:
+		return newZstdReader(rc)
+	case formatRESP:
+	default:
 		return rc, nil
 	}
 	pr, pw := io.Pipe()

@@ -113,10 +113,12 @@ type tarTree struct {
 // span is the Handle of a tar file entry: where its content is.
 type span struct{ off, n int64 }
 
-// offsetReader counts the bytes read, so that after tar.Reader.Next the
-// position is the entry's content offset (tar.Reader reads no further).
+// offsetReader tracks the position, so that after tar.Reader.Next it is
+// the entry's content offset (tar.Reader reads no further). It seeks, so
+// that tar.Reader skips a file's content instead of reading it (an export
+// in S3 would be downloaded twice).
 type offsetReader struct {
-	r   io.Reader
+	r   *io.SectionReader
 	pos int64
 }
 
@@ -124,6 +126,14 @@ func (o *offsetReader) Read(p []byte) (int, error) {
 	n, err := o.r.Read(p)
 	o.pos += int64(n)
 	return n, err
+}
+
+func (o *offsetReader) Seek(offset int64, whence int) (int64, error) {
+	pos, err := o.r.Seek(offset, whence)
+	if err == nil {
+		o.pos = pos
+	}
+	return pos, err
 }
 
 func (t *tarTree) Walk(ctx context.Context, fn func(provider.Entry) error) error {

@@ -35,26 +35,39 @@ type Options struct {
 	// WorkFactor is age's scrypt work factor (log2 N); 0 is age's default
 	// (18, about a second). Tests lower it.
 	WorkFactor int
+	// Compress is "" (SQL dumps deflated by the ZIP) or CompressZstd:
+	// every "<db>.sql" of a database source becomes "<db>.sql.zst",
+	// stored as it is in the ZIP, which `zstd -d` opens.
+	Compress string
 }
+
+// CompressZstd is Options.Compress for zstd-compressed SQL dumps.
+const CompressZstd = "zstd"
 
 // Write streams snapshot m read from src into dst as one ZIP (encrypted
 // unless opts.Plain) and returns the manifest it wrote. dst is not closed.
 // On error dst holds an incomplete file that Open refuses.
 func Write(ctx context.Context, dst io.Writer, src Trees, m *repo.Manifest, opts Options) (*Manifest, error) {
+	if opts.Compress != "" && opts.Compress != CompressZstd {
+		return nil, fmt.Errorf("export: compression %q: velin knows %q", opts.Compress, CompressZstd)
+	}
 	out, closeAge, err := encrypter(dst, opts)
 	if err != nil {
 		return nil, err
 	}
 	zw := zip.NewWriter(out)
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, 5) })
-	man := &Manifest{Format: FormatVersion, Snapshot: m.ID, Time: m.Time, VelinVersion: m.VelinVersion,
+	man := &Manifest{Format: formatBase, Snapshot: m.ID, Time: m.Time, VelinVersion: m.VelinVersion,
 		ExportedBy: opts.Version, ExportedAt: opts.Now.UTC()}
 	for i := range m.Sources {
-		s, err := writeSource(ctx, zw, src, m, &m.Sources[i])
+		s, err := writeSource(ctx, zw, src, m, &m.Sources[i], opts.Compress)
 		if err != nil {
 			return nil, fmt.Errorf("export %s: %w", m.Sources[i].Key, err)
 		}
 		man.Sources = append(man.Sources, s)
+		if s.usesZstd() {
+			man.Format = formatZstd // older velins refuse the file instead of misreading it
+		}
 	}
 	if err := writeMeta(zw, m, man); err != nil {
 		return nil, err
@@ -110,7 +123,7 @@ func writeMeta(zw *zip.Writer, m *repo.Manifest, man *Manifest) error {
 	return nil
 }
 
-func writeSource(ctx context.Context, zw *zip.Writer, src Trees, m *repo.Manifest, sm *repo.SourceManifest) (Source, error) {
+func writeSource(ctx context.Context, zw *zip.Writer, src Trees, m *repo.Manifest, sm *repo.SourceManifest, compress string) (Source, error) {
 	s := Source{Key: sm.Key, Type: sm.Type, Identity: sm.Identity, ServerVersion: sm.ServerVersion,
 		Files: sm.Files, Bytes: sm.Bytes}
 	if strings.ContainsAny(sm.Key, "/\\") || sm.Key == "" || sm.Key == "." || sm.Key == ".." {
@@ -127,7 +140,7 @@ func writeSource(ctx context.Context, zw *zip.Writer, src Trees, m *repo.Manifes
 	if flat {
 		s.Layout = LayoutFiles
 		for _, e := range entries {
-			f, err := writeFile(ctx, zw, tree, sm, e)
+			f, err := writeFile(ctx, zw, tree, sm, e, compress)
 			if err != nil {
 				return s, err
 			}
@@ -138,6 +151,13 @@ func writeSource(ctx context.Context, zw *zip.Writer, src Trees, m *repo.Manifes
 	s.Layout = LayoutTar
 	f, err := writeTar(ctx, zw, tree, sm.Key+"/"+tarName, m.Time)
 	s.Entries = append(s.Entries, f)
+	if err != nil {
+		return s, err
+	}
+	f, ok, err := writeMetaLines(ctx, zw, tree, sm.Key+"/"+metaName, m.Time)
+	if ok {
+		s.Entries = append(s.Entries, f)
+	}
 	return s, err
 }
 
@@ -146,7 +166,10 @@ func writeSource(ctx context.Context, zw *zip.Writer, src Trees, m *repo.Manifes
 // directory or link, makes it a tar.
 const maxFlat = 1000
 
-var errNotFlat = errors.New("not flat")
+var (
+	errNotFlat = errors.New("not flat")
+	errStop    = errors.New("stop") // ends a walk early
+)
 
 // topFiles returns the entries when all are top-level files.
 func topFiles(ctx context.Context, tree provider.Tree) (bool, []provider.Entry, error) {
@@ -182,15 +205,18 @@ func (s *summer) Write(p []byte) (int, error) {
 
 func (s *summer) sum() string { return hex.EncodeToString(s.h.Sum(nil)) }
 
-func writeFile(ctx context.Context, zw *zip.Writer, tree provider.Tree, sm *repo.SourceManifest, e provider.Entry) (File, error) {
+func writeFile(ctx context.Context, zw *zip.Writer, tree provider.Tree, sm *repo.SourceManifest, e provider.Entry, compress string) (File, error) {
 	f := File{Name: sm.Key + "/" + e.Path, Path: e.Path, Mode: uint32(e.Mode.Perm()), Mtime: e.ModTime.UTC(), Meta: e.Meta}
-	resp := sm.Type == "redis" && strings.HasSuffix(e.Path, redisSuffix)
-	if resp {
+	method := zip.Deflate
+	switch {
+	case sm.Type == "redis" && strings.HasSuffix(e.Path, redisSuffix):
 		f.Name = strings.TrimSuffix(f.Name, redisSuffix) + respSuffix
-		f.Format = "resp"
-		f.EntrySize = e.Size
+		f.Format, f.EntrySize = formatRESP, e.Size
+	case compress == CompressZstd && strings.HasSuffix(e.Path, sqlSuffix):
+		f.Name += zstdSuffix
+		f.Format, f.EntrySize, method = formatZstdEntry, e.Size, zip.Store
 	}
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate, Modified: f.Mtime})
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: method, Modified: f.Mtime})
 	if err != nil {
 		return f, err
 	}
@@ -200,9 +226,12 @@ func writeFile(ctx context.Context, zw *zip.Writer, tree provider.Tree, sm *repo
 	}
 	defer rc.Close()
 	sw := newSummer(w)
-	if resp {
+	switch f.Format {
+	case formatRESP:
 		err = toRESP(sw, rc)
-	} else {
+	case formatZstdEntry:
+		err = toZstd(sw, rc)
+	default:
 		_, err = io.Copy(sw, rc)
 	}
 	if err != nil {

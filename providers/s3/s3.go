@@ -140,3 +140,20 @@ func (t *Target) Open(ctx context.Context) (storage.Storage, error) {
 // Location implements provider.Target (bucket, prefix and endpoint; never
 // credentials).
 func (t *Target) Location() string { return t.opts.Location() }
+
+// Bucket returns another bucket at this target's endpoint, with its
+// credentials, at the bucket's root (no prefix): where `velin backup
+// restore --id` finds an export placed by hand. It checks that the
+// bucket can be reached.
+func (t *Target) Bucket(ctx context.Context, bucket string) (storage.Storage, error) {
+	opts := t.opts
+	opts.Bucket, opts.Prefix = bucket, ""
+	st, err := s3storage.New(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open bucket %s: %w", bucket, err)
+	}
+	if err := st.Check(ctx); err != nil {
+		return nil, fmt.Errorf("open bucket %s: %w", bucket, err)
+	}
+	return st, nil
+}

@@ -20,6 +20,7 @@ type exportOptions struct {
 	Target         string
 	Plain          bool
 	PassphraseFile string
+	Compress       string
 }
 
 // AddFlags registers the export flags.
@@ -28,6 +29,7 @@ func (o *exportOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Out, "out", "", "write the export to this file (required)")
 	f.StringVar(&o.Target, "target", "", "only look in this target, as TYPE.NAME")
 	f.BoolVar(&o.Plain, "plain", false, "write an unencrypted ZIP")
+	f.StringVar(&o.Compress, "compress", "", `"zstd": write SQL dumps as <db>.sql.zst (zstd -d opens them) instead of deflated <db>.sql`)
 	f.StringVar(&o.PassphraseFile, "export-passphrase-file", "", "read the export's passphrase from FILE (default $VELIN_EXPORT_PASSPHRASE_FILE, else $VELIN_EXPORT_PASSPHRASE, else asked)")
 	_ = cmd.MarkFlagRequired("out")
 }
@@ -42,6 +44,8 @@ ZIP: manifest.toml, then each source in its native form (a plain SQL dump
 per database, the SQLite database file, Redis as RESTORE commands for
 redis-cli --pipe, file trees and buckets as tar). It streams: nothing is
 staged on disk. docs/operations.md says how to restore it by hand.
+--compress zstd writes each SQL dump as "<db>.sql.zst" (smaller, faster to
+read back; "zstd -d" opens it); import and restore read both forms.
 
 Unless --plain, the ZIP is encrypted with age to a passphrase ("age -d"
 opens it): --export-passphrase-file, $VELIN_EXPORT_PASSPHRASE_FILE,
@@ -52,6 +56,7 @@ Exit codes: 0 written, 1 failed (nothing is left at --out).`,
 		Example: `  velin backup export latest --out /mnt/usb/velin-latest.zip
   VELIN_EXPORT_PASSPHRASE_FILE=/root/export.pass velin backup export 20261121-0515 --out snap.zip
   velin backup export latest --plain --out snap.zip
+  velin backup export latest --compress zstd --out snap.zip
   age -d snap.zip > plain.zip && unzip plain.zip`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -79,7 +84,10 @@ func runExport(ctx context.Context, g *globalOptions, ws *workspace.Workspace, i
 	if err != nil {
 		return err
 	}
-	opts := export.Options{Plain: o.Plain, Version: Version, Now: g.env.Clock()}
+	if o.Compress != "" && o.Compress != export.CompressZstd {
+		return fmt.Errorf("--compress %q: velin knows --compress %s", o.Compress, export.CompressZstd)
+	}
+	opts := export.Options{Plain: o.Plain, Version: Version, Now: g.env.Clock(), Compress: o.Compress}
 	if !o.Plain {
 		if opts.Passphrase, err = g.exportPassphrase(o.PassphraseFile, true); err != nil {
 			return err

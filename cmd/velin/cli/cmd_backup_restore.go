@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/velinhq/velin/engine/bytesize"
+	"github.com/velinhq/velin/engine/export"
 	"github.com/velinhq/velin/engine/plan"
 	"github.com/velinhq/velin/engine/repo"
 	"github.com/velinhq/velin/engine/restore"
@@ -30,6 +31,8 @@ type restoreOptions struct {
 	DryRun   bool
 	Zip      string
 	ZipPass  string
+	ID       string
+	From     string
 }
 
 // AddFlags registers the restore flags.
@@ -46,7 +49,9 @@ func (o *restoreOptions) AddFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
 	f.BoolVar(&o.DryRun, "dry-run", false, "only show the plan; change nothing")
 	f.StringVar(&o.Zip, "zip", "", "restore from this export file (velin backup export) instead of a repository; ID may be left out")
-	f.StringVar(&o.ZipPass, "export-passphrase-file", "", "with --zip: read the export's passphrase from FILE (default $VELIN_EXPORT_PASSPHRASE_FILE, else $VELIN_EXPORT_PASSPHRASE, else asked)")
+	f.StringVar(&o.ZipPass, "export-passphrase-file", "", "with --zip or --id: read the export's passphrase from FILE (default $VELIN_EXPORT_PASSPHRASE_FILE, else $VELIN_EXPORT_PASSPHRASE, else asked)")
+	f.StringVar(&o.ID, "id", "", "restore the export placed by hand in the top-level folder ID/ of a bucket (with --target s3.NAME)")
+	f.StringVar(&o.From, "from-bucket", "backup", "with --id: the bucket holding the folder ID/")
 }
 
 func newBackupRestoreCommand(g *globalOptions) *cobra.Command {
@@ -82,6 +87,17 @@ a repository, the same way (plan, confirmation, --source and the other
 narrowing flags); every entry of the file is checked first, so a damaged,
 truncated or wrongly keyed file restores nothing. Without -f the sources
 are rebuilt from the file's manifest (restored in place, or under --to).
+-f/--file FILE.zip is the same as --zip FILE.zip when FILE.zip is an
+export (a ZIP or age file, known by its first bytes, not its name); a
+plan file given with -f stays the plan.
+
+--id ID --target s3.NAME restores an export placed by hand in a bucket:
+the top-level folder ID/ of the bucket "backup" (--from-bucket names
+another) at the endpoint and with the credentials of the plan's target
+s3.NAME. The folder holds the export's ZIP (ID/NAME.zip) or its unpacked
+files (ID/manifest.toml, ID/snapshot.json, ID/postgres.app/app.sql, …).
+It is read from the bucket as it is needed, never copied whole, and
+checked first like --zip.
 
 Exit codes: 0 restored, 1 error, 3 partial (damaged data: every intact file
 and source was restored, the rest is named).`,
@@ -94,9 +110,17 @@ and source was restored, the rest is named).`,
   velin backup restore latest --bucket templates --to-bucket templates-restored
   velin backup restore latest --bucket templates --to /tmp/buckets
   velin backup restore latest --source sqlite.app --yes --json
-  velin backup restore --zip /mnt/usb/snap.zip --source postgres.app --to postgres://postgres@db2/app`,
+  velin backup restore --zip /mnt/usb/snap.zip --source postgres.app --to postgres://postgres@db2/app
+  velin backup restore --file /mnt/usb/snap.zip --to /tmp/restored
+  velin backup restore --id 20261121-0515-a1b2 --target s3.offsite --yes`,
 		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Zip == "" && g.Path != "" && export.IsExport(g.Path) { // --file FILE.zip
+				o.Zip, g.Path = g.Path, ""
+			}
+			if o.ID != "" {
+				return runRestoreBucket(cmd.Context(), g, args, o)
+			}
 			if o.Zip != "" {
 				return runRestoreZip(cmd.Context(), g, args, o)
 			}
