@@ -14,17 +14,18 @@ func total(c counting.Counts) int64 {
 
 // Requests of one backup create over S3 with a warm local cache (issue 9
 // §6: no more than restic's). The first backup: the plan's checks find no
-// repository (a read of config, the leftovers' 4 listings), Init stats
-// config again and writes key and config; the lock (a put, a
-// listing of locks/, one of index/, one of snapshots/), a pack and an
-// index, the conditional-write probe (2 puts, a get, a delete), the
-// manifest, the lock's delete. An unchanged backup: config and key, the
-// listings of keys/, index/ and snapshots/ for the plan, the previous
-// run's manifest (not cached when written), the lock's put and listings,
-// the new manifest and the lock's delete; no probe (remembered) and no
-// stat of the new id.
+// repository (a read of config, one listing of the whole prefix), Init
+// stats config again and writes key and config, then config once more
+// with IfAbsent (the conditional-write probe: refused); the lock (a put,
+// a listing of locks/; index/ and snapshots/ are not listed, the
+// repository being new), a pack, an index, the manifest, the lock's
+// delete. (The bucket's HEAD, once per command, is not counted here.) An
+// unchanged backup: config and key, the listings of keys/, index/ and
+// snapshots/ for the plan, the previous run's manifest (not cached when
+// written), the lock's put and listings, the new manifest and the lock's
+// delete; no probe (remembered) and no stat of the new id.
 const (
-	firstBackupRequests     = 20
+	firstBackupRequests     = 12
 	unchangedBackupRequests = 12
 )
 

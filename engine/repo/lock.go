@@ -79,6 +79,7 @@ var ErrLockLost = errors.New("repository lock lost: it could not be refreshed")
 // unless mayClaim and the conflict lets an exclusive waiter keep it: then
 // the object is returned, to be passed back on the next attempt.
 func (r *Repository) tryLock(ctx context.Context, exclusive bool, claim *lockObj, mayClaim bool) (*Lock, *lockObj, error) {
+	fresh := r.takeFresh()
 	own, err := r.writeLockObj(ctx, exclusive, claim)
 	if err != nil {
 		r.dropClaim(ctx, claim)
@@ -115,11 +116,17 @@ func (r *Repository) tryLock(ctx context.Context, exclusive bool, claim *lockObj
 	}
 	// Whatever changed while we did not hold a lock (a prune) is seen now,
 	// before anything is written or deduplicated under this lock: the
-	// index, and snapshots listed from now on.
-	r.forgetRecentSnapshots()
-	if err := r.refreshIndex(ctx); err != nil {
-		r.dropClaim(ctx, own)
-		return nil, nil, err
+	// index, and snapshots listed from now on. Not on the first try after
+	// this Repository created the repository, moments ago: its index is
+	// empty, so nothing in it can have been pruned, and what another
+	// process added since would only be missed for deduplication and as a
+	// parent (a new snapshot's id never rests on the listing alone).
+	if !fresh {
+		r.forgetRecentSnapshots()
+		if err := r.refreshIndex(ctx); err != nil {
+			r.dropClaim(ctx, own)
+			return nil, nil, err
+		}
 	}
 	l := &Lock{r: r, info: own.info, name: own.name, stop: make(chan struct{}), done: make(chan struct{}),
 		lost: make(chan struct{}), lastOK: own.at}

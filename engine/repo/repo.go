@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -86,6 +87,9 @@ type Repository struct {
 	snapRecent   []string
 	snapRecentAt time.Time // when it started
 	snapGen      int       // counts forgetRecentSnapshots calls
+	// fresh: this Repository created the repository and has not tried a
+	// lock since (created, takeFresh), guarded by mu.
+	fresh bool
 
 	cache  *diskcache.Cache                         // the local cache (nil: none; cache.go)
 	listed map[string]map[string]storage.ObjectInfo // last listing of index/ and snapshots/ (with a cache)
@@ -156,9 +160,11 @@ func initWith(ctx context.Context, st storage.Storage, o Options, key *crypto.Ke
 		}
 		return nil, fmt.Errorf("init %s: %w", st.Location(), err)
 	}
+	cond := probeWithConfig(ctx, st, data)
 	r, err := newRepository(st, key, cfg, o)
 	if r != nil {
 		r.keyName = keyName
+		r.created(cond)
 	}
 	return r, err
 }
@@ -322,18 +328,33 @@ func readConfig(ctx context.Context, st storage.Storage) (config, error) {
 // refuseLeftovers fails with ErrConfigMissing when st has no config but
 // holds objects of a repository: writing a new key and config there would
 // make the old data unreadable. Locks are not looked at: they are not data.
+// One listing of everything, stopped at the first object, says whether
+// there is anything at all: a new repository's location is empty, so it
+// costs one request instead of one per prefix.
 func refuseLeftovers(ctx context.Context, st storage.Storage) error {
-	errFound := errors.New("found")
-	for _, prefix := range []string{"keys/", "snapshots/", "index/", "data/"} {
-		err := st.List(ctx, prefix, func(storage.ObjectInfo) error { return errFound })
-		if errors.Is(err, errFound) {
-			return fmt.Errorf("%w: it has objects under %s", ErrConfigMissing, prefix)
-		}
+	for _, prefix := range []string{"", "keys/", "snapshots/", "index/", "data/"} {
+		found, err := holdsAny(ctx, st, prefix)
 		if err != nil {
-			return fmt.Errorf("list %s: %w", prefix, err)
+			return fmt.Errorf("list %s: %w", cmp.Or(prefix, "objects"), err)
+		}
+		switch {
+		case prefix == "" && !found:
+			return nil
+		case prefix != "" && found:
+			return fmt.Errorf("%w: it has objects under %s", ErrConfigMissing, prefix)
 		}
 	}
 	return nil
+}
+
+// holdsAny reports whether st lists an object under prefix.
+func holdsAny(ctx context.Context, st storage.Storage, prefix string) (bool, error) {
+	errFound := errors.New("found")
+	err := st.List(ctx, prefix, func(storage.ObjectInfo) error { return errFound })
+	if errors.Is(err, errFound) {
+		return true, nil
+	}
+	return false, err
 }
 
 // unlock finds the key file that opens with passphrase and belongs to the

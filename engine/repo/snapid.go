@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -72,6 +73,23 @@ func probeIfAbsent(ctx context.Context, st storage.Storage) (bool, error) {
 	return false, fmt.Errorf("probe conditional writes: %w", err)
 }
 
+// probeWithConfig is the conditional-write probe of a repository just
+// created, in one request instead of four: config, written with IfAbsent
+// moments ago, is written again with IfAbsent and the same bytes. A
+// storage that honours IfAbsent refuses it; one that does not replaces
+// config with the bytes it already holds. An error leaves the answer
+// unknown, and the first Flush probes as usual.
+func probeWithConfig(ctx context.Context, st storage.Storage, data []byte) conditional {
+	err := st.Put(ctx, "config", bytes.NewReader(data), int64(len(data)), storage.PutOptions{IfAbsent: true})
+	switch {
+	case errors.Is(err, storage.ErrExists):
+		return conditional{known: true, ok: true}
+	case err == nil:
+		return conditional{known: true, ok: false}
+	}
+	return conditional{}
+}
+
 // idBase is the stem of a new snapshot's id: "YYYYMMDD-HHMM-<strategy>",
 // and on a storage without conditional writes "-<tag>" after it, so that
 // two hosts committing in the same minute never pick the same id (neither
@@ -97,4 +115,31 @@ func idTag(machineID, host string) string {
 	copy(b[:2], sum[:2])
 	_, _ = rand.Read(b[2:])
 	return hex.EncodeToString(b[:])
+}
+
+// created notes that this Repository has just created its repository:
+// the answer of the init's probe (remembered as a probe's is), and that
+// snapshots/ and index/ were empty, so that the first lock need not list
+// them (fresh, tryLock).
+func (r *Repository) created(cond conditional) {
+	if cond.known {
+		r.condMu.Lock()
+		r.cond = cond
+		r.condMu.Unlock()
+		r.rememberConditional(cond.ok)
+	}
+	r.mu.Lock()
+	r.fresh = true
+	r.snapRecent, r.snapRecentAt = []string{}, r.opts.Clock()
+	r.mu.Unlock()
+}
+
+// takeFresh reports whether no lock was tried since this Repository
+// created its repository, and notes that one is now.
+func (r *Repository) takeFresh() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fresh := r.fresh
+	r.fresh = false
+	return fresh
 }

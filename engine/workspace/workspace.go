@@ -57,9 +57,11 @@ type Workspace struct {
 
 	mu    sync.Mutex
 	repos map[string]*repo.Repository // by target address, or "dir:"+path
-	// absent holds the keys of repositories found missing by a read-only
-	// open: the plan's checks look once per command, not once each.
-	absent map[string]bool
+	// absent holds the storages of repositories found missing by a
+	// read-only open, by key: the plan's checks look once per command, not
+	// once each, and a backup creating the repository then reuses the
+	// storage (an S3 target is not checked twice).
+	absent map[string]storage.Storage
 	// counters count each opened storage's requests, by the repos key.
 	counters map[string]*counting.Storage
 
@@ -88,7 +90,7 @@ func Load(opts Options) (*Workspace, hcl.Diagnostics) {
 		Redactor: redact.New(cfg.Secrets...),
 		opts:     opts,
 		repos:    map[string]*repo.Repository{},
-		absent:   map[string]bool{},
+		absent:   map[string]storage.Storage{},
 	}
 	return ws, diags
 }
@@ -170,7 +172,7 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 	if r, ok := w.repos[key]; ok {
 		return r, nil
 	}
-	if !create && w.absent[key] && !w.mustExist {
+	if !create && w.absent[key] != nil && !w.mustExist {
 		return nil, nil
 	}
 	loc := dir
@@ -183,11 +185,8 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 		}
 		return nil, nil
 	}
-	st, err := w.storage(ctx, key, t, dir)
+	st, err := w.reuseOrOpen(ctx, key, t, dir)
 	if err != nil {
-		if addr, ok := strings.CutPrefix(key, "target."); ok { // name it as the plan does
-			return nil, fmt.Errorf("target %s: %w", addr, err)
-		}
 		return nil, err
 	}
 	o, err := w.repoOptions(t)
@@ -197,14 +196,14 @@ func (w *Workspace) open(ctx context.Context, key string, t provider.Target, dir
 	o.CacheDir = w.cacheDir(st)
 	var r *repo.Repository
 	switch {
-	case create && w.absent[key]:
+	case create && w.absent[key] != nil:
 		r, err = initFound(ctx, st, o) // just found missing: Init checks again
 	case create:
 		r, _, err = repo.OpenOrInit(ctx, st, o)
 	default:
 		r, err = repo.Open(ctx, st, o)
 		if errors.Is(err, repo.ErrNoRepository) && !w.mustExist {
-			w.absent[key] = true
+			w.absent[key] = st
 			return nil, nil
 		}
 	}
@@ -234,6 +233,22 @@ func isMissingDir(loc string) bool {
 	}
 	_, err := os.Stat(loc)
 	return errors.Is(err, os.ErrNotExist)
+}
+
+// reuseOrOpen returns the storage in which a read-only open found no
+// repository, or opens the target's (or dir's). The caller holds w.mu.
+func (w *Workspace) reuseOrOpen(ctx context.Context, key string, t provider.Target, dir string) (storage.Storage, error) {
+	if st := w.absent[key]; st != nil {
+		return st, nil
+	}
+	st, err := w.storage(ctx, key, t, dir)
+	if err != nil {
+		if addr, ok := strings.CutPrefix(key, "target."); ok { // name it as the plan does
+			return nil, fmt.Errorf("target %s: %w", addr, err)
+		}
+		return nil, err
+	}
+	return st, nil
 }
 
 // storage opens the storage of a target (or the directory dir), counting
