@@ -14,16 +14,30 @@ import (
 var errDamaged = errors.New("damaged")
 
 // encodeBlob compresses (when it helps) and seals plain, appending to dst.
-// scratch is a reusable buffer for the compressed form; both are returned.
-func (r *Repository) encodeBlob(dst, scratch, plain []byte, kind pack.Kind, id pack.ID) (stored, scr []byte, flags uint8) {
+// c is the calling worker's coder (nil: one for this call); scratch is a
+// reusable buffer for the compressed form; both buffers are returned.
+func (r *Repository) encodeBlob(c *blobCoder, dst, scratch, plain []byte, kind pack.Kind, id pack.ID) (stored, scr []byte, flags uint8) {
 	body := plain
 	if r.enc != nil {
-		scratch = r.enc.EncodeAll(plain, scratch[:0])
-		if len(scratch) < len(plain) {
-			body, flags = scratch, pack.FlagCompressed
+		if c == nil {
+			c = r.newCoder()
+		}
+		var z []byte
+		z, scratch = c.compress(scratch, plain, kind == pack.KindData)
+		if len(z) < len(plain) {
+			body, flags = z, pack.FlagCompressed
 		}
 	}
 	return r.key.Seal(dst, body, pack.AAD(kind, id)), scratch, flags
+}
+
+// newCoder returns a coder for one pipeline worker (nil without
+// compression).
+func (r *Repository) newCoder() *blobCoder {
+	if r.enc == nil {
+		return nil
+	}
+	return newBlobCoder(r.enc, r.opts.Compression)
 }
 
 // decodeBlob authenticates and decompresses a stored blob and checks its id.

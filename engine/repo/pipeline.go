@@ -133,10 +133,11 @@ func (p *pipeline) submit(ctx context.Context, j job, copyData bool) error {
 func (p *pipeline) worker() {
 	defer p.wg.Done()
 	var sealed, scratch []byte
+	coder := p.r.newCoder()
 	for j := range p.jobs {
 		if p.Err() == nil {
 			var flags uint8
-			sealed, scratch, flags = p.r.encodeBlob(sealed[:0], scratch, j.data, j.kind, j.id)
+			sealed, scratch, flags = p.r.encodeBlob(coder, sealed[:0], scratch, j.data, j.kind, j.id)
 			if j.kind == pack.KindTree {
 				p.r.cacheWrittenTree(j.id, flags, len(j.data), sealed)
 			}
