@@ -207,3 +207,44 @@ func TestE2EDeployNotify(t *testing.T) {
 		t.Errorf("with notify_level all, a deploy done: %v", msgs)
 	}
 }
+
+// TestE2EBackupListLabelsDeploymentVersions: a deployment's versions share
+// the backup's repository; `backup list` leaves them out (and says so)
+// unless --deployments, which labels them in a KIND column, and `latest`
+// of `backup restore` is the newest backup, never a newer version.
+func TestE2EBackupListLabelsDeploymentVersions(t *testing.T) {
+	p := txProjectWith(t, "source \"files\" \"data\" {\n  paths = [\"./data\"]\n}\n"+
+		"backup \"b\" {\n  sources = [source.files.data]\n  target  = target.local.disk\n}\n", "")
+	p.write("data/real.txt", "a real backup\n")
+	p.must("backup", "create")
+	p.write("build/app.txt", "release v3\n")
+	p.must("rollback", "create-version", "v3 - newer than the backup")
+
+	r := p.must("backup", "list")
+	if strings.Contains(r.stdout, "deployment.app") || !strings.Contains(r.stdout, "3 deployment version(s) not shown") {
+		t.Errorf("backup list shows deployment versions or does not say it hides them:\n%s", r.stdout)
+	}
+	r = p.must("backup", "list", "--deployments")
+	if !strings.HasPrefix(r.stdout, "KIND") || strings.Count(r.stdout, "deployment ") != 3 || !strings.Contains(r.stdout, "backup ") {
+		t.Errorf("backup list --deployments:\n%s", r.stdout)
+	}
+	var rows []struct {
+		Backup, Kind string
+	}
+	if err := json.Unmarshal([]byte(p.must("backup", "list", "--json", "--deployments").stdout), &rows); err != nil || len(rows) != 4 {
+		t.Fatalf("backup list --json --deployments: %v %+v", err, rows)
+	}
+	for _, row := range rows {
+		if (row.Kind == "deployment") != strings.HasPrefix(row.Backup, "deployment.") {
+			t.Errorf("row %+v", row)
+		}
+	}
+	if got := len(p.snapshots()); got != 1 {
+		t.Errorf("backup list --json lists %d snapshots, want the 1 backup", got)
+	}
+	p.must("backup", "restore", "latest", "--to", p.path("restored"), "--yes")
+	if b, err := os.ReadFile(p.path("restored/data/real.txt")); err != nil || string(b) != "a real backup\n" {
+		out, _ := exec.Command("find", p.path("restored")).CombinedOutput()
+		t.Errorf("restore latest did not restore the backup (%v):\n%s", err, out)
+	}
+}

@@ -53,7 +53,7 @@ type Version struct {
 }
 
 // backupName is the manifests' backup name for this deployment.
-func (d *Deployer) backupName() string { return "deployment." + d.cfg.Name }
+func (d *Deployer) backupName() string { return repo.DeploymentPrefix + d.cfg.Name }
 
 // Versions lists the stored versions, snapshots and config snapshots,
 // newest first. A missing repository lists nothing.

@@ -15,7 +15,8 @@ import (
 var ErrNoSnapshot = errors.New("no snapshot to restore from")
 
 // ResolveSnapshot finds a snapshot by id or unique prefix; "latest" (or "")
-// is the newest snapshot of backup ("" = of any backup).
+// is the newest snapshot of backup ("" = of any backup; a deployment's
+// versions are not backups and never "latest").
 func ResolveSnapshot(ctx context.Context, r *repo.Repository, id, backup string) (*repo.Manifest, error) {
 	if r == nil {
 		return nil, fmt.Errorf("%w: the repository does not exist yet", ErrNoSnapshot)
@@ -32,8 +33,10 @@ func ResolveSnapshot(ctx context.Context, r *repo.Repository, id, backup string)
 		if err != nil {
 			return nil, err
 		}
-		if len(snaps) > 0 {
-			m = snaps[len(snaps)-1]
+		for i := len(snaps) - 1; i >= 0 && m == nil; i-- {
+			if !snaps[i].IsDeployment() {
+				m = snaps[i]
+			}
 		}
 	}
 	if m == nil {

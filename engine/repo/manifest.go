@@ -113,6 +113,15 @@ type CheckCounts struct {
 	Damaged int64 `json:"damaged"`
 }
 
+// DeploymentPrefix begins the backup name of a deployment's versions and
+// snapshots ("deployment.api", engine/deploy): no backup block can have
+// such a name (labels hold no dot).
+const DeploymentPrefix = "deployment."
+
+// IsDeployment says whether m is a deployment's version or snapshot, not
+// a backup: `backup list` labels them, "latest" of a backup skips them.
+func (m *Manifest) IsDeployment() bool { return strings.HasPrefix(m.Backup, DeploymentPrefix) }
+
 // Source returns the source with the given key, or nil.
 func (m *Manifest) Source(key string) *SourceManifest {
 	for i := range m.Sources {

@@ -93,22 +93,31 @@ func pickBackup(ws *workspace.Workspace, name string) (string, error) {
 }
 
 func newBackupListCommand(g *globalOptions) *cobra.Command {
-	var target, host string
+	var o listOptions
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the snapshots of every target (a table; --json for JSON)",
+		Long: `List the snapshots of every target, oldest first: one row per snapshot,
+with every target that holds a copy.
+
+A deployment's versions and snapshots (velin rollback create-version) are
+stored in the same repositories, under the backup name deployment.NAME; they
+are left out unless --deployments is given, which adds a KIND column
+(backup or deployment). ` + "`velin rollback list`" + ` is their own listing.`,
 		Example: `  velin backup list
   velin backup list --target local.disk --json
-  velin backup list --host web-1`,
+  velin backup list --host web-1
+  velin backup list --deployments`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withRepoWorkspace(g, func(ctx context.Context, ws *workspace.Workspace) error {
-				return listSnapshots(ctx, g, ws, target, host)
+				return listSnapshots(ctx, g, ws, o)
 			})(cmd.Context())
 		},
 	}
-	cmd.Flags().StringVar(&target, "target", "", "only this target, as TYPE.NAME")
-	cmd.Flags().StringVar(&host, "host", "", "only snapshots of this host (its name, or its machine id)")
+	cmd.Flags().StringVar(&o.Target, "target", "", "only this target, as TYPE.NAME")
+	cmd.Flags().StringVar(&o.Host, "host", "", "only snapshots of this host (its name, or its machine id)")
+	cmd.Flags().BoolVar(&o.Deployments, "deployments", false, "also list deployments' versions and snapshots (a KIND column)")
 	g.addRepoFlags(cmd)
 	return cmd
 }
@@ -178,15 +187,22 @@ func shortTargets(addrs []string) []string {
 	return out
 }
 
-func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspace, target, host string) error {
-	addrs, err := targetsOf(ws, target)
+// listOptions are the flags of `backup list`.
+type listOptions struct {
+	Target, Host string
+	Deployments  bool // also deployments' versions and snapshots
+}
+
+func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspace, o listOptions) error {
+	addrs, err := targetsOf(ws, o.Target)
 	if err != nil {
 		return err
 	}
-	all, err := collectSnapshots(ctx, ws, addrs, host)
+	all, err := collectSnapshots(ctx, ws, addrs, o.Host)
 	if err != nil {
 		return err
 	}
+	all, hidden := withoutDeployments(all, o.Deployments)
 	if g.JSON {
 		out := []snapshotJSON{}
 		for _, s := range all {
@@ -198,7 +214,34 @@ func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspac
 	}
 	if len(all) == 0 {
 		g.out("No snapshots yet in %s. Run `velin apply` to make one.\n", strings.Join(addrs, ", "))
-		return nil
+	} else if err := snapshotTable(g, all, o.Deployments); err != nil {
+		return err
+	}
+	if hidden > 0 {
+		g.out("(%d deployment version(s) not shown: `velin backup list --deployments` or `velin rollback list`)\n", hidden)
+	}
+	return nil
+}
+
+// withoutDeployments drops deployments' versions unless keep, and says how
+// many it dropped.
+func withoutDeployments(all []*listedSnapshot, keep bool) ([]*listedSnapshot, int) {
+	if keep {
+		return all, 0
+	}
+	out := all[:0:0]
+	for _, s := range all {
+		if !s.IsDeployment() {
+			out = append(out, s)
+		}
+	}
+	return out, len(all) - len(out)
+}
+
+func snapshotTable(g *globalOptions, all []*listedSnapshot, kinds bool) error {
+	header := []string{"ID", "TIME", "HOST", "BACKUP", "SOURCES", "SIZE", "STORED", "TARGETS", "VERIFIED"}
+	if kinds {
+		header = append([]string{"KIND"}, header...)
 	}
 	var rows [][]string
 	for _, s := range all {
@@ -207,9 +250,13 @@ func listSnapshots(ctx context.Context, g *globalOptions, ws *workspace.Workspac
 			srcs = append(srcs, sm.Key)
 		}
 		sort.Strings(srcs)
-		rows = append(rows, []string{s.ID, s.Time.Local().Format(timeFormat), s.Host, s.Backup,
+		row := []string{s.ID, s.Time.Local().Format(timeFormat), s.Host, s.Backup,
 			strings.Join(srcs, ","), bytesize.Format(s.Size), bytesize.Format(s.StoredBytes),
-			strings.Join(shortTargets(s.Targets), " "), verifiedColumn(s.Verification)})
+			strings.Join(shortTargets(s.Targets), " "), verifiedColumn(s.Verification)}
+		if kinds {
+			row = append([]string{snapshotKind(s.Manifest)}, row...)
+		}
+		rows = append(rows, row)
 	}
-	return table(redactWriter(g, g.env.Stdout), []string{"ID", "TIME", "HOST", "BACKUP", "SOURCES", "SIZE", "STORED", "TARGETS", "VERIFIED"}, rows)
+	return table(redactWriter(g, g.env.Stdout), header, rows)
 }

@@ -23,6 +23,7 @@ type snapshotJSON struct {
 	VelinVersion string                `json:"velin_version"`
 	Plan         string                `json:"plan"`
 	Backup       string                `json:"backup"`
+	Kind         string                `json:"kind"` // "backup", or "deployment" (a deployment's version)
 	Strategy     string                `json:"strategy"`
 	Parent       string                `json:"parent"`
 	Sources      []repo.SourceManifest `json:"sources"`
@@ -42,13 +43,22 @@ type verificationJSON struct {
 
 func toSnapshotJSON(target string, m *repo.Manifest) snapshotJSON {
 	s := snapshotJSON{ID: m.ID, Target: target, Targets: []string{strings.TrimPrefix(target, "target.")}, Time: m.Time, Host: m.Host, MachineID: m.MachineID, VelinVersion: m.VelinVersion,
-		Plan: m.Plan, Backup: m.Backup, Strategy: m.Strategy, Parent: m.Parent, Sources: m.Sources,
+		Plan: m.Plan, Backup: m.Backup, Kind: snapshotKind(m), Strategy: m.Strategy, Parent: m.Parent, Sources: m.Sources,
 		Size: m.Size, StoredBytes: m.StoredBytes, Stats: m.Stats, Verification: toVerificationJSON(m.Verification),
 		Repaired: m.Repaired}
 	if s.Sources == nil {
 		s.Sources = []repo.SourceManifest{}
 	}
 	return s
+}
+
+// snapshotKind is "deployment" for a deployment's version or snapshot,
+// else "backup".
+func snapshotKind(m *repo.Manifest) string {
+	if m.IsDeployment() {
+		return "deployment"
+	}
+	return "backup"
 }
 
 func toVerificationJSON(v *repo.Verification) *verificationJSON {
