@@ -22,6 +22,9 @@ func (d *Deployer) MigrateDown(ctx context.Context, to string) error {
 	if d.cfg.Migrate == nil || to == "" {
 		return nil
 	}
+	if len(d.cfg.Migrate.DownTo) == 0 {
+		return fmt.Errorf("migrate down to %s: the migrate block has no down_to", to)
+	}
 	d.logf("migrating the schema down to %s", to)
 	return d.run(ctx, "migrate down", expand(d.cfg.Migrate.DownTo, to), nil)
 }

@@ -2,6 +2,7 @@ package forget
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/velinhq/velin/engine/config"
@@ -45,14 +46,42 @@ func Decide(ctx context.Context, r *repo.Repository, b *config.Backup, now time.
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range retention.Apply(list, Policy(b.Retention), now) {
+	decisions := retention.Apply(list, Policy(b.Retention), now)
+	held, err := heldIDs(ctx, r, decisions)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range decisions {
 		reasons := d.Reasons
 		if reasons == nil {
 			reasons = []string{}
 		}
-		rt.Decisions = append(rt.Decisions, Decision{ID: d.Snapshot.ID, Time: d.Snapshot.Time, Keep: d.Keep, Reasons: reasons})
+		keep := d.Keep
+		if h, ok := held[d.Snapshot.ID]; ok {
+			keep, reasons = true, append(reasons, "held by "+h)
+		}
+		rt.Decisions = append(rt.Decisions, Decision{ID: d.Snapshot.ID, Time: d.Snapshot.Time, Keep: keep, Reasons: reasons})
 	}
 	return rt, nil
+}
+
+// heldIDs says which snapshots the decisions forget are held (repo.Hold),
+// and by whom. It reads the holds only when something would be forgotten.
+func heldIDs(ctx context.Context, r *repo.Repository, ds []retention.Decision) (map[string]string, error) {
+	out := map[string]string{}
+	if !slices.ContainsFunc(ds, func(d retention.Decision) bool { return !d.Keep }) {
+		return out, nil
+	}
+	holds, err := r.Holds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		if hs := holds[d.Snapshot.ID]; len(hs) > 0 && !d.Keep {
+			out[d.Snapshot.ID] = hs[0].String()
+		}
+	}
+	return out, nil
 }
 
 // own lists the snapshots of b that this host made in r, oldest first:
@@ -88,11 +117,15 @@ func Forgettable(ctx context.Context, r *repo.Repository, b *config.Backup, now 
 		return nil, err
 	}
 	list = append(list, retention.Snapshot{ID: newSnapshotID, Time: now})
-	var out []string
 	decisions := retention.Apply(list, p, now)
+	held, err := heldIDs(ctx, r, decisions)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
 	for i := len(decisions) - 1; i >= 0; i-- {
 		d := decisions[i]
-		if !d.Keep && d.Snapshot.ID != newSnapshotID {
+		if _, ok := held[d.Snapshot.ID]; !d.Keep && !ok && d.Snapshot.ID != newSnapshotID {
 			out = append(out, d.Snapshot.ID)
 		}
 	}

@@ -319,11 +319,20 @@ func (r *Repository) Forget(ctx context.Context, ids ...string) error {
 		return fmt.Errorf("forget: %w", err)
 	}
 	defer r.forgetRecentSnapshots()
+	ms := make([]*Manifest, 0, len(ids))
 	for _, id := range ids {
 		m, err := r.loadManifest(ctx, id)
 		if err != nil {
 			return fmt.Errorf("forget: %w", err)
 		}
+		ms = append(ms, m)
+	}
+	if len(ms) > 0 {
+		if err := r.refuseHeld(ctx, ms); err != nil {
+			return fmt.Errorf("forget: %w", err)
+		}
+	}
+	for _, m := range ms {
 		if err := r.st.Delete(ctx, snapshotName(m.ID)); err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return fmt.Errorf("forget %s: %w", m.ID, err)
 		}

@@ -17,7 +17,8 @@ type BeginOptions struct {
 	// (its pid, for the record and the log only).
 	Arm func(ctx context.Context, t *Tx) (pid int, err error)
 	// Backup, when set, takes the database snapshot of transaction.backup
-	// and returns its id (recorded with the snapshot record).
+	// and returns its id (recorded with the snapshot record); Target then
+	// holds it until the transaction ends.
 	Backup func(ctx context.Context) (snapshotID string, err error)
 }
 
@@ -69,7 +70,19 @@ func (m *Manager) arm(ctx context.Context, t *Tx, o BeginOptions) error {
 		if snap.Database, err = o.Backup(ctx); err != nil {
 			return fmt.Errorf("database snapshot: %w", err)
 		}
+		if err := o.Target.HoldDatabase(ctx, snap.Database, t.ID()); err != nil {
+			return fmt.Errorf("database snapshot %s: %w", snap.Database, err)
+		}
 	}
+	err = m.recordAndArm(ctx, t, o, snap)
+	if err != nil && snap.Database != "" {
+		m.release(ctx, o.Target, t.ID(), snap.Database)
+	}
+	return err
+}
+
+// recordAndArm writes the snapshot record, then starts the watchdog.
+func (m *Manager) recordAndArm(ctx context.Context, t *Tx, o BeginOptions, snap Record) error {
 	if err := t.add(m.now(), snap); err != nil {
 		return err
 	}
@@ -78,6 +91,18 @@ func (m *Manager) arm(ctx context.Context, t *Tx, o BeginOptions) error {
 		return fmt.Errorf("start the watchdog: %w", err)
 	}
 	return t.add(m.now(), Record{Kind: KindArmed, Watchdog: "process", WatchdogPID: pid})
+}
+
+// release lets the database snapshot of transaction txID go (the
+// transaction ended). A failure is logged, not returned: the transaction
+// is over all the same, and the hold only keeps a snapshot longer.
+func (m *Manager) release(ctx context.Context, tg Target, txID, id string) {
+	if tg == nil || id == "" {
+		return
+	}
+	if err := tg.ReleaseDatabase(ctx, id, txID); err != nil {
+		m.log("transaction %s: database snapshot %s stays held (docs/deployments.md, \"Holds\"): %v", txID, id, err)
+	}
 }
 
 // capture reads what a rollback returns to.

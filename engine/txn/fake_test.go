@@ -17,12 +17,16 @@ type fakeTarget struct {
 	configs map[string]string
 	schema  string
 	healthy bool
+	db      string            // the database's content
+	dbSnaps map[string][2]string // database snapshots by id: content and schema
+	holds   map[string]string // database snapshot id -> transaction holding it
 	calls   []string
 	failOn  string // a method that fails (once per call)
 }
 
 func newFake() *fakeTarget {
-	return &fakeTarget{release: "v1", config: "cfg-1", schema: "0001", healthy: true, configs: map[string]string{}}
+	return &fakeTarget{release: "v1", config: "cfg-1", schema: "0001", healthy: true, configs: map[string]string{},
+		db: "rows-1", dbSnaps: map[string][2]string{}, holds: map[string]string{}}
 }
 
 var errInjected = errors.New("injected failure")
@@ -75,6 +79,46 @@ func (f *fakeTarget) Health(context.Context) error {
 		return errors.New("unhealthy")
 	}
 	return nil
+}
+
+func (f *fakeTarget) Restart(context.Context) error {
+	if err := f.call("restart"); err != nil {
+		return err
+	}
+	if !f.healthy {
+		return errors.New("unhealthy")
+	}
+	return nil
+}
+func (f *fakeTarget) RestoreDatabase(_ context.Context, id string) error {
+	if err := f.call("restore-database"); err != nil {
+		return err
+	}
+	f.db, f.schema = f.dbSnaps[id][0], f.dbSnaps[id][1]
+	return nil
+}
+func (f *fakeTarget) HoldDatabase(_ context.Context, id, tx string) error {
+	if err := f.call("hold"); err != nil {
+		return err
+	}
+	f.holds[id] = tx
+	return nil
+}
+func (f *fakeTarget) ReleaseDatabase(_ context.Context, id, tx string) error {
+	if err := f.call("release"); err != nil {
+		return err
+	}
+	if f.holds[id] == tx {
+		delete(f.holds, id)
+	}
+	return nil
+}
+
+// backup is a BeginOptions.Backup that snapshots the fake's database.
+func (f *fakeTarget) backup(context.Context) (string, error) {
+	id := "db-" + f.db
+	f.dbSnaps[id] = [2]string{f.db, f.schema}
+	return id, f.call("backup")
 }
 
 // count is how many times method was called.

@@ -106,6 +106,9 @@ func (m *Manager) Commit(ctx context.Context, deployment string, tg Target) (*Tx
 	if err := m.refuseLate(t); err != nil {
 		return t, err
 	}
+	if snap, ok := t.Snapshot(); ok {
+		m.release(ctx, tg, t.ID(), snap.Database)
+	}
 	if err := t.add(m.now(), Record{Kind: KindCommit}); err != nil {
 		return t, err
 	}

@@ -37,7 +37,8 @@ func (m *Manager) rollback(ctx context.Context, t *Tx, tg Target, reason string)
 			return err
 		}
 	}
-	if _, ok := t.Snapshot(); !ok {
+	snap, ok := t.Snapshot()
+	if !ok {
 		return m.finish(t, "nothing was recorded at begin: nothing to put back")
 	}
 	for _, s := range Plan(t) {
@@ -55,6 +56,7 @@ func (m *Manager) rollback(ctx context.Context, t *Tx, tg Target, reason string)
 			return err
 		}
 	}
+	m.release(ctx, tg, t.ID(), snap.Database)
 	return m.finish(t, "")
 }
 

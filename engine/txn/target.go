@@ -6,9 +6,10 @@ import "context"
 // Deployer behind an adapter; a fake in tests).
 //
 // Every method may be called again after a crash with the same arguments:
-// RestoreConfig, MigrateDown and Switch must be idempotent (restoring the
-// same snapshot twice, migrating down to the version already there, and
-// switching to the release already current all succeed).
+// RestoreConfig, MigrateDown, Switch, Restart, RestoreDatabase and the
+// holds must be idempotent (restoring the same snapshot twice, migrating
+// down to the version already there, switching to the release already
+// current, putting or releasing a hold twice all succeed).
 type Target interface {
 	// Current is the release now deployed ("" when none).
 	Current(ctx context.Context) (string, error)
@@ -27,54 +28,16 @@ type Target interface {
 	Switch(ctx context.Context, release string) error
 	// Health runs the health check once (with its own timeout).
 	Health(ctx context.Context) error
+	// Restart stops and starts the release now current and waits for its
+	// health check (a rollback whose release did not change).
+	Restart(ctx context.Context) error
+	// RestoreDatabase stops the service and restores database snapshot id
+	// (transaction.backup) in place, replacing what is there.
+	RestoreDatabase(ctx context.Context, id string) error
+	// HoldDatabase keeps database snapshot id from retention, forget and
+	// prune for transaction txID; ReleaseDatabase lets it go (a hold
+	// already gone is no error).
+	HoldDatabase(ctx context.Context, id, txID string) error
+	ReleaseDatabase(ctx context.Context, id, txID string) error
 }
 
-// Step is one keyed action of a rollback. Key is its re-run key: a step
-// whose key a rollback-step record names is not run again.
-type Step struct {
-	Key         string `json:"key"`
-	Description string `json:"description"`
-	run         func(ctx context.Context, tg Target) error
-}
-
-// Plan lists what a rollback of t would do, in order.
-func Plan(t *Tx) []Step {
-	snap, ok := t.Snapshot()
-	if !ok {
-		return nil
-	}
-	var steps []Step
-	if snap.ConfigSnapshot != "" {
-		steps = append(steps, Step{
-			Key: "config:" + snap.ConfigSnapshot, Description: "restore the config of snapshot " + snap.ConfigSnapshot,
-			run: func(ctx context.Context, tg Target) error { return tg.RestoreConfig(ctx, snap.ConfigSnapshot) },
-		})
-	}
-	if snap.Release != "" {
-		steps = append(steps, Step{
-			Key: "switch:" + snap.Release, Description: "switch back to release " + snap.Release + ", restart and check health",
-			run: func(ctx context.Context, tg Target) error { return tg.Switch(ctx, snap.Release) },
-		})
-	}
-	if snap.Schema != "" {
-		// Switch migrates down with the newer release's files before its
-		// code goes; this makes sure the schema is where begin found it.
-		steps = append(steps, Step{
-			Key: "migrate-down:" + snap.Schema, Description: "make sure the schema is at " + snap.Schema + " (migrate down if not)",
-			run: func(ctx context.Context, tg Target) error { return migrateDown(ctx, tg, snap.Schema) },
-		})
-	}
-	return steps
-}
-
-// migrateDown migrates to version unless the schema is there already.
-func migrateDown(ctx context.Context, tg Target, version string) error {
-	cur, err := tg.SchemaVersion(ctx)
-	if err != nil {
-		return err
-	}
-	if cur == version {
-		return nil
-	}
-	return tg.MigrateDown(ctx, version)
-}

@@ -116,7 +116,7 @@ func printTxStatus(g *globalOptions, dep string, t *txn.Tx, m *txn.Manager) {
 		g.out("  %s\n", s.Message)
 	}
 	if s.Database != "" {
-		g.out("  database snapshot %s taken at begin (restore it by hand: velin backup restore %s)\n", s.Database, s.Database)
+		g.out("  database snapshot %s taken at begin, held against retention until the transaction ends\n", s.Database)
 	}
 	if s.Ended == nil && len(s.Rollback) > 0 {
 		g.out("  A rollback would:\n")

@@ -115,7 +115,7 @@ func runTxBegin(ctx context.Context, g *globalOptions, o *txOptions, ws *workspa
 	g.out("Transaction %s begun on deployment %s.\n", t.ID(), d.Name)
 	g.out("  recorded: release %s, schema %s, config snapshot %s\n", dash(snap.Release), dash(snap.Schema), dash(snap.ConfigSnapshot))
 	if snap.Database != "" {
-		g.out("  database snapshot: %s (not restored automatically: `velin backup restore %s` if the schema cannot go down)\n", snap.Database, snap.Database)
+		g.out("  database snapshot: %s (held; a rollback restores it when the schema cannot go down)\n", snap.Database)
 	}
 	g.out("  deadline: %s (in %s)\n", dl.Format(time.RFC3339), dl.Sub(m.Now()).Round(time.Second))
 	g.out("Deploy, then run `velin rollback commit` before the deadline; without it velin puts release %s back.\n", dash(snap.Release))
@@ -174,13 +174,17 @@ func newTxRollbackCommand(g *globalOptions) *cobra.Command {
 	o := &txOptions{}
 	cmd := &cobra.Command{
 		Use:   "rollback",
-		Short: "Roll the open transaction back now: release, config and schema as at begin",
-		Long: `Rollback puts back what begin recorded: it migrates the schema down to the
-recorded version (with the newer release's migration files), restores the
-config snapshot, switches back to the recorded release, restarts the service
-and checks its health. Each action is recorded in the journal when it
-succeeds, so a rollback cut by a crash resumes where it stopped; a rollback
-whose action failed is retried by running this command again.
+		Short: "Roll the open transaction back now: release, config and schema (or database) as at begin",
+		Long: `Rollback puts back what begin recorded: it restores the config snapshot; with
+transaction.backup, it migrates the schema down (with the newer release's
+migration files) or, when it cannot (no migrate block, or the down migration
+fails), stops the service and restores the database snapshot taken at begin
+in place, as ` + "`velin backup restore ID --yes`" + ` would; then it switches back to the
+recorded release (or, when that release is still current, restarts it) and
+checks its health. Each action is recorded in the journal when it succeeds,
+so a rollback cut by a crash resumes where it stopped; a rollback whose
+action failed is retried by running this command again. ` + "`velin rollback status`" + `
+lists the actions.
 ` + txExitCodes,
 		Example: `  velin rollback rollback
   velin rollback rollback --deployment api --json`,

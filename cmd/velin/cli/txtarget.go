@@ -2,11 +2,17 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
 
 	"github.com/velinhq/velin/engine/config"
 	"github.com/velinhq/velin/engine/deploy"
+	"github.com/velinhq/velin/engine/repo"
+	"github.com/velinhq/velin/engine/restore"
 	"github.com/velinhq/velin/engine/txn"
 	"github.com/velinhq/velin/engine/workspace"
+	"github.com/velinhq/velin/providers/provider"
 )
 
 // txTarget opens deployment d as a transaction's Target. A to-version a
@@ -19,14 +25,96 @@ func (g *globalOptions) txTarget(ctx context.Context, ws *workspace.Workspace, d
 	if _, err := dp.Recover(ctx); err != nil {
 		return nil, err
 	}
-	return deployTarget{dp}, nil
+	return deployTarget{Deployer: dp, g: g, ws: ws}, nil
 }
 
-// deployTarget adapts a deploy.Deployer to txn.Target.
-type deployTarget struct{ *deploy.Deployer }
+// deployTarget adapts a deploy.Deployer to txn.Target; the database
+// snapshot (transaction.backup) is restored and held through the plan's
+// targets.
+type deployTarget struct {
+	*deploy.Deployer
+	g  *globalOptions
+	ws *workspace.Workspace
+}
 
 // Current is the version of the current release ("" when none).
 func (t deployTarget) Current(ctx context.Context) (string, error) {
 	rel, err := t.Deployer.Current(ctx)
 	return rel.Version, err
+}
+
+// RestoreDatabase stops the service, then restores every source of
+// snapshot id in place through engine/restore, as `velin backup restore
+// ID --yes` does (no confirmation: the rollback is what was asked for).
+func (t deployTarget) RestoreDatabase(ctx context.Context, id string) error {
+	loc, err := findSnapshot(ctx, t.ws, id, "")
+	if err != nil {
+		return err
+	}
+	if err := t.Stop(ctx); err != nil {
+		return err
+	}
+	t.g.errf("velin: %s: restoring database snapshot %s from %s\n", t.Name(), loc.Snapshot.ID, loc.Target)
+	m := loc.Snapshot
+	req := restore.Request{Repo: loc.Repo, Snapshot: m}
+	req.Sources, err = restore.Select(m, nil, func(key string) (provider.Source, error) {
+		return t.ws.Source(m.Source(key))
+	})
+	if err != nil {
+		return err
+	}
+	p, err := restore.Prepare(ctx, req)
+	if err != nil {
+		return err
+	}
+	res, err := restore.Execute(ctx, p, restore.Options{})
+	if err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+// HoldDatabase holds snapshot id in every target that has it.
+func (t deployTarget) HoldDatabase(ctx context.Context, id, txID string) error {
+	n := 0
+	err := t.eachRepo(ctx, func(r *repo.Repository) error {
+		if _, err := r.Snapshot(ctx, id); errors.Is(err, repo.ErrSnapshotNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		n++
+		return r.PutHold(ctx, t.hold(id, txID))
+	})
+	if err == nil && n == 0 {
+		err = fmt.Errorf("hold: no target has snapshot %s", id)
+	}
+	return err
+}
+
+// ReleaseDatabase removes transaction txID's hold on id from every target.
+func (t deployTarget) ReleaseDatabase(ctx context.Context, id, txID string) error {
+	return t.eachRepo(ctx, func(r *repo.Repository) error { return r.DeleteHold(ctx, t.hold(id, txID)) })
+}
+
+func (t deployTarget) hold(id, txID string) repo.Hold {
+	host, _ := os.Hostname()
+	return repo.Hold{Snapshot: id, Owner: "transaction " + txID, Deployment: t.Name(), Host: host, Time: t.g.env.Clock().UTC()}
+}
+
+// eachRepo calls fn with the repository of every target that has one.
+func (t deployTarget) eachRepo(ctx context.Context, fn func(r *repo.Repository) error) error {
+	for _, addr := range t.ws.TargetAddrs() {
+		r, err := t.ws.Repo(ctx, addr, false)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			continue
+		}
+		if err := fn(r); err != nil {
+			return fmt.Errorf("%s: %w", addr, err)
+		}
+	}
+	return nil
 }
