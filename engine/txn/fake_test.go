@@ -17,9 +17,9 @@ type fakeTarget struct {
 	configs map[string]string
 	schema  string
 	healthy bool
-	db      string            // the database's content
+	db      string               // the database's content
 	dbSnaps map[string][2]string // database snapshots by id: content and schema
-	holds   map[string]string // database snapshot id -> transaction holding it
+	holds   map[string]string    // database snapshot id -> transaction holding it
 	calls   []string
 	failOn  string // a method that fails (once per call)
 }

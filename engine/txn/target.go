@@ -40,4 +40,3 @@ type Target interface {
 	HoldDatabase(ctx context.Context, id, txID string) error
 	ReleaseDatabase(ctx context.Context, id, txID string) error
 }
-
