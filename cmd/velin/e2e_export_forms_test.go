@@ -28,6 +28,9 @@ func TestExportRestoreFileFlag(t *testing.T) {
 	if b, _ := os.ReadFile(p.path("data/a.txt")); string(b) != "version 1" {
 		t.Errorf("restore --file left data/a.txt = %q", b)
 	}
+	if r := p.run("backup", "restore", "--file", "snap.bin", "--zip", "snap.bin", "--yes"); r.code != 1 || !strings.Contains(r.stderr, "both exports") {
+		t.Errorf("--file and --zip both exports: %s", r)
+	}
 	// -f with the plan: a restore from the repository, as before.
 	p.write("data/a.txt", "version 3")
 	r = p.must("-f", "velin.hcl", "backup", "restore", "latest", "--yes")

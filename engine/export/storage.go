@@ -23,7 +23,7 @@ var ErrNoExport = errors.New("no export there")
 // Archive, so it must outlive it.
 func OpenStorage(ctx context.Context, st storage.Storage, dir string, passphrase func() (string, error)) (*Archive, error) {
 	dir = strings.Trim(dir, "/")
-	where := st.Location() + "/" + dir + "/"
+	where := within(st.Location(), dir+"/")
 	objs := map[string]int64{}
 	err := st.List(ctx, dir+"/", func(o storage.ObjectInfo) error {
 		objs[strings.TrimPrefix(o.Name, dir+"/")] = o.Size
@@ -59,7 +59,18 @@ func OpenStorage(ctx context.Context, st storage.Storage, dir string, passphrase
 			return nil, err
 		}
 	}
-	return Open(ra, objs[zips[0]], st.Location()+"/"+name, pass)
+	return Open(ra, objs[zips[0]], within(st.Location(), name), pass)
+}
+
+// within names object name of a storage: "s3:backup/ID/ at ENDPOINT"
+// from "s3:backup at ENDPOINT".
+func within(loc, name string) string {
+	for _, sep := range []string{" at ", " in "} {
+		if head, tail, ok := strings.Cut(loc, sep); ok && strings.HasPrefix(head, "s3:") {
+			return head + "/" + name + sep + tail
+		}
+	}
+	return loc + "/" + name
 }
 
 // openUnpacked opens the objects of an unpacked export.

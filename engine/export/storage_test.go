@@ -140,3 +140,15 @@ func TestObjectReaderAtStreams(t *testing.T) {
 		t.Errorf("read at the end: %d, %v", n, err)
 	}
 }
+
+func TestWithin(t *testing.T) {
+	for loc, want := range map[string]string{
+		"s3:backup at http://127.0.0.1:9000": "s3:backup/ID/ at http://127.0.0.1:9000",
+		"s3:backup in us-east-1":             "s3:backup/ID/ in us-east-1",
+		"/srv/dir at home":                   "/srv/dir at home/ID/",
+	} {
+		if got := within(loc, "ID/"); got != want {
+			t.Errorf("within(%q) = %q, want %q", loc, got, want)
+		}
+	}
+}

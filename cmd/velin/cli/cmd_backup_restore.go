@@ -115,7 +115,10 @@ and source was restored, the rest is named).`,
   velin backup restore --id 20261121-0515-a1b2 --target s3.offsite --yes`,
 		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.Zip == "" && g.Path != "" && export.IsExport(g.Path) { // --file FILE.zip
+			if g.Path != "" && export.IsExport(g.Path) { // --file FILE.zip
+				if o.Zip != "" {
+					return fmt.Errorf("-f/--file %s and --zip %s are both exports: give one", g.Path, o.Zip)
+				}
 				o.Zip, g.Path = g.Path, ""
 			}
 			if o.ID != "" {
