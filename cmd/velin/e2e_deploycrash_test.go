@@ -29,8 +29,8 @@ echo $$ > "$d/at.$1.tmp" && mv "$d/at.$1.tmp" "$d/at.$1"
 exec sleep 120
 `
 
-// crashProject is examples/deploy with the crash hook after stop, start
-// and the down migration, and three versions: v1 (schema 1), v2 (schema
+// crashProject is examples/deploy with the crash hook after stop, start,
+// the down migration and the schema version query, and three versions: v1 (schema 1), v2 (schema
 // 2) and v3 (schema 2, fails its health check). Each version's artifacts
 // are kept under built/<version> to compare releases with.
 func crashProject(t *testing.T) *deployProject {
@@ -45,8 +45,10 @@ func crashProject(t *testing.T) *deployProject {
 		fmt.Sprintf(`start = ["sh", "-c", "sh ./current/api/start.sh \"$0\" && sh %s start", var.addr]`, hook),
 		`down_to = ["./current/api/api", "migrate", "goto", "{version}"]`,
 		fmt.Sprintf(`down_to = ["sh", "-c", "./current/api/api migrate goto \"$0\" && sh %s migrate", "{version}"]`, hook),
+		`current = ["./current/api/api", "migrate", "version"]`,
+		fmt.Sprintf(`current = ["sh", "-c", "./current/api/api migrate version && sh %s current"]`, hook),
 	).Replace(string(plan))
-	if strings.Count(src, hook) != 3 {
+	if strings.Count(src, hook) != 4 {
 		t.Fatalf("the example plan changed: the crash hook is not wired in:\n%s", src)
 	}
 	p.write("velin.hcl", src)
@@ -146,10 +148,11 @@ func treeOf(t testing.TB, dir string) map[string]string {
 	return out
 }
 
-// TestE2EDeployKill9Recovers kills `velin rollback to-version` and `velin
-// rollback rollback` with SIGKILL at named steps (after stop, after the
-// down migration, after start, during the return from a failed release,
-// during a transaction's rollback). Whatever the next command is (plan,
+// TestE2EDeployKill9Recovers kills `velin rollback to-version`, `velin
+// rollback rollback` and `velin rollback begin` with SIGKILL at named steps
+// (after stop, after the down migration, after start, during the return
+// from a failed release, during a transaction's rollback, while begin
+// records the schema). Whatever the next command is (plan,
 // backup list, rollback list), it finishes or undoes the interrupted
 // operation: current points at a complete release and the service runs
 // the expected one.
@@ -170,12 +173,13 @@ func TestE2EDeployKill9Recovers(t *testing.T) {
 		{"return from a failed release finished", "start", 1, []string{"rollback", "to-version", "v3"}, nil, "v1", "one (schema 1)"},
 		{"transaction rollback finished", "start", 0, []string{"rollback", "rollback"},
 			[][]string{{"rollback", "begin", "--timeout", "10m"}, {"rollback", "to-version", "v2"}}, "v1", "one (schema 1)"},
+		{"interrupted begin closed", "current", 0, []string{"rollback", "begin", "--timeout", "10m"}, nil, "v1", "one (schema 1)"},
 	} {
 		for _, args := range tc.before {
 			p.must(args...)
 		}
 		p.killAt(tc.step, tc.skip, tc.args...)
-		if _, err := os.Stat(p.path("state/deployments/api/journal.json")); err != nil && tc.args[1] != "rollback" {
+		if _, err := os.Stat(p.path("state/deployments/api/journal.json")); err != nil && tc.args[1] == "to-version" {
 			t.Fatalf("%s: no journal left by the kill: %v", tc.name, err)
 		}
 		r := p.run(next[i%len(next)]...)
@@ -189,11 +193,13 @@ func TestE2EDeployKill9Recovers(t *testing.T) {
 		if got := p.get(); got != tc.says {
 			t.Fatalf("%s: the service says %q, want %q", tc.name, got, tc.says)
 		}
+		if s := p.txStatus(); tc.args[1] != "to-version" && s.State != "rolled-back" {
+			t.Fatalf("%s: the transaction is %q", tc.name, s.State)
+		}
 	}
 	if m := p.markers(); strings.Join(m["v3"], ",") != "bad" {
 		t.Errorf("v3 is not marked bad after its interrupted return: %v", m)
 	}
-	if s := p.txStatus(); s.State != "rolled-back" {
-		t.Errorf("the transaction is %q after its interrupted rollback", s.State)
-	}
+	p.must("rollback", "begin", "--timeout", "10m") // not refused: the interrupted one is closed
+	p.must("rollback", "commit")
 }
