@@ -132,3 +132,26 @@ func countLines(t *testing.T, path string) int {
 	}
 	return strings.Count(string(b), "\n")
 }
+
+// TestE2ETxnRecoverRestoresSQLite: the watchdog is killed and the machine
+// "rebooted": `velin rollback recover` restores the database snapshot too.
+func TestE2ETxnRecoverRestoresSQLite(t *testing.T) {
+	top, in := txDBBlocks(`
+source "sqlite" "app" {
+  path = "./app.db"
+}`, "source.sqlite.app")
+	p := txProjectWith(t, top, in)
+	db := p.path("app.db")
+	sqliteExec(t, db, "CREATE TABLE t (x)", "INSERT INTO t VALUES (1)")
+	p.must("rollback", "begin", "--timeout", "1h")
+	p.must("rollback", "to-version", "v2")
+	sqliteExec(t, db, "DELETE FROM t")
+	killWatchdogs(t, p)
+	p.write("boot_id", "boot-2\n")
+	if r := p.run("rollback", "recover"); r.code != 3 {
+		t.Fatalf("recover: %s", r)
+	}
+	if n := sqliteCount(t, db, "t"); n != 1 || p.current() != "v1" {
+		t.Fatalf("after recover: %d rows, current %s", n, p.current())
+	}
+}
