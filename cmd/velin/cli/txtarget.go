@@ -47,7 +47,7 @@ func (t deployTarget) Current(ctx context.Context) (string, error) {
 // snapshot id in place through engine/restore, as `velin backup restore
 // ID --yes` does (no confirmation: the rollback is what was asked for).
 func (t deployTarget) RestoreDatabase(ctx context.Context, id string) error {
-	loc, err := findSnapshot(ctx, t.ws, id, "")
+	loc, err := findSnapshot(ctx, t.ws, id, t.backupTarget())
 	if err != nil {
 		return err
 	}
@@ -72,6 +72,20 @@ func (t deployTarget) RestoreDatabase(ctx context.Context, id string) error {
 		return err
 	}
 	return res.Err()
+}
+
+// backupTarget is the target of the transaction's backup block, where its
+// snapshot was committed ("" when unknown: every target is searched), so
+// that a copy_to target holding the same snapshot is no ambiguity.
+func (t deployTarget) backupTarget() string {
+	ref := t.Config().Transaction.Backup
+	if ref == nil {
+		return ""
+	}
+	if b, ok := t.ws.Config.Backups[ref.Addr]; ok {
+		return b.Target.Addr
+	}
+	return ""
 }
 
 // HoldDatabase holds snapshot id in every target that has it.
