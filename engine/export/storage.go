@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/velinhq/velin/engine/storage"
 )
@@ -77,7 +78,7 @@ func within(loc, name string) string {
 func openUnpacked(ctx context.Context, st storage.Storage, dir, where string, objs map[string]int64) (*Archive, error) {
 	a := &Archive{name: where, files: map[string]member{}}
 	for name, size := range objs {
-		a.files[name] = objMember{ctx: ctx, st: st, name: dir + "/" + name, n: size}
+		a.files[name] = &objMember{ctx: ctx, st: st, name: dir + "/" + name, n: size}
 	}
 	return a.load()
 }
@@ -88,11 +89,15 @@ type objMember struct {
 	st   storage.Storage
 	name string
 	n    int64
+
+	once sync.Once
+	ra   *objectReaderAt // one per object, so its open reads are shared
 }
 
-func (m objMember) size() int64                  { return m.n }
-func (m objMember) open() (io.ReadCloser, error) { return m.st.Get(m.ctx, m.name) }
+func (m *objMember) size() int64                  { return m.n }
+func (m *objMember) open() (io.ReadCloser, error) { return m.st.Get(m.ctx, m.name) }
 
-func (m objMember) stored() (io.ReaderAt, int64, bool) {
-	return newObjectReaderAt(m.ctx, m.st, m.name, m.n), 0, true
+func (m *objMember) stored() (io.ReaderAt, int64, bool) {
+	m.once.Do(func() { m.ra = newObjectReaderAt(m.ctx, m.st, m.name, m.n) })
+	return m.ra, 0, true
 }

@@ -13,9 +13,10 @@ const (
 )
 
 // toZstd compresses src into dst as one zstd frame (what `zstd -d`
-// reads), on one goroutine so that memory stays bounded.
+// reads), on one goroutine at the fastest level so that memory stays
+// bounded (docs/performance.md: smaller than deflate and faster, for SQL).
 func toZstd(dst io.Writer, src io.Reader) error {
-	zw, err := zstd.NewWriter(dst, zstd.WithEncoderConcurrency(1))
+	zw, err := zstd.NewWriter(dst, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedFastest))
 	if err != nil {
 		return err
 	}

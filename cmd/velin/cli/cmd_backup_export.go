@@ -44,8 +44,9 @@ ZIP: manifest.toml, then each source in its native form (a plain SQL dump
 per database, the SQLite database file, Redis as RESTORE commands for
 redis-cli --pipe, file trees and buckets as tar). It streams: nothing is
 staged on disk. docs/operations.md says how to restore it by hand.
---compress zstd writes each SQL dump as "<db>.sql.zst" (smaller, faster to
-read back; "zstd -d" opens it); import and restore read both forms.
+--compress zstd writes each SQL dump as "<db>.sql.zst" (a little smaller,
+faster to write and read back: docs/performance.md; "zstd -d" opens it);
+import and restore read both forms.
 
 Unless --plain, the ZIP is encrypted with age to a passphrase ("age -d"
 opens it): --export-passphrase-file, $VELIN_EXPORT_PASSPHRASE_FILE,
