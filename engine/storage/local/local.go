@@ -55,7 +55,7 @@ func New(dir string) (*Storage, error) {
 		return nil, fmt.Errorf("open local storage %s: not a directory", abs)
 	}
 	s := &Storage{dir: abs, now: time.Now}
-	s.bufs.New = func() any { b := make([]byte, copyBufSize); return &b }
+	s.bufs.New = func() any { b := alignedBuf(copyBufSize); return &b }
 	return s, nil
 }
 
@@ -129,7 +129,7 @@ func commit(tmp, p string, ifAbsent bool) error {
 func (s *Storage) fill(ctx context.Context, f *os.File, r io.Reader, size int64) error {
 	bp := s.bufs.Get().(*[]byte)
 	defer s.bufs.Put(bp)
-	n, err := copyCtx(ctx, f, r, *bp)
+	n, err := copyCtx(ctx, f, r, *bp, size >= directMin)
 	if err != nil {
 		return err
 	}
@@ -137,29 +137,6 @@ func (s *Storage) fill(ctx context.Context, f *os.File, r io.Reader, size int64)
 		return fmt.Errorf("%w: read %d bytes, expected %d", ErrSizeMismatch, n, size)
 	}
 	return f.Sync()
-}
-
-// copyCtx copies r to w until EOF, checking ctx between reads.
-func copyCtx(ctx context.Context, w io.Writer, r io.Reader, buf []byte) (int64, error) {
-	var total int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-		n, rerr := r.Read(buf)
-		if n > 0 {
-			if _, err := w.Write(buf[:n]); err != nil {
-				return total, err
-			}
-			total += int64(n)
-		}
-		if rerr == io.EOF {
-			return total, nil
-		}
-		if rerr != nil {
-			return total, fmt.Errorf("read: %w", rerr)
-		}
-	}
 }
 
 // createTemp creates a temporary file in dir, creating dir (durably) if it
