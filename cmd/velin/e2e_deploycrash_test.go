@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	mrand "math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,4 +203,91 @@ func TestE2EDeployKill9Recovers(t *testing.T) {
 	}
 	p.must("rollback", "begin", "--timeout", "10m") // not refused: the interrupted one is closed
 	p.must("rollback", "commit")
+}
+
+// TestE2EDeployKill9AtRandom kills `velin rollback to-version` (between v1
+// and v2, the target's release removed from disk first so that the kill
+// may land while it is restored) after a random delay, from a fixed seed;
+// the next `velin rollback list` must leave current on a complete release
+// with the service running it and nothing left in the journal.
+func TestE2EDeployKill9AtRandom(t *testing.T) {
+	p := crashProject(t)
+	rng := mrand.New(mrand.NewPCG(10, 1))
+	says := map[string]string{"v1": "one (schema 1)", "v2": "one (schema 2)"}
+	n := 8
+	if testing.Short() {
+		n = 3
+	}
+	for i := 0; i < n; i++ {
+		to := map[string]string{"v1": "v2", "v2": "v1"}[p.current()]
+		if err := os.RemoveAll(p.path("srv/releases/" + to)); err != nil {
+			t.Fatal(err)
+		}
+		// Even kills count from the start (restore of the release), odd
+		// ones from the end of stop (the switch's journaled steps).
+		from, delay := "the start", time.Duration(rng.IntN(1500))*time.Millisecond
+		if i%2 == 1 {
+			from, delay = "stop", time.Duration(rng.IntN(150))*time.Millisecond
+		}
+		hooks, _ := os.ReadFile(p.path("hooks.log"))
+		cmd := exec.Command(velinBin, "rollback", "to-version", to)
+		cmd.Dir, cmd.Env = p.dir, p.env
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if from == "stop" {
+			p.waitHook(len(hooks), "stop")
+		}
+		time.Sleep(delay)
+		cmd.Process.Kill()
+		cmd.Wait()
+		p.waitOrphans()
+		_, err := os.Stat(p.path("state/deployments/api/journal.json"))
+		t.Logf("kill %d: to-version %s killed %s after %s (journal left: %v)", i, to, delay, from, err == nil)
+		r := p.must("rollback", "list")
+		if _, err := os.Stat(p.path("state/deployments/api/journal.json")); err == nil {
+			t.Fatalf("kill %d: rollback list left the interrupted to-version in the journal:\n%s", i, r)
+		}
+		cur := p.current()
+		p.checkRelease(cur)
+		if got := p.get(); got != says[cur] {
+			t.Fatalf("kill %d: current is %s but the service says %q", i, cur, got)
+		}
+	}
+}
+
+// waitHook waits until hooks.log, past offset, names step.
+func (p *deployProject) waitHook(offset int, step string) {
+	p.t.Helper()
+	for end := time.Now().Add(60 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile(p.path("hooks.log"))
+		if len(b) > offset && strings.Contains(string(b[offset:]), step+"\n") {
+			return
+		}
+	}
+	p.t.Fatalf("to-version never reached %s", step)
+}
+
+// waitOrphans waits until the commands a killed velin left running (stop,
+// start, migrations: processes working in srv, but the service) have
+// ended, as they would before the next command on a real machine.
+func (p *deployProject) waitOrphans() {
+	p.t.Helper()
+	srv, _ := filepath.EvalSymlinks(p.path("srv"))
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		busy := false
+		procs, _ := filepath.Glob("/proc/[0-9]*")
+		for _, proc := range procs {
+			cwd, err := os.Readlink(proc + "/cwd")
+			comm, _ := os.ReadFile(proc + "/comm")
+			if err == nil && strings.HasPrefix(cwd, srv) && strings.TrimSpace(string(comm)) != "api" {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			return
+		}
+	}
+	p.t.Fatal("the commands of the killed velin are still running after 30s")
 }
