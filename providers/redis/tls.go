@@ -112,7 +112,7 @@ func explainTLS(srv Server, err error) error {
 	case strings.Contains(msg, "x509:") || strings.Contains(msg, "tls: failed to verify"):
 		return fmt.Errorf("the certificate of %s is not trusted (%s): set tls_ca_file to the CA certificate that signed it", srv.Addr, msg)
 	case strings.Contains(msg, "certificate required") || strings.Contains(msg, "bad certificate"):
-		return fmt.Errorf("%s wants a client certificate (%s): set tls_cert_file and tls_key_file", srv.Addr, msg)
+		return fmt.Errorf("%s wants client certificates (%s): set tls_cert_file and tls_key_file", srv.Addr, msg)
 	case strings.Contains(msg, "first record does not look like a TLS handshake"):
 		return fmt.Errorf("%s does not speak TLS (%s): set tls = false, or give addr the server's tls-port", srv.Addr, msg)
 	case !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, io.EOF):
