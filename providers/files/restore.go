@@ -160,7 +160,7 @@ func (r *restorer) add(e provider.Entry) error {
 	case provider.KindDir:
 		return r.stack.push(e, r.ensureDir)
 	case provider.KindFile:
-		if took, err := r.queue(e, e, fresh); took || err != nil {
+		if took, err := r.queue(e, nil, fresh); took || err != nil {
 			return r.pendingFull(err)
 		}
 		r.g.Go(func() error { return r.file(r.gctx, e, e, fresh) })
@@ -169,7 +169,7 @@ func (r *restorer) add(e provider.Entry) error {
 	case provider.KindHardlink:
 		if !r.sel.chosen(e) {
 			src := r.sel.targets[e.Target]
-			if took, err := r.queue(e, src, fresh); took || err != nil {
+			if took, err := r.queue(e, &src, fresh); took || err != nil {
 				return r.pendingFull(err)
 			}
 			r.g.Go(func() error { return r.file(r.gctx, e, src, fresh) })
