@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -335,4 +336,43 @@ backup "db" {
 		t.Fatalf("status: %s", st)
 	}
 	p.must("rollback", "commit")
+}
+
+// TestE2ETxnNotify: with notify_level = "warnings" a deployment's notify
+// list hears of a rollback asked for (warning) and of a commit that came
+// too late (error), each once.
+func TestE2ETxnNotify(t *testing.T) {
+	var mu sync.Mutex
+	var events []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m struct{ Event, Level string }
+		b, _ := io.ReadAll(r.Body)
+		json.Unmarshal(b, &m)
+		mu.Lock()
+		events = append(events, m.Event+"/"+m.Level)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	got := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(events, " ")
+	}
+	p := txProjectWith(t, fmt.Sprintf("notify \"webhook\" \"ops\" {\n  url = %q\n}\n", srv.URL+"/hook"),
+		"  notify = [notify.webhook.ops]\n  notify_level = \"warnings\"\n")
+	p.must("rollback", "begin", "--timeout", "1m")
+	p.must("rollback", "to-version", "v2")
+	p.must("rollback", "rollback")
+	if e := got(); e != "deployment.rolled_back/warning" {
+		t.Fatalf("after rollback rollback: %q", e)
+	}
+	p.must("rollback", "begin", "--timeout", "1s")
+	time.Sleep(1500 * time.Millisecond)
+	if r := p.run("rollback", "commit"); r.code != 4 {
+		t.Fatalf("late commit: %s", r)
+	}
+	p.waitState("rolled-back", 15*time.Second)
+	if e := got(); !strings.Contains(e, "deployment.commit_refused/error") || strings.Count(e, "commit_refused") != 1 {
+		t.Errorf("after a late commit: %q", e)
+	}
 }
