@@ -291,3 +291,27 @@ func (p *deployProject) waitOrphans() {
 	}
 	p.t.Fatal("the commands of the killed velin are still running after 30s")
 }
+
+// TestE2ETxnCommitKill9: `velin rollback commit` killed with SIGKILL during
+// its health check leaves the transaction open (the commit did not
+// happen; the watchdog still guards it); the next commit closes it.
+func TestE2ETxnCommitKill9(t *testing.T) {
+	p := &deployProject{project: txProject(t)}
+	p.write("hook.sh", fmt.Sprintf(crashHook, p.dir))
+	plan, _ := os.ReadFile(p.path("velin.hcl"))
+	src := strings.Replace(string(plan), `exec     = ["true"]`, fmt.Sprintf(`exec     = ["sh", %q, "health"]`, p.path("hook.sh")), 1)
+	if src == string(plan) {
+		t.Fatal("the test plan changed: the hook is not wired into the health check")
+	}
+	p.write("velin.hcl", src)
+	p.must("rollback", "begin", "--timeout", "10m")
+	p.must("rollback", "to-version", "v2")
+	p.killAt("health", 0, "rollback", "commit")
+	if s := p.txStatus(); s.State != "open" || s.Watchdog != "alive" || p.current() != "v2" {
+		t.Fatalf("after the killed commit: %+v, current %s", s, p.current())
+	}
+	p.must("rollback", "commit")
+	if s := p.txStatus(); s.State != "committed" || p.current() != "v2" {
+		t.Fatalf("after the second commit: %+v, current %s", s, p.current())
+	}
+}
