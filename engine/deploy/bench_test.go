@@ -126,3 +126,16 @@ func BenchmarkToVersion(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRecoverIfIdleNothingToDo measures what every velin command that
+// loads a plan pays per deployment when no switch was interrupted.
+func BenchmarkRecoverIfIdleNothingToDo(b *testing.B) {
+	ctx := context.Background()
+	d, _, _ := benchDeployer(b)
+	b.ResetTimer()
+	for range b.N {
+		if did, err := d.RecoverIfIdle(ctx); did || err != nil {
+			b.Fatal(did, err)
+		}
+	}
+}
