@@ -59,7 +59,7 @@ func (r *runner) restore(ctx context.Context, n *graph.Node) error {
 	src := r.ws.Config.Sources[n.Addr]
 	p, err := restore.Prepare(ctx, restore.Request{Repo: rr.rt.Repo, Snapshot: rr.rt.Snapshot, Named: true,
 		Sources: []restore.Source{{Key: repo.SourceKey(src.Type, src.Name), Impl: src.Impl}},
-		To:      rr.rt.Options.To, Include: rr.rt.Options.Include, Flush: rr.rt.Options.Flush,
+		To:      rr.rt.Options.To, Include: rr.rt.Options.Include, Flush: rr.rt.Options.Flush, Globals: rr.rt.Options.Globals,
 		Buckets: rr.rt.Options.Buckets, ToBucket: rr.rt.Options.ToBucket})
 	if err != nil {
 		return err

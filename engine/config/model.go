@@ -183,6 +183,7 @@ type Restore struct {
 	To        string // destination (absolute, resolved against Dir); empty means in place
 	Include   []string
 	Flush     *bool    // overrides the sources' flush (Flushable sources only); nil: theirs
+	Globals   bool     // create the snapshot's missing roles first (GlobalsRestorer sources only)
 	Buckets   []string // only these buckets (s3 sources only); empty: all
 	ToBucket  string   // restore the one bucket selected into this one (s3 sources only)
 	Before    []Ref

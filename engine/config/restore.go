@@ -17,6 +17,7 @@ var restoreSchema = &hcl.BodySchema{
 		{Name: "to"},
 		{Name: "include"},
 		{Name: "flush"},
+		{Name: "globals"},
 		{Name: "buckets"}, {Name: "to_bucket"},
 		{Name: "before"}, {Name: "after"}, {Name: "finally"},
 		{Name: "depends_on"},
@@ -52,6 +53,9 @@ func (l *loader) decodeRestore(blk *hcl.Block) hcl.Diagnostics {
 	}
 	if attr, ok := content.Attributes["flush"]; ok {
 		diags = append(diags, l.restoreFlush(r, attr)...)
+	}
+	if attr, ok := content.Attributes["globals"]; ok {
+		diags = append(diags, l.restoreGlobals(r, attr)...)
 	}
 	diags = append(diags, l.restoreBuckets(r, content.Attributes)...)
 	diags = append(diags, l.hooks(content.Attributes, &r.Before, &r.After, &r.Finally)...)

@@ -59,6 +59,33 @@ func (l *loader) restoreFlush(r *Restore, attr *hcl.Attribute) hcl.Diagnostics {
 	}}
 }
 
+// restoreGlobals decodes globals and checks that every source the restore
+// block restores can create its snapshot's globals.
+func (l *loader) restoreGlobals(r *Restore, attr *hcl.Attribute) hcl.Diagnostics {
+	val, diags, ok := l.evalAttr(attr, cty.Bool)
+	if !ok {
+		return diags
+	}
+	r.Globals = val.True()
+	if !r.Globals {
+		return nil
+	}
+	bad := l.restoreSourcesWithout(r, func(src provider.Source) bool {
+		g, ok := src.(provider.GlobalsRestorer)
+		return ok && g.CanRestoreGlobals()
+	})
+	if len(bad) == 0 {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "globals applies to postgres sources only",
+		Detail: fmt.Sprintf("%s has no roles or tablespaces to create before a restore. List only postgres sources in \"sources\", "+
+			"or leave globals out.", strings.Join(bad, ", ")),
+		Subject: attr.Expr.Range().Ptr(),
+	}}
+}
+
 // restoreSourcesWithout lists the addresses of the sources r restores (its
 // own list, else its backup's) for which can is false.
 func (l *loader) restoreSourcesWithout(r *Restore, can func(provider.Source) bool) []string {

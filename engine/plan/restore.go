@@ -71,7 +71,7 @@ func ResolveRestore(ctx context.Context, rep func(ctx context.Context, target st
 		return nil, fmt.Errorf("restore %s: %w", rs.Name, err)
 	}
 	return &RestoreTarget{Block: rs, Backup: b, Repo: r, Snapshot: m,
-		Options: provider.RestoreOptions{To: rs.To, Include: rs.Include, Flush: rs.Flush, Buckets: rs.Buckets, ToBucket: rs.ToBucket}}, nil
+		Options: provider.RestoreOptions{To: rs.To, Include: rs.Include, Flush: rs.Flush, Globals: rs.Globals, Buckets: rs.Buckets, ToBucket: rs.ToBucket}}, nil
 }
 
 func (m *maker) restore(ctx context.Context, a *Action) (*Action, error) {
@@ -92,7 +92,7 @@ func (m *maker) restore(ctx context.Context, a *Action) (*Action, error) {
 	key := repo.SourceKey(src.Type, src.Name)
 	rp, err := restore.Prepare(ctx, restore.Request{Repo: rt.Repo, Snapshot: rt.Snapshot, Named: true,
 		Sources: []restore.Source{{Key: key, Impl: src.Impl}},
-		To:      rt.Options.To, Include: rt.Options.Include, Flush: rt.Options.Flush,
+		To:      rt.Options.To, Include: rt.Options.Include, Flush: rt.Options.Flush, Globals: rt.Options.Globals,
 		Buckets: rt.Options.Buckets, ToBucket: rt.Options.ToBucket})
 	if err != nil {
 		m.fail(a, err)

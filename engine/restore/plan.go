@@ -30,6 +30,9 @@ type Request struct {
 	To string
 	// Flush overrides the sources' flush setting (provider.RestoreOptions).
 	Flush *bool
+	// Globals asks database sources to create the snapshot's globals the
+	// destination lacks (provider.RestoreOptions).
+	Globals bool
 	// Include limits file-tree sources to matching paths (see
 	// provider.RestoreOptions). Sources that cannot filter are never
 	// touched by a restore with Include.
@@ -249,7 +252,7 @@ func prepareSource(ctx context.Context, req Request, s Source) (*SourcePlan, err
 	sp := &SourcePlan{Key: s.Key, Type: sm.Type, Files: sm.Files, Bytes: sm.Bytes, Rows: sm.Rows,
 		Tables: sm.Tables, Changes: []Change{}, src: s.Impl,
 		opts: provider.RestoreOptions{To: req.To, Include: req.Include, Database: req.Database, Tables: req.Tables,
-			Flush: req.Flush, Buckets: req.Buckets, ToBucket: req.ToBucket}}
+			Flush: req.Flush, Globals: req.Globals, Buckets: req.Buckets, ToBucket: req.ToBucket}}
 	sp.Destination = req.To
 	if req.ToBucket != "" {
 		sp.Destination = "bucket " + req.ToBucket + " (" + sm.Identity + ")"

@@ -32,6 +32,8 @@ type counter struct {
 	// without a COPY block of rows (exclude_table_data leaves it out)
 	created map[string]bool
 	done    bool // the closing comment was seen
+	// roles: the roles statements name as owner or grantee (noteRoles)
+	roles map[string]bool
 	// globals: a pg_dumpall dump, which has no closing comment of its own
 	globals bool
 }
@@ -156,6 +158,7 @@ func (c *counter) endLine() {
 		c.created[name] = true
 		return
 	}
+	c.noteRoles(line)
 	if strings.HasPrefix(line, trailer) {
 		c.done = true
 	}

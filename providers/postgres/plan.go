@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 
 	"github.com/velinhq/velin/providers/provider"
@@ -13,42 +14,91 @@ import (
 // else "replace"), then per table its rows in the snapshot and now:
 // "create", "replace", or "unchanged" for tables the dump does not hold
 // (a restore keeps them); a table the dump holds without its rows
-// (exclude_table_data) is "replace" and loses every row it has now. With Tables, only those tables, "replace". The
-// snapshot's rows are counted by reading each dump, which also finds
-// damaged data before anything is touched.
+// (exclude_table_data) is "replace" and loses every row it has now. With
+// Tables, only those tables, "replace". The snapshot's rows are counted by
+// reading each dump, which also finds damaged data before anything is
+// touched, and the roles the dumps name as owners and grantees are
+// checked against the destination server: missing ones are an error
+// (ErrMissingRoles) unless Globals creates them. With Globals, the plan
+// starts with the roles and tablespaces to create and those left alone.
 func (s *Source) PlanRestore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) ([]provider.Change, error) {
-	list, globals, err := dumps(ctx, tree, opts.Database)
+	list, gEntry, err := dumps(ctx, tree, opts.Database)
+	if err != nil {
+		return nil, fmt.Errorf("plan postgres restore: %w", err)
+	}
+	server, err := s.destination(opts.To, list[0].db, len(list))
 	if err != nil {
 		return nil, fmt.Errorf("plan postgres restore: %w", err)
 	}
 	out := []provider.Change{}
+	var created []string
+	if opts.Globals {
+		st, g, err := s.globalsState(ctx, tree, gEntry, server)
+		if err != nil {
+			return nil, fmt.Errorf("plan postgres restore: %w", err)
+		}
+		out, created = append(out, st.changes(g)...), st.create
+	}
+	named := map[string]bool{}
 	for _, d := range list {
 		dest, err := s.destination(opts.To, d.db, len(list))
 		if err != nil {
 			return nil, fmt.Errorf("plan postgres restore: %w", err)
 		}
-		changes, err := s.planOne(ctx, tree, d, dest, opts.Tables)
+		changes, roles, err := s.planOne(ctx, tree, d, dest, opts.Tables)
 		if err != nil {
 			return nil, fmt.Errorf("plan postgres restore of %s: %w", d.db, err)
 		}
 		out = append(out, changes...)
+		for r := range roles {
+			named[r] = true
+		}
 	}
-	if globals != nil {
-		out = append(out, provider.Change{Action: "unchanged", What: "globals (roles, tablespaces)",
-			Snapshot: fmt.Sprintf("%d bytes", globals.Size),
-			Detail:   "not replayed by a restore: apply " + globals.Path + " by hand with psql if the roles are missing"})
+	if len(opts.Tables) == 0 { // rows only: no owner or grant is replayed
+		if err := missingRoles(ctx, server, named, created, gEntry != nil); err != nil {
+			return nil, fmt.Errorf("plan postgres restore: %w", err)
+		}
+	}
+	if gEntry != nil && !opts.Globals {
+		out = append(out, provider.Change{Action: "unchanged", What: "globals (roles, tablespaces)", Part: true,
+			Snapshot: fmt.Sprintf("%d bytes", gEntry.Size),
+			Detail:   "not replayed: restore with --globals to create the roles and tablespaces the server lacks"})
 	}
 	return out, nil
 }
 
-func (s *Source) planOne(ctx context.Context, tree provider.Tree, d dump, dest conn, tables []string) ([]provider.Change, error) {
-	snap, bare, err := snapshotCounts(ctx, tree, d.entry)
+// globalsState reads the snapshot's globals and compares them with the
+// destination server.
+func (s *Source) globalsState(ctx context.Context, tree provider.Tree, e *provider.Entry, server conn) (*globalsState, *globals, error) {
+	g, err := snapshotGlobals(ctx, tree, e)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	pg, err := server.with("postgres").connect(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer pg.Close(context.Background())
+	st, err := inspectGlobals(ctx, pg, g)
+	return st, g, err
+}
+
+// snapshotGlobals reads the snapshot's globals.sql.
+func snapshotGlobals(ctx context.Context, tree provider.Tree, e *provider.Entry) (*globals, error) {
+	if e == nil {
+		return nil, fmt.Errorf("--globals: the snapshot holds no %s (the source had globals = false when it was taken)", globalsEntry)
+	}
+	return loadGlobals(ctx, func(ctx context.Context) (io.ReadCloser, error) { return tree.Open(ctx, *e) })
+}
+
+func (s *Source) planOne(ctx context.Context, tree provider.Tree, d dump, dest conn, tables []string) ([]provider.Change, map[string]bool, error) {
+	snap, bare, roles, err := snapshotCounts(ctx, tree, d.entry)
+	if err != nil {
+		return nil, nil, err
 	}
 	cur, exists, err := currentCounts(ctx, dest)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	db := provider.Change{Action: "replace", What: dest.hostPort() + "/" + dest.database,
 		Snapshot: countText(snap), Detail: "objects of the dump dropped and recreated in one transaction"}
@@ -59,7 +109,8 @@ func (s *Source) planOne(ctx context.Context, tree provider.Tree, d dump, dest c
 		db.Action, db.Detail = "create", ""
 	}
 	if len(tables) > 0 {
-		return s.planTables(db, snap, cur, tables)
+		changes, err := s.planTables(db, snap, cur, tables)
+		return changes, roles, err
 	}
 	out := []provider.Change{db}
 	for _, k := range sortedTables(snap, cur) {
@@ -85,7 +136,7 @@ func (s *Source) planOne(ctx context.Context, tree provider.Tree, d dump, dest c
 		}
 		out = append(out, c)
 	}
-	return out, nil
+	return out, roles, nil
 }
 
 func (s *Source) planTables(db provider.Change, snap, cur map[tableKey]int64, tables []string) ([]provider.Change, error) {

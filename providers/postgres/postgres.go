@@ -29,6 +29,8 @@ var (
 	ErrDump = errors.New("dump failed")
 	// ErrBlocked means other sessions hold the database a restore replaces.
 	ErrBlocked = errors.New("database in use")
+	// ErrMissingRoles means a dump names roles the destination lacks.
+	ErrMissingRoles = errors.New("roles missing")
 )
 
 // Type is the registry entry of `source "postgres"`.
@@ -48,6 +50,7 @@ var (
 	_ provider.Source          = (*Source)(nil)
 	_ provider.Asserter        = (*Source)(nil)
 	_ provider.LeftoverCleaner = (*Source)(nil)
+	_ provider.GlobalsRestorer = (*Source)(nil)
 )
 
 // New returns a source for opts.

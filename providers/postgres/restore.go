@@ -44,11 +44,12 @@ func (s *Source) destination(to, db string, n int) (conn, error) {
 // error anywhere, a damaged snapshot or a kill rolls back everything and
 // leaves the database as it was. Objects the dump does not hold are kept.
 // With Tables, only those tables' rows are replaced (DELETE, COPY), also
-// in one transaction. Globals are never replayed (see PlanRestore).
+// in one transaction. With Globals, the roles of globals.sql the server
+// lacks are created first (applyGlobals).
 func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.RestoreOptions) error {
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	list, _, err := dumps(ctx, tree, opts.Database)
+	list, gEntry, err := dumps(ctx, tree, opts.Database)
 	if err != nil {
 		return fmt.Errorf("restore postgres: %w", err)
 	}
@@ -56,16 +57,42 @@ func (s *Source) Restore(ctx context.Context, tree provider.Tree, opts provider.
 	if err != nil {
 		return fmt.Errorf("restore postgres: %w", err)
 	}
+	if opts.Globals {
+		if err := s.restoreGlobals(ctx, tree, gEntry, opts.To, list[0].db, len(list)); err != nil {
+			return fmt.Errorf("restore postgres globals: %w", err)
+		}
+	}
 	for _, d := range list {
 		dest, err := s.destination(opts.To, d.db, len(list))
 		if err != nil {
 			return fmt.Errorf("restore postgres: %w", err)
 		}
 		if err := s.restoreOne(ctx, cl, tree, d, dest, opts.Tables); err != nil {
-			return fmt.Errorf("restore postgres %s to %s: %w", d.db, dest.where(), err)
+			return fmt.Errorf("restore postgres %s to %s: %w", d.db, dest.where(), roleHint(err))
 		}
 	}
 	return nil
+}
+
+// CanRestoreGlobals implements provider.GlobalsRestorer.
+func (s *Source) CanRestoreGlobals() bool { return true }
+
+// restoreGlobals creates what the server lacks of the snapshot's globals.
+func (s *Source) restoreGlobals(ctx context.Context, tree provider.Tree, e *provider.Entry, to, db string, n int) error {
+	g, err := snapshotGlobals(ctx, tree, e)
+	if err != nil {
+		return err
+	}
+	server, err := s.destination(to, db, n)
+	if err != nil {
+		return err
+	}
+	pg, err := server.with("postgres").connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer pg.Close(context.Background())
+	return applyGlobals(ctx, pg, g)
 }
 
 // clientFor chooses psql for the destination server.

@@ -51,7 +51,7 @@ func dumps(ctx context.Context, tree provider.Tree, only string) ([]dump, *provi
 	var names []string
 	for _, d := range out {
 		if d.db == only {
-			return []dump{d}, nil, nil
+			return []dump{d}, globals, nil
 		}
 		names = append(names, d.db)
 	}
@@ -98,10 +98,11 @@ func quoteIfNeeded(s string) string {
 
 // snapshotCounts reads one dump to the end and counts its rows per table;
 // bare are the tables it creates without rows (exclude_table_data).
-func snapshotCounts(ctx context.Context, tree provider.Tree, e provider.Entry) (rows map[tableKey]int64, bare map[tableKey]bool, err error) {
+// roles are the roles it names as owners and grantees.
+func snapshotCounts(ctx context.Context, tree provider.Tree, e provider.Entry) (rows map[tableKey]int64, bare map[tableKey]bool, roles map[string]bool, err error) {
 	rc, err := tree.Open(ctx, e)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer rc.Close()
 	c := newCounter(rc)
@@ -112,14 +113,14 @@ func snapshotCounts(ctx context.Context, tree provider.Tree, e provider.Entry) (
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			return nil, nil, fmt.Errorf("read %s: %w", e.Path, err)
+			return nil, nil, nil, fmt.Errorf("read %s: %w", e.Path, err)
 		}
 	}
 	if rows, err = c.byKey(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	bare, err = c.bare()
-	return rows, bare, err
+	return rows, bare, c.roles, err
 }
 
 // bare is the tables the dump creates without a COPY block of rows.

@@ -91,6 +91,11 @@ type RestoreOptions struct {
 	// before restoring" setting (a restore block's flush). nil keeps the
 	// source's setting. Only sources that are Flushable read it.
 	Flush *bool
+	// Globals asks a database source to create, before its databases,
+	// what the snapshot holds of the server's globals that the destination
+	// lacks (postgres: the roles and tablespaces of globals.sql; existing
+	// ones are never altered). Only sources that are GlobalsRestorer read it.
+	Globals bool
 	// Include limits a file-tree restore to entries matching these globs
 	// (doublestar syntax, relative to the tree root). Empty means all.
 	Include []string

@@ -24,6 +24,13 @@ type Flushable interface {
 	CanFlush() bool
 }
 
+// GlobalsRestorer is implemented by sources whose restore honours
+// RestoreOptions.Globals (postgres). The configuration refuses a restore
+// block with globals over a source that is not.
+type GlobalsRestorer interface {
+	CanRestoreGlobals() bool
+}
+
 // NoMatchError is the error of PlanRestore when RestoreOptions.Include
 // matches no entry of the tree. Top lists the tree's top-level entries, to
 // help the user write a pattern that does.

@@ -25,6 +25,7 @@ type restoreOptions struct {
 	Include  []string
 	Database string
 	Tables   []string
+	Globals  bool
 	Buckets  []string
 	ToBucket string
 	Yes      bool
@@ -44,6 +45,7 @@ func (o *restoreOptions) AddFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.Include, "include", nil, "restore only paths of file trees, or BUCKET/KEY paths of buckets, matching this glob (repeatable)")
 	f.StringVar(&o.Database, "database", "", "restore only this database of a database source that holds several")
 	f.StringArrayVar(&o.Tables, "table", nil, "replace only this table's rows, as schema.table (postgres) or db.table (mysql) (repeatable)")
+	f.BoolVar(&o.Globals, "globals", false, "postgres: first create the roles (and tablespaces) of the snapshot's globals.sql that the server lacks; existing roles are left alone")
 	f.StringArrayVar(&o.Buckets, "bucket", nil, "restore only this bucket of the snapshot's s3 sources (repeatable)")
 	f.StringVar(&o.ToBucket, "to-bucket", "", "restore the objects of the one bucket selected (--bucket) into this bucket")
 	f.BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
@@ -68,7 +70,13 @@ overwriting anything (skip with --yes; --dry-run only shows it).
 matching paths of file-tree sources and never touches a source it cannot
 filter (a database). --database restores one database of a source holding
 several; --table replaces only the rows of the tables named (in one
-transaction), leaving everything else as it is.
+transaction), leaving everything else as it is. --globals (postgres, a
+snapshot taken with globals = true) first creates, in one transaction, the
+roles of the snapshot's globals.sql that the server lacks, with their
+attributes, password hashes and memberships as dumped, and the tablespaces
+whose location directory exists; roles that exist are never altered.
+Without it, a restore whose dump names roles the server lacks (owners,
+grantees) stops at the plan, before anything is changed, and names them.
 
 Buckets (source "s3"): --bucket restores only the buckets named, each
 whole (in mode "replace" the objects the snapshot lacks are deleted);
@@ -105,6 +113,7 @@ and source was restored, the rest is named).`,
   velin backup restore 20261121-0515 --source files.site --include 'site/uploads/**'
   velin backup restore latest --source sqlite.app --dry-run
   velin backup restore latest --source postgres.app --database app --table public.users
+  velin backup restore latest --source postgres.app --globals --to postgres://postgres@new-db/app
   velin backup restore latest --bucket templates --bucket userdata
   velin backup restore latest --bucket userdata --include 'userdata/tenant-7/**'
   velin backup restore latest --bucket templates --to-bucket templates-restored
@@ -179,6 +188,7 @@ func restoreFrom(ctx context.Context, g *globalOptions, ws *workspace.Workspace,
 		ws.Redactor.Add(pw)
 	}
 	req.Named, req.To, req.Include, req.Database, req.Tables = len(o.Sources) > 0, o.To, o.Include, o.Database, o.Tables
+	req.Globals = o.Globals
 	req.Buckets, req.ToBucket = o.Buckets, o.ToBucket
 	p, err := restore.Prepare(ctx, req)
 	if err != nil {
