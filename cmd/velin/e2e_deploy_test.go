@@ -202,6 +202,7 @@ func TestE2EDeployNotify(t *testing.T) {
 	p.build(true, 2)
 	p.must("rollback", "create-version", "v3 - good")
 	p.must("rollback", "to-version", "v3")
+	p.must("rollback", "to-version", "v3") // already current: nothing to tell
 	msgs, _ = h.got()
 	if len(msgs) != 2 || msgs[1]["event"] != "deployment.succeeded" || msgs[1]["level"] != "info" {
 		t.Errorf("with notify_level all, a deploy done: %v", msgs)

@@ -280,8 +280,11 @@ type toVersionJSON struct {
 
 func runToVersion(ctx context.Context, g *globalOptions, ws *workspace.Workspace, dp *deploy.Deployer, version string) error {
 	started := g.env.Clock().UTC()
+	before, _ := dp.Current(ctx)
 	err := dp.Switch(ctx, version)
-	g.notifySwitch(ctx, ws, dp.Config(), version, started, err)
+	if before.Version != version || err != nil { // nothing to tell when it was current already
+		g.notifySwitch(ctx, ws, dp.Config(), version, started, err)
+	}
 	rb, _ := asRolledBack(err)
 	if err != nil && rb == nil {
 		return err

@@ -52,7 +52,7 @@ func (g *globalOptions) notifyDeployment(ctx context.Context, ws *workspace.Work
 // done (info) or returned to the release before (error).
 func (g *globalOptions) notifySwitch(ctx context.Context, ws *workspace.Workspace, d *config.Deployment, version string, started time.Time, err error) {
 	if rb, ok := asRolledBack(err); ok {
-		g.notifyReturned(ctx, ws, d, rb)
+		g.notifyReturned(ctx, ws, d, rb, started)
 		return
 	}
 	if err == nil {
@@ -62,10 +62,11 @@ func (g *globalOptions) notifySwitch(ctx context.Context, ws *workspace.Workspac
 }
 
 // notifyReturned reports a release that failed and was replaced by the one
-// that ran before (by to-version, or by the recovery of one).
-func (g *globalOptions) notifyReturned(ctx context.Context, ws *workspace.Workspace, d *config.Deployment, rb *deploy.RolledBackError) {
+// that ran before (by to-version, or by the recovery of one: started is
+// then zero, the time of the recovery).
+func (g *globalOptions) notifyReturned(ctx context.Context, ws *workspace.Workspace, d *config.Deployment, rb *deploy.RolledBackError, started time.Time) {
 	g.notifyDeployment(ctx, ws, d, notify.Message{Event: eventReturned, Level: notify.LevelError,
-		Error: rb.Failed, Summary: rb.Error()})
+		Started: started, Error: rb.Failed, Summary: rb.Error()})
 }
 
 // notifyTxRolledBack reports a transaction's rollback: by the watchdog or

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +49,7 @@ func (g *globalOptions) recoverDeployments(ctx context.Context, ws *workspace.Wo
 		switch {
 		case errors.As(err, &rb):
 			g.warn("deployment " + d.Name + ": an interrupted to-version was finished and failed: " + err.Error())
-			g.notifyReturned(ctx, ws, d, rb)
+			g.notifyReturned(ctx, ws, d, rb, time.Time{})
 		case err != nil:
 			g.warn("deployment " + d.Name + ": recovery of an interrupted to-version: " + err.Error())
 		}
