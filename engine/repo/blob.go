@@ -14,16 +14,17 @@ import (
 var errDamaged = errors.New("damaged")
 
 // encodeBlob compresses (when it helps) and seals plain, appending to dst.
-// c is the calling worker's coder (nil: one for this call); scratch is a
-// reusable buffer for the compressed form; both buffers are returned.
-func (r *Repository) encodeBlob(c *blobCoder, dst, scratch, plain []byte, kind pack.Kind, id pack.ID) (stored, scr []byte, flags uint8) {
+// c is the calling worker's coder (nil: one for this call), h what the
+// probes of plain's stream found (nil: zstd); scratch is a reusable buffer
+// for the compressed form; both buffers are returned.
+func (r *Repository) encodeBlob(c *blobCoder, h *streamHint, dst, scratch, plain []byte, kind pack.Kind, id pack.ID) (stored, scr []byte, flags uint8) {
 	body := plain
 	if r.enc != nil {
 		if c == nil {
 			c = r.newCoder()
 		}
 		var z []byte
-		z, scratch = c.compress(scratch, plain, kind == pack.KindData)
+		z, scratch = c.compress(scratch, plain, h)
 		if len(z) < len(plain) {
 			body, flags = z, pack.FlagCompressed
 		}

@@ -59,9 +59,10 @@ func TestLiteralsFrame(t *testing.T) {
 	}
 }
 
-// TestBlobCoder: on hex text the coder settles on literal-only frames; on
-// repetitive text it keeps zstd; a chunk of zeros met in literal mode goes
-// to zstd at once rather than stored as Huffman-coded literals.
+// TestBlobCoder: a stream of hex text settles on literal-only frames
+// after its first chunk; repetitive text and random bytes keep zstd; a
+// chunk of zeros met in literal mode goes to zstd at once; a stream's first
+// chunk, chunks without a stream and levels above 1 always use zstd.
 func TestBlobCoder(t *testing.T) {
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderCRC(false))
 	if err != nil {
@@ -69,34 +70,43 @@ func TestBlobCoder(t *testing.T) {
 	}
 	defer enc.Close()
 	c := newBlobCoder(enc, 1)
+	h := new(streamHint)
 	hexChunk := hexRows(7, 64<<10)
-	c.compress(nil, hexChunk, true)
-	if !c.inLit {
+	if c.compress(nil, hexChunk, h); h.lits.Load() {
+		t.Fatal("hex text: first chunk probed")
+	}
+	if c.compress(nil, hexRows(8, 64<<10), h); !h.lits.Load() {
 		t.Fatal("hex text: the probe chose zstd")
 	}
-	out, _ := c.compress(nil, hexRows(8, 64<<10), true)
-	if z := enc.EncodeAll(hexRows(8, 64<<10), nil); len(out)*litsSlack > len(z)*(litsSlack+1) {
+	out, _ := c.compress(nil, hexRows(9, 64<<10), h)
+	if z := enc.EncodeAll(hexRows(9, 64<<10), nil); len(out)*litsSlack > len(z)*(litsSlack+1) || bytes.Equal(out, z) {
 		t.Errorf("hex text in literal mode: %d bytes, zstd %d", len(out), len(z))
 	}
-	zeros := make([]byte, 64<<10)
-	if out, _ := c.compress(nil, zeros, true); len(out) > 1<<10 {
+	if out, _ := c.compress(nil, make([]byte, 64<<10), h); len(out) > 1<<10 {
 		t.Errorf("zeros in literal mode: %d bytes", len(out))
 	}
-	if c.inLit {
+	if h.lits.Load() {
 		t.Error("zeros: still in literal mode")
 	}
 	sql := bytes.Repeat([]byte("INSERT INTO t VALUES (1, 'the same row again and again');\n"), 2000)
-	c = newBlobCoder(enc, 1)
-	for range probeEvery + 1 {
-		if out, _ := c.compress(nil, sql, true); len(out)*20 > len(sql) {
-			t.Fatalf("repetitive text: %d bytes of %d", len(out), len(sql))
+	random := randBytes(newRng(9), 64<<10)
+	for name, chunk := range map[string][]byte{"repetitive text": sql, "random bytes": random} {
+		h := new(streamHint)
+		for range probeEvery + 2 {
+			c.compress(nil, chunk, h)
+		}
+		if h.lits.Load() {
+			t.Errorf("%s: literal mode", name)
 		}
 	}
-	if c.inLit {
-		t.Error("repetitive text: literal mode")
+	if out, _ := c.compress(nil, hexChunk, nil); !bytes.Equal(out, enc.EncodeAll(hexChunk, nil)) {
+		t.Error("no stream: not zstd")
 	}
-	c = newBlobCoder(enc, 3)
-	if c.compress(nil, hexChunk, true); c.inLit {
+	c, h = newBlobCoder(enc, 3), new(streamHint)
+	for range 3 {
+		c.compress(nil, hexChunk, h)
+	}
+	if h.lits.Load() {
 		t.Error("level 3: literal mode")
 	}
 }

@@ -72,7 +72,7 @@ func TestLimitsWriterWithinReader(t *testing.T) {
 	r, _ := newTestRepo(t)
 	for _, plain := range [][]byte{bytes.Repeat([]byte("a"), lim.blobRaw), randBytes(newRng(1), lim.blobRaw)} {
 		id := pack.ID(r.key.BlobID(plain))
-		stored, _, flags := r.encodeBlob(nil, nil, nil, plain, pack.KindTree, id)
+		stored, _, flags := r.encodeBlob(nil, nil, nil, nil, plain, pack.KindTree, id)
 		if _, err := r.decodeBlob(stored, pack.KindTree, id, flags, uint32(len(plain))); err != nil {
 			t.Errorf("blob of %d bytes (flags %d) unreadable: %v", len(plain), flags, err)
 		}

@@ -27,6 +27,7 @@ type job struct {
 	data   []byte
 	pooled bool
 	stored func(raw, stored int64) // accounting callback (may be nil)
+	hint   *streamHint             // the stream's coder probes (nil: zstd)
 }
 
 // pipeline turns new blobs into durable packs and index files: a bounded
@@ -137,7 +138,7 @@ func (p *pipeline) worker() {
 	for j := range p.jobs {
 		if p.Err() == nil {
 			var flags uint8
-			sealed, scratch, flags = p.r.encodeBlob(coder, sealed[:0], scratch, j.data, j.kind, j.id)
+			sealed, scratch, flags = p.r.encodeBlob(coder, j.hint, sealed[:0], scratch, j.data, j.kind, j.id)
 			if j.kind == pack.KindTree {
 				p.r.cacheWrittenTree(j.id, flags, len(j.data), sealed)
 			}

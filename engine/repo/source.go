@@ -157,6 +157,7 @@ func (sw *SourceWriter) store(ctx context.Context, path string, r io.Reader) ([]
 	}
 	defer sw.w.r.putChunker(ch)
 	lw := listWriter{sw: sw}
+	hint := new(streamHint)
 	var size int64
 	for {
 		chunk, cerr := ch.Next()
@@ -164,7 +165,7 @@ func (sw *SourceWriter) store(ctx context.Context, path string, r io.Reader) ([]
 			return nil, nil, 0, fmt.Errorf("put %s: read: %w", path, cerr)
 		}
 		if len(chunk) > 0 {
-			id, err := sw.storeChunk(ctx, chunk)
+			id, err := sw.storeChunk(ctx, chunk, hint)
 			if err == nil {
 				err = lw.add(ctx, id)
 			}
@@ -189,14 +190,14 @@ func (sw *SourceWriter) store(ctx context.Context, path string, r io.Reader) ([]
 	return ids, list, size, nil
 }
 
-func (sw *SourceWriter) storeChunk(ctx context.Context, chunk []byte) (pack.ID, error) {
+func (sw *SourceWriter) storeChunk(ctx context.Context, chunk []byte, hint *streamHint) (pack.ID, error) {
 	w := sw.w
 	id := pack.ID(w.r.key.BlobID(chunk))
 	w.read.Add(int64(len(chunk)))
 	if !w.p.reserve(id) {
 		return id, nil
 	}
-	return id, w.p.submit(ctx, job{kind: pack.KindData, id: id, data: chunk, stored: sw.account}, true)
+	return id, w.p.submit(ctx, job{kind: pack.KindData, id: id, data: chunk, stored: sw.account, hint: hint}, true)
 }
 
 // account counts a new blob's bytes for this source and the writer.
