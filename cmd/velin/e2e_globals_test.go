@@ -25,7 +25,12 @@ func TestE2EPostgresGlobals(t *testing.T) {
 	pgExec(t, app, `SET ROLE app_owner`, `CREATE TABLE items (id int PRIMARY KEY)`, `INSERT INTO items VALUES (1), (2)`)
 	to := dbtest.WithDatabase(t, dst, "app")
 	hash := pgText(t, src, "SELECT rolpassword FROM pg_authid WHERE rolname = 'app_owner'")
-	p := newProject(t, fmt.Sprintf(postgresPlan, "globals = true"))
+	p := newProject(t, fmt.Sprintf(postgresPlan, "globals = true")+`
+restore "dr" {
+  from    = backup.nightly
+  globals = true
+}
+`)
 	p.env = append(p.env, "APP_DSN="+app)
 	var outputs []string
 	keep := func(r result) result {
@@ -33,7 +38,9 @@ func TestE2EPostgresGlobals(t *testing.T) {
 		return r
 	}
 	keep(p.must("backup", "create"))
-	r := keep(p.run("backup", "restore", "latest", "--source", "postgres.app", "--to", to, "--yes"))
+	r := keep(p.must("plan", "-restore", "dr")) // in place: every role exists
+	wantIn(t, "plan -restore", r.stdout, "role app_owner", "exists on the server: left as it is")
+	r = keep(p.run("backup", "restore", "latest", "--source", "postgres.app", "--to", to, "--yes"))
 	if r.code == 0 {
 		t.Fatalf("restore without --globals into a server without app_owner succeeded: %s", r)
 	}

@@ -100,5 +100,5 @@ func roleHint(err error) error {
 	if err == nil || !strings.Contains(err.Error(), "role \"") || !strings.Contains(err.Error(), "does not exist") {
 		return err
 	}
-	return fmt.Errorf("%w (a role of the dump is missing on this server: restore with --globals to create the snapshot's roles, or create it first)", err)
+	return fmt.Errorf("%w (the replay rolled back; a role of the dump is missing on this server: restore with --globals to create the snapshot's roles, or create it first)", err)
 }
