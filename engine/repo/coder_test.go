@@ -79,7 +79,8 @@ func TestBlobCoder(t *testing.T) {
 		t.Fatal("hex text: the probe chose zstd")
 	}
 	out, _ := c.compress(nil, hexRows(9, 64<<10), h)
-	if z := enc.EncodeAll(hexRows(9, 64<<10), nil); len(out)*litsSlack > len(z)*(litsSlack+1) || bytes.Equal(out, z) {
+	// Not probed: the literal form, a few per cent larger than zstd's.
+	if z := enc.EncodeAll(hexRows(9, 64<<10), nil); len(out)*10 > len(z)*11 || bytes.Equal(out, z) {
 		t.Errorf("hex text in literal mode: %d bytes, zstd %d", len(out), len(z))
 	}
 	if out, _ := c.compress(nil, make([]byte, 64<<10), h); len(out) > 1<<10 {
