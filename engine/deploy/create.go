@@ -21,15 +21,13 @@ func (d *Deployer) CreateVersion(ctx context.Context, label, version, kind strin
 		return Version{}, fmt.Errorf("create %s: %w", kind, ErrEmptyLabel)
 	}
 	if kind == KindSnapshot || kind == KindConfig {
-		version = kind[:4] + "-" + d.opts.Clock().UTC().Format("20060102-150405")
-	}
-	if !validVersion(version) {
-		return Version{}, fmt.Errorf("create %s: %q is not a usable version", kind, version)
-	}
-	if _, err := d.Find(ctx, version); err == nil {
-		return Version{}, fmt.Errorf("create %s: %s is already stored: choose another version", kind, version)
-	} else if !errors.Is(err, ErrUnknownVersion) {
-		return Version{}, err
+		v, err := d.generatedID(ctx, kind)
+		if err != nil {
+			return Version{}, fmt.Errorf("create %s: %w", kind, err)
+		}
+		version = v
+	} else if err := d.unused(ctx, version); err != nil {
+		return Version{}, fmt.Errorf("create %s: %w", kind, err)
 	}
 	meta := map[string]string{keyVersion: version, keyLabel: label, keyKind: kind}
 	if c := gitCommit(ctx, d.opts.PlanDir); c != "" {
@@ -41,6 +39,40 @@ func (d *Deployer) CreateVersion(ctx context.Context, label, version, kind strin
 		}
 	}
 	return d.store(ctx, kind, meta)
+}
+
+// generatedID is a snapshot's id: its kind and the time to the second,
+// with "-2", "-3"... when that id is taken (a begin, a rollback and a
+// begin again within one second each store a config snapshot).
+func (d *Deployer) generatedID(ctx context.Context, kind string) (string, error) {
+	base := kind[:4] + "-" + d.opts.Clock().UTC().Format("20060102-150405")
+	for n := 1; n <= 100; n++ {
+		id := base
+		if n > 1 {
+			id = fmt.Sprintf("%s-%d", base, n)
+		}
+		err := d.unused(ctx, id)
+		if err == nil || !errors.Is(err, errTaken) {
+			return id, err
+		}
+	}
+	return "", fmt.Errorf("%s: 100 ids of this second are taken", base)
+}
+
+// errTaken: the version is already stored.
+var errTaken = errors.New("is already stored: choose another version")
+
+// unused checks that version is usable and not stored yet.
+func (d *Deployer) unused(ctx context.Context, version string) error {
+	if !validVersion(version) {
+		return fmt.Errorf("%q is not a usable version", version)
+	}
+	if _, err := d.Find(ctx, version); err == nil {
+		return fmt.Errorf("%s %w", version, errTaken)
+	} else if !errors.Is(err, ErrUnknownVersion) {
+		return err
+	}
+	return nil
 }
 
 // SnapshotConfig stores the config paths alone (kind "config") and returns
