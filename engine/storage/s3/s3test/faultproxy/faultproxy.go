@@ -46,13 +46,18 @@ type Rates struct {
 	// FailAfter, when positive, answers every request after the first
 	// FailAfter with 403 AccessDenied.
 	FailAfter int64
+	// AtLeastEvery, when positive, forces a fault (drawn by the rates'
+	// weights) on a request that follows AtLeastEvery-1 unfaulted ones, so
+	// a short run still sees faults: n requests get at least
+	// n/AtLeastEvery of them whatever the seed.
+	AtLeastEvery int
 }
 
 // Moderate is a fault rate the retryer absorbs: a fault in about one
-// request in six, a little latency.
+// request in six and at least one in every eight, a little latency.
 func Moderate() Rates {
 	return Rates{Internal: 0.03, SlowDown: 0.04, ResetBefore: 0.03, ResetAfter: 0.03, Truncate: 0.04,
-		Latency: 0.1, MaxLatency: 20 * time.Millisecond}
+		Latency: 0.1, MaxLatency: 20 * time.Millisecond, AtLeastEvery: 8}
 }
 
 // Proxy is a running fault-injecting proxy.
@@ -64,6 +69,7 @@ type Proxy struct {
 
 	mu     sync.Mutex
 	rng    *rand.Rand
+	quiet  int // requests since the last fault, under mu
 	n      atomic.Int64
 	counts [numFaults]atomic.Int64
 }
@@ -129,8 +135,9 @@ func (p *Proxy) Summary() string {
 	return s
 }
 
-// draw picks the fault and the latency of the next request.
-func (p *Proxy) draw(n int64) (Fault, time.Duration) {
+// draw picks the fault and the latency of the nth request; a Truncate
+// applies to GETs only.
+func (p *Proxy) draw(n int64, get bool) (Fault, time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var delay time.Duration
@@ -141,22 +148,48 @@ func (p *Proxy) draw(n int64) (Fault, time.Duration) {
 	if p.rates.FailAfter > 0 && n > p.rates.FailAfter {
 		return Dead, delay
 	}
-	r := p.rates
-	for f, rate := range []float64{r.Internal, r.SlowDown, r.ResetBefore, r.ResetAfter, r.Truncate} {
-		if x < rate {
-			return Fault(f + 1), delay
+	weights := p.weights(get)
+	f := pick(weights, x)
+	if f == None && p.rates.AtLeastEvery > 0 && p.quiet+1 >= p.rates.AtLeastEvery {
+		var sum float64
+		for _, w := range weights {
+			sum += w
 		}
-		x -= rate
+		f = pick(weights, p.rng.Float64()*sum)
 	}
-	return None, delay
+	if f == None {
+		p.quiet++
+	} else {
+		p.quiet = 0
+	}
+	return f, delay
+}
+
+// weights are the rates of Internal to Truncate, Truncate's zero for a
+// request other than a GET.
+func (p *Proxy) weights(get bool) [Truncate]float64 {
+	r := p.rates
+	w := [Truncate]float64{r.Internal, r.SlowDown, r.ResetBefore, r.ResetAfter, r.Truncate}
+	if !get {
+		w[Truncate-1] = 0
+	}
+	return w
+}
+
+// pick is the fault whose share of weights holds x, None past them all.
+func pick(weights [Truncate]float64, x float64) Fault {
+	for i, w := range weights {
+		if x < w {
+			return Fault(i + 1)
+		}
+		x -= w
+	}
+	return None
 }
 
 // ServeHTTP handles one request with its drawn fault.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	fault, delay := p.draw(p.n.Add(1))
-	if fault == Truncate && r.Method != http.MethodGet {
-		fault = None
-	}
+	fault, delay := p.draw(p.n.Add(1), r.Method == http.MethodGet)
 	p.counts[fault].Add(1)
 	if delay > 0 {
 		time.Sleep(delay)

@@ -130,3 +130,31 @@ func outcome(status int, err error) string {
 	}
 	return http.StatusText(status)[:1]
 }
+
+// TestAtLeastEvery checks that a rate too low to fault a short run still
+// faults one request in every AtLeastEvery, whatever the seed, and that a
+// forced fault on a PUT is never a truncated body.
+func TestAtLeastEvery(t *testing.T) {
+	srv, _ := backend(t)
+	for seed := uint64(1); seed <= 3; seed++ {
+		p := faultproxy.Start(t, srv.URL, seed, faultproxy.Rates{SlowDown: 1e-9, Truncate: 1e-9, AtLeastEvery: 4})
+		var quiet int
+		for i := 0; i < 40; i++ {
+			req, _ := http.NewRequest(http.MethodPut, p.URL+"/x", strings.NewReader("body"))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if quiet++; resp.StatusCode != http.StatusOK {
+				quiet = 0
+			}
+			if quiet >= 4 {
+				t.Fatalf("seed %d: request %d is the 4th in a row without a fault: %s", seed, i+1, p.Summary())
+			}
+		}
+		if p.Count(faultproxy.SlowDown) != 10 || p.Count(faultproxy.Truncate) != 0 {
+			t.Errorf("seed %d: %s; want 10 503 SlowDown and no truncated body", seed, p.Summary())
+		}
+	}
+}
