@@ -209,6 +209,9 @@ func Prepare(ctx context.Context, req Request) (*Plan, error) {
 		}
 		req.To = abs
 	}
+	if err := checkGlobals(req); err != nil {
+		return nil, err
+	}
 	p := &Plan{Snapshot: req.Snapshot.ID, Repository: req.reader().Location(), Sources: []*SourcePlan{}, req: req}
 	var noMatch []string
 	filtered := 0
@@ -235,6 +238,23 @@ func Prepare(ctx context.Context, req Request) (*Plan, error) {
 			strings.Join(req.Include, " "), req.Snapshot.ID, strings.Join(noMatch, "; "))
 	}
 	return p, nil
+}
+
+// checkGlobals refuses --globals when no restored source honours it: a
+// restore must not quietly do less than was asked.
+func checkGlobals(req Request) error {
+	if !req.Globals {
+		return nil
+	}
+	keys := make([]string, 0, len(req.Sources))
+	for _, s := range req.Sources {
+		if g, ok := s.Impl.(provider.GlobalsRestorer); ok && g.CanRestoreGlobals() {
+			return nil
+		}
+		keys = append(keys, s.Key)
+	}
+	return fmt.Errorf("restore: --globals applies to postgres sources only, and this restore of snapshot %s has none "+
+		"(it restores %s); drop --globals or name a postgres source with --source", req.Snapshot.ID, strings.Join(keys, ", "))
 }
 
 func filterable(s provider.Source) bool {

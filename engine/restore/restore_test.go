@@ -137,3 +137,22 @@ func TestOneFailingSourceDoesNotStopTheOthers(t *testing.T) {
 		t.Fatalf("every source failed: %v, want a plain error", err)
 	}
 }
+
+// globalsSource is a source that can create its snapshot's globals.
+type globalsSource struct{ fakeSource }
+
+func (*globalsSource) CanRestoreGlobals() bool { return true }
+
+func TestGlobalsWithoutAPostgresSourceIsRefused(t *testing.T) {
+	r, m := snapshot(t, [2]string{"files", "data"}, [2]string{"postgres", "app"})
+	files := &fakeSource{filters: true}
+	req := Request{Repo: r, Snapshot: m, Globals: true, Sources: []Source{{Key: "files.data", Impl: files}}}
+	_, err := Prepare(context.Background(), req)
+	if err == nil || !strings.Contains(err.Error(), "--globals") || !strings.Contains(err.Error(), "files.data") {
+		t.Fatalf("--globals over files.data only: %v, want a refusal naming --globals and files.data", err)
+	}
+	req.Sources = append(req.Sources, Source{Key: "postgres.app", Impl: &globalsSource{}})
+	if _, err := Prepare(context.Background(), req); err != nil {
+		t.Fatalf("--globals with a postgres source: %v", err)
+	}
+}
