@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/velinhq/velin/internal/directio"
 )
 
 // TestCopyContentModes writes contents of sizes around the block and
@@ -38,7 +40,7 @@ func TestCopyContentModes(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				n, err := copyContent(f, bytes.NewReader(want), mode, alignedBuf(copyBufSize))
+				n, err := copyContent(f, bytes.NewReader(want), mode, directio.AlignedBuf(copyBufSize))
 				if cerr := f.Close(); err == nil {
 					err = cerr
 				}
@@ -67,8 +69,8 @@ func TestCopyContentMisalignedBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	buf := alignedBuf(copyBufSize + 1)[1:]
-	if aligned(buf) {
+	buf := directio.AlignedBuf(copyBufSize + 1)[1:]
+	if directio.Aligned(buf) {
 		t.Fatal("test buffer is aligned")
 	}
 	if _, err := copyContent(f, bytes.NewReader(want), writeDirect, buf); err != nil {
@@ -76,14 +78,5 @@ func TestCopyContentMisalignedBuffer(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(p); !bytes.Equal(got, want) {
 		t.Fatal("content differs")
-	}
-}
-
-func TestAlignedBuf(t *testing.T) {
-	for _, n := range []int{1, block, copyBufSize} {
-		b := alignedBuf(n)
-		if len(b) != n || cap(b) != n || !aligned(b) {
-			t.Errorf("alignedBuf(%d): len %d cap %d aligned %v", n, len(b), cap(b), aligned(b))
-		}
 	}
 }

@@ -3,7 +3,6 @@
 package files
 
 import (
-	"errors"
 	"os"
 	"time"
 	"unsafe"
@@ -60,40 +59,6 @@ func setTimes(_ *os.Root, _ string, f *os.File, t time.Time) error {
 		}
 		return nil
 	})
-}
-
-// startDirect switches f to direct I/O (O_DIRECT: writes go from the
-// buffer to the disk, not through the page cache). It reports false, and
-// leaves f as it was, where the filesystem refuses direct I/O.
-func startDirect(f *os.File) bool {
-	return setDirect(f, true) == nil
-}
-
-// stopDirect switches f back to buffered writes.
-func stopDirect(f *os.File) error {
-	return setDirect(f, false)
-}
-
-func setDirect(f *os.File, on bool) error {
-	return control(f, func(fd int) error {
-		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-		if err != nil {
-			return err
-		}
-		if on {
-			flags |= unix.O_DIRECT
-		} else {
-			flags &^= unix.O_DIRECT
-		}
-		_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, flags)
-		return err
-	})
-}
-
-// isDirectRefused says whether err is how a write refuses direct I/O
-// (an alignment the filesystem does not accept).
-func isDirectRefused(err error) bool {
-	return errors.Is(err, unix.EINVAL)
 }
 
 // startWriteback asks the kernel to start writing f's dirty pages now,

@@ -22,12 +22,5 @@ func setTimes(dir *os.Root, name string, _ *os.File, t time.Time) error {
 	return dir.Chtimes(name, t, t)
 }
 
-// startDirect reports false here: restores always write through the cache.
-func startDirect(*os.File) bool { return false }
-
-func stopDirect(*os.File) error { return nil }
-
-func isDirectRefused(error) bool { return false }
-
 // startWriteback does nothing here: the batch's sync writes everything.
 func startWriteback(*os.File) {}

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/velinhq/velin/internal/directio"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -118,7 +119,7 @@ func (sel *selection) restorer(ctx context.Context, dest string) (*restorer, err
 		return nil, err
 	}
 	r := &restorer{sel: sel, dest: dest, ctx: ctx, root: root, dirs: newDirRoots(root), batch: b, gate: newGate(), chown: os.Geteuid() == 0, batcher: newBatcher(sel.tree)}
-	r.bufs.New = func() any { b := alignedBuf(copyBufSize); return &b }
+	r.bufs.New = func() any { b := directio.AlignedBuf(copyBufSize); return &b }
 	r.g, r.gctx = errgroup.WithContext(ctx)
 	r.g.SetLimit(inFlight)
 	return r, nil

@@ -9,6 +9,7 @@ import (
 	"testing/iotest"
 
 	"github.com/velinhq/velin/engine/storage"
+	"github.com/velinhq/velin/internal/directio"
 )
 
 // TestDirectPut: objects from directMin up, written with direct I/O where
@@ -19,7 +20,7 @@ func TestDirectPut(t *testing.T) {
 	s := newTestStorage(t)
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i, n := range []int{directMin, directMin + 1, 3*copyBufSize + 123, 2*copyBufSize + block, directMin - 1} {
+	for i, n := range []int{directMin, directMin + 1, 3*copyBufSize + 123, 2*copyBufSize + directio.Block, directMin - 1} {
 		data := make([]byte, n)
 		for j := range data {
 			data[j] = byte(rng.Uint32())

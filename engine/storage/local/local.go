@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/engine/storage"
+	"github.com/velinhq/velin/internal/directio"
 )
 
 var (
@@ -55,7 +56,7 @@ func New(dir string) (*Storage, error) {
 		return nil, fmt.Errorf("open local storage %s: not a directory", abs)
 	}
 	s := &Storage{dir: abs, now: time.Now}
-	s.bufs.New = func() any { b := alignedBuf(copyBufSize); return &b }
+	s.bufs.New = func() any { b := directio.AlignedBuf(copyBufSize); return &b }
 	return s, nil
 }
 
