@@ -31,7 +31,7 @@ func TestStartMisaligned(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if Start(f, AlignedBuf(2*Block)[1:]) {
+	if Start(f, AlignedBuf(2 * Block)[1:]) {
 		t.Error("Start accepted a misaligned buffer")
 	}
 }
