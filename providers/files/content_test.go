@@ -13,8 +13,9 @@ import (
 
 // TestCopyContentModes writes contents of sizes around the block and
 // buffer boundaries in every mode, into the test's temporary directory and
-// (on Linux) into /dev/shm, where direct I/O is refused, and reads them
-// back.
+// (on Linux) into /dev/shm, where tmpfs before Linux 6.6 refuses direct
+// I/O, and reads them back. The refusal itself is tested with a fake file
+// in internal/directio.
 func TestCopyContentModes(t *testing.T) {
 	dirs := []string{t.TempDir()}
 	if runtime.GOOS == "linux" {
