@@ -315,3 +315,48 @@ func TestE2ETxnCommitKill9(t *testing.T) {
 		t.Fatalf("after the second commit: %+v, current %s", s, p.current())
 	}
 }
+
+// TestE2EDeployKill9RollbackRecover: `velin rollback to-version` killed
+// with SIGKILL after stop, then after start, and `velin rollback recover`
+// run where no plan is (as a boot-time unit does, with VELIN_STATE_DIR
+// only): it finds the interrupted switch through the host's index, undoes
+// the first (exit 3: the release that ran before runs again) and finishes
+// the second (exit 0), says so, and leaves current on a complete release
+// with the expected service running and nothing in the journal.
+func TestE2EDeployKill9RollbackRecover(t *testing.T) {
+	p := crashProject(t)
+	elsewhere := t.TempDir()
+	for _, tc := range []struct {
+		step, to string
+		code     int
+		says     string // recover's output
+		release  string
+		service  string
+	}{
+		{"stop", "v2", 3, "an interrupted to-version v2 was undone: v1 is current", "v1", "one (schema 1)"},
+		{"start", "v2", 0, "an interrupted to-version v2 was finished: v2 is current and healthy", "v2", "one (schema 2)"},
+	} {
+		p.killAt(tc.step, 0, "rollback", "to-version", tc.to)
+		if _, err := os.Stat(p.path("state/deployments/api/journal.json")); err != nil {
+			t.Fatalf("after %s: no journal left by the kill: %v", tc.step, err)
+		}
+		cmd := exec.Command(velinBin, "rollback", "recover")
+		var out bytes.Buffer
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = elsewhere, p.env, &out, &out
+		err := cmd.Run()
+		if cmd.ProcessState.ExitCode() != tc.code || !strings.Contains(out.String(), "Deployment api: "+tc.says) {
+			t.Fatalf("after %s: rollback recover exited %d (%v), want %d saying %q:\n%s", tc.step,
+				cmd.ProcessState.ExitCode(), err, tc.code, tc.says, out.String())
+		}
+		if _, err := os.Stat(p.path("state/deployments/api/journal.json")); err == nil {
+			t.Fatalf("after %s: rollback recover left the interrupted to-version in the journal:\n%s", tc.step, out.String())
+		}
+		p.checkRelease(tc.release)
+		if got := p.get(); got != tc.service {
+			t.Fatalf("after %s: the service says %q, want %q", tc.step, got, tc.service)
+		}
+	}
+	if r := p.run("rollback", "recover"); r.code != 0 || !strings.Contains(r.stdout, "Nothing to recover") {
+		t.Fatalf("a second recover: %s", r)
+	}
+}

@@ -134,7 +134,7 @@ func BenchmarkRecoverIfIdleNothingToDo(b *testing.B) {
 	d, _, _ := benchDeployer(b)
 	b.ResetTimer()
 	for range b.N {
-		if did, err := d.RecoverIfIdle(ctx); did || err != nil {
+		if did, err := d.RecoverIfIdle(ctx); did != nil || err != nil {
 			b.Fatal(did, err)
 		}
 	}

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,12 @@ type Options struct {
 	Log func(msg string)
 	// Clock is the time source; nil: time.Now.
 	Clock func() time.Time
+	// Origins, when its Dir is set, is the host's index a switch records
+	// itself in (with Plan) before it changes anything, so that recovery
+	// without a plan at hand finds it.
+	Origins Origins
+	// Plan is the caller's reference to the plan, recorded in Origins.
+	Plan json.RawMessage
 }
 
 // Deployer acts on one deployment block.

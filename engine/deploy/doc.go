@@ -37,7 +37,11 @@
 // (kill -9 at any point) Recover (RecoverIfIdle, which the CLI runs for
 // every command that loads the plan) resumes the journal: an operation that had not yet changed the
 // schema or current is undone (the earlier release is started again), one
-// that had is finished (and returned from when its health fails).
+// that had is finished (and returned from when its health fails); it
+// returns a Recovery saying which. Before its journal, a switch records
+// the deployment in the host's Origins index (Options.Origins, with the
+// caller's plan reference), so that recovery without a plan at hand (a
+// boot-time `velin rollback recover`) finds it.
 //
 // # Contract for engine/txn
 //

@@ -51,6 +51,10 @@ func (d *Deployer) Switch(ctx context.Context, version string) error {
 	if err != nil || j == nil {
 		return err
 	}
+	if err := d.recordOrigin(); err != nil {
+		// Not fatal: the next command that loads the plan still recovers it.
+		d.logf("warning: %v: a boot-time `velin rollback recover` would not find this to-version if it were interrupted", err)
+	}
 	return d.resume(ctx, j)
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -74,6 +75,10 @@ func (g *globalOptions) deployer(ws *workspace.Workspace, d *config.Deployment) 
 	}
 	if dir := g.getenv("VELIN_STATE_DIR"); dir != "" {
 		opts.StateDir = filepath.Join(dir, "deployments", d.Name)
+	}
+	opts.Origins = g.origins()
+	if ref, err := g.planRef(); err == nil {
+		opts.Plan, _ = json.Marshal(ref)
 	}
 	return deploy.Open(d, opts)
 }

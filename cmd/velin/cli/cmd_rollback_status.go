@@ -129,23 +129,34 @@ func printTxStatus(g *globalOptions, dep string, t *txn.Tx, m *txn.Manager) {
 func newTxRecoverCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "recover",
-		Short: "Roll back at once every transaction left by a crash or a reboot (for a boot-time unit)",
-		Long: `Recover scans the local journal and rolls back, at once, every transaction
-that has no commit and whose deadline passed, whose watchdog is gone, or that
-began before the machine last booted; it also finishes a rollback cut by a
-crash. Every velin command does the same before it runs; this command is for
-a boot-time unit ordered before the service (docs/operations.md). It reads
-the plan each transaction recorded; -var values must come from VELIN_VAR_*.
+		Short: "Finish interrupted to-versions and roll back transactions left by a crash or a reboot (for a boot-time unit)",
+		Long: `Recover first finishes or undoes every to-version that a crash (kill -9, power
+loss) cut on this machine, from its journal: one cut at stop is undone (the
+release that ran before is started again), one cut later is finished (and
+returns to the earlier release when the new one is not healthy), a cut return
+is completed. Then it scans the transaction journal and rolls back, at once,
+every transaction that has no commit and whose deadline passed, whose
+watchdog is gone, or that began before the machine last booted; it also
+finishes a rollback cut by a crash. Every velin command does the same before
+it runs; this command is for a boot-time unit ordered before the service
+(docs/operations.md). It reads the plan each switch and transaction recorded
+(to-versions are found through $VELIN_STATE_DIR/deployments.d); -var values
+must come from VELIN_VAR_*.
 
 Exit codes:
-  0  nothing to do
-  1  error (a rollback failed: see ` + "`velin rollback status`" + `)
-  3  rolled back`,
+  0  nothing to do, or an interrupted to-version was finished
+  1  error (a recovery or rollback failed: see ` + "`velin rollback status`" + `)
+  3  rolled back: a transaction, or an interrupted to-version undone or
+     returned from`,
 		Example: `  velin rollback recover
   VELIN_STATE_DIR=/var/lib/velin velin rollback recover --json`,
 		Annotations: map[string]string{annotationNoRecover: "true"},
 		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			deps, err := g.recoverOrigins(cmd.Context())
+			if err != nil {
+				return err
+			}
 			m, closeAll := g.txManager()
 			defer closeAll()
 			m.Log = nil
@@ -153,22 +164,29 @@ Exit codes:
 			if err != nil {
 				return err
 			}
-			return reportRecovered(g, outs)
+			return reportRecovered(g, deps, outs)
 		},
 	}
 	return cmd
 }
 
-func reportRecovered(g *globalOptions, outs []txn.Outcome) error {
+func reportRecovered(g *globalOptions, deps []deployRecovery, outs []txn.Outcome) error {
 	if g.JSON {
-		if outs == nil {
-			outs = []txn.Outcome{}
-		}
-		if err := g.printJSON(map[string]any{"recovered": outs}); err != nil {
+		if err := g.printJSON(map[string]any{"recovered": cmpNil(outs), "deployments": cmpNil(deps)}); err != nil {
 			return err
 		}
 	}
 	var failed []error
+	rolledBack := false
+	for _, r := range deps {
+		if !g.JSON {
+			g.out("Deployment %s: %s.\n", r.Deployment, recoveryText(r))
+		}
+		if r.Err != nil {
+			failed = append(failed, r.Err)
+		}
+		rolledBack = rolledBack || r.RolledBack()
+	}
 	for _, o := range outs {
 		if !g.JSON {
 			g.out("Transaction %s of deployment %s: %s: %s.\n", o.TxID, o.Deployment, o.Why, outcomeText(o))
@@ -176,17 +194,26 @@ func reportRecovered(g *globalOptions, outs []txn.Outcome) error {
 		if o.Err != nil {
 			failed = append(failed, o.Err)
 		}
+		rolledBack = true
 	}
 	switch {
 	case len(failed) > 0:
 		return &exitError{code: exitFailure, err: errors.Join(failed...), reported: !g.JSON}
-	case len(outs) > 0:
+	case rolledBack:
 		return &exitError{code: exitRolledBack, reported: true}
 	}
-	if !g.JSON {
+	if !g.JSON && len(deps) == 0 {
 		g.out("Nothing to recover.\n")
 	}
 	return nil
+}
+
+// cmpNil is s, or an empty slice for JSON's [] instead of null.
+func cmpNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func newTxWatchdogCommand(g *globalOptions) *cobra.Command {

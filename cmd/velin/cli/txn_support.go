@@ -73,18 +73,29 @@ func (g *globalOptions) openRecorded(ctx context.Context, b txn.Record) (*worksp
 	if b.Plan == nil {
 		return nil, nil, errors.New("the begin record names no plan")
 	}
+	g2, ws, d, err := g.loadRecorded(*b.Plan, b.Deployment)
+	if d == nil {
+		return ws, nil, err
+	}
+	tg, err := g2.txTarget(ctx, ws, d)
+	return ws, tg, err
+}
+
+// loadRecorded loads a recorded plan (its variables come from the
+// environment, VELIN_VAR_*) and finds its deployment block; the returned
+// options are g's for that plan. ws is nil only when loading failed.
+func (g *globalOptions) loadRecorded(ref txn.PlanRef, deployment string) (*globalOptions, *workspace.Workspace, *config.Deployment, error) {
 	g2 := *g
-	g2.Path, g2.VarFiles, g2.Vars = cmpOr(b.Plan.File, b.Plan.Dir), b.Plan.VarFiles, nil
+	g2.Path, g2.VarFiles, g2.Vars, g2.onLoad = cmpOr(ref.File, ref.Dir), ref.VarFiles, nil, nil
 	ws, err := g2.load()
 	if err != nil {
-		return nil, nil, fmt.Errorf("load the plan %s: %w", g2.Path, err)
+		return &g2, nil, nil, fmt.Errorf("load the plan %s: %w", g2.Path, err)
 	}
-	d, ok := ws.Config.Deployments["deployment."+b.Deployment]
+	d, ok := ws.Config.Deployments["deployment."+deployment]
 	if !ok {
-		return ws, nil, fmt.Errorf("the plan %s has no deployment %q any more", g2.Path, b.Deployment)
+		return &g2, ws, nil, fmt.Errorf("the plan %s has no deployment %q any more", g2.Path, deployment)
 	}
-	tg, err := g.txTarget(ctx, ws, d)
-	return ws, tg, err
+	return &g2, ws, d, nil
 }
 
 func cmpOr(a, b string) string {
@@ -150,15 +161,24 @@ func (g *globalOptions) armWatchdog(ctx context.Context, t *txn.Tx) (int, error)
 	return txn.Spawn(ctx, argv, env, t.Begin().Plan.Dir, t.WatchdogLog(), 10*time.Second)
 }
 
-// recoverAtStart rolls back, before cmd runs, the transactions that need
-// it (deadline passed, watchdog gone, machine rebooted). It costs one
-// directory listing when there is no journal or nothing open; problems are
-// warnings, the command runs anyway.
+// recoverAtStart finishes or undoes, before cmd runs, the to-versions a
+// crash interrupted on this host (recoverOrigins), then rolls back the
+// transactions that need it (deadline passed, watchdog gone, machine
+// rebooted). It costs two directory listings (and a stat per deployment
+// switched here) when there is nothing to do; problems are warnings, the
+// command runs anyway.
 func (g *globalOptions) recoverAtStart(cmd *cobra.Command) {
 	for c := cmd; c != nil; c = c.Parent() {
 		if c.Annotations[annotationNoRecover] != "" {
 			return
 		}
+	}
+	deps, err := g.recoverOrigins(cmd.Context())
+	if err != nil {
+		g.warn("deployment recovery: " + err.Error())
+	}
+	for _, r := range deps {
+		g.warn("deployment " + r.Deployment + ": " + recoveryText(r))
 	}
 	m, closeAll := g.txManager()
 	defer closeAll()
