@@ -64,7 +64,7 @@ func (s *Source) backupDB(ctx context.Context, sink provider.Sink, dump tool, sv
 		Meta: map[string]string{"database": db, "client": dump.String(), "server": sv.String()}}
 	// the dump is read and counted ahead of the sink (bounded), so that
 	// the dump tool goes on while the sink chunks and hashes
-	ahead := readahead.New(io.TeeReader(out, c), aheadSize, aheadBuffers)
+	ahead := readahead.NewGather(io.TeeReader(out, c), aheadSize, aheadBuffers, out.gather)
 	defer ahead.Close()
 	err = sink.Put(ctx, e, ahead)
 	if err != nil {
@@ -88,18 +88,22 @@ func (s *Source) backupDB(ctx context.Context, sink provider.Sink, dump tool, sv
 // the dump's error, if any, instead of io.EOF, so that a failed dump never
 // reads as a complete one.
 type dumpOutput struct {
-	r    *os.File
-	done chan struct{} // closed when every pass ended
-	err  error         // the first pass that failed (set before done)
+	r      *os.File
+	gather time.Duration // readahead's pause: 1 ms with a 1 MiB pipe, else 0
+	done   chan struct{} // closed when every pass ended
+	err    error         // the first pass that failed (set before done)
 }
 
 // startDump runs the passes one after the other, all writing to one pipe.
 func (s *Source) startDump(ctx context.Context, dump tool, passes [][]string) (*dumpOutput, error) {
-	pr, pw, err := os.Pipe()
+	pr, pw, size, err := readahead.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("dump pipe: %w", err)
+		return nil, fmt.Errorf("dump: %w", err)
 	}
 	out := &dumpOutput{r: pr, done: make(chan struct{})}
+	if size >= readahead.PipeSize {
+		out.gather = time.Millisecond
+	}
 	go func() {
 		defer close(out.done)
 		for _, args := range passes {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // TestReader: the bytes arrive in order and whole, the source's own error
@@ -83,5 +85,57 @@ func (c *counting) Read(p []byte) (int, error) {
 	k := int(min(int64(len(p)), 100, c.limit-c.read))
 	clear(p[:k])
 	c.read += int64(k)
+	return k, nil
+}
+
+// TestGather: NewGather pauses after each read shorter than gatherBelow
+// that left the buffer unfilled, never after a long one, and New never
+// pauses; the bytes arrive whole either way.
+func TestGather(t *testing.T) {
+	sizes := []int{100, gatherBelow, 100, 5, gatherBelow + 1}
+	for _, gather := range []time.Duration{0, time.Millisecond} {
+		src := &sized{sizes: sizes}
+		var pauses []int // the source's reads done before each pause
+		r := newReader(src, 1<<20, 2, gather, func(d time.Duration, _ <-chan struct{}) {
+			if d != gather {
+				t.Errorf("paused %v, want %v", d, gather)
+			}
+			pauses = append(pauses, src.reads)
+		})
+		got, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || len(got) != src.total() {
+			t.Fatalf("gather %v: %d bytes, %v; want %d", gather, len(got), err, src.total())
+		}
+		want := []int{1, 3, 4} // after the reads of 100, 100 and 5 bytes
+		if gather == 0 {
+			want = nil
+		}
+		if !slices.Equal(pauses, want) {
+			t.Errorf("gather %v: paused after reads %v, want %v", gather, pauses, want)
+		}
+	}
+}
+
+// sized yields reads of the given sizes, then io.EOF.
+type sized struct {
+	sizes []int
+	reads int
+}
+
+func (s *sized) total() (n int) {
+	for _, k := range s.sizes {
+		n += k
+	}
+	return n
+}
+
+func (s *sized) Read(p []byte) (int, error) {
+	if s.reads == len(s.sizes) {
+		return 0, io.EOF
+	}
+	k := min(len(p), s.sizes[s.reads])
+	clear(p[:k])
+	s.reads++
 	return k, nil
 }
