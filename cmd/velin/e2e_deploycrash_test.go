@@ -360,3 +360,54 @@ func TestE2EDeployKill9RollbackRecover(t *testing.T) {
 		t.Fatalf("a second recover: %s", r)
 	}
 }
+
+// TestE2EDaemonReloadRecovers: `velin daemon` runs a plan with no
+// deployment; `velin rollback to-version` is killed with SIGKILL after
+// stop; the plan is rewritten with the deployment block and the daemon
+// sent SIGHUP. Before it logs "plan reloaded" the reload has run the
+// recovery a command runs at start: the to-version is undone (logged),
+// current points at the complete release that ran before and it runs.
+func TestE2EDaemonReloadRecovers(t *testing.T) {
+	p := crashProject(t)
+	p.write("site/index.html", "<h1>daemon</h1>")
+	backup := `
+source "files" "site" {
+  paths = ["./site"]
+}
+backup "often" {
+  sources  = [source.files.site]
+  target   = target.local.disk
+  schedule = "every 1h"
+}
+`
+	plan, _ := os.ReadFile(p.path("velin.hcl"))
+	p.write("daemon.hcl", "target \"local\" \"disk\" {\n  path       = \"./repo\"\n  encryption = \"none\"\n}\n"+backup)
+	d := startDaemon(t, p.project, "-f", "daemon.hcl")
+	d.await("serving /healthz and /metrics")
+	p.killAt("stop", 0, "rollback", "to-version", "v2")
+	if _, err := os.Stat(p.path("state/deployments/api/journal.json")); err != nil {
+		t.Fatalf("no journal left by the kill: %v", err)
+	}
+	p.write("daemon.hcl", string(plan)+backup)
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	d.await("plan reloaded")
+	if _, err := os.Stat(p.path("state/deployments/api/journal.json")); err == nil {
+		t.Fatalf("the reload left the interrupted to-version in the journal:\n%s", d.log.String())
+	}
+	if !strings.Contains(d.log.String(), "an interrupted to-version v2 was undone") {
+		t.Errorf("the daemon did not log what recovery did:\n%s", d.log.String())
+	}
+	p.checkRelease("v1")
+	if got := p.get(); got != "one (schema 1)" {
+		t.Fatalf("the service says %q after the reload", got)
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	d.await("stopped")
+	for range d.lines {
+	}
+	_ = d.cmd.Wait()
+}

@@ -11,7 +11,8 @@
 //
 // Runs go through the same engine path as `velin apply -backup NAME`
 // (graph.Build with the backup selected, then apply.Run): see Plans. A
-// reload (SIGHUP) swaps in a new plan only once it loaded without errors;
+// reload (SIGHUP) swaps in a new plan only once it loaded without errors
+// and went through Plans.Prepare (the CLI's crash recovery);
 // runs under way finish on the plan they started with.
 //
 // Time comes from an injected Clock, so tests drive schedules with a fake

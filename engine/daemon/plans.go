@@ -39,6 +39,11 @@ func Jobs(cfg *config.Config) []Job {
 type Plans struct {
 	Log         *slog.Logger
 	Parallelism int // apply's -parallelism (default 4)
+	// Prepare, when set, runs on every plan Reload loaded without errors,
+	// before it is put in use: the recovery a velin command runs before
+	// its work (to-versions and transactions a crash interrupted,
+	// deployments the plan added). The caller runs it on the first plan.
+	Prepare func(ctx context.Context, ws *workspace.Workspace)
 
 	mu  sync.Mutex
 	cur *generation
@@ -219,13 +224,16 @@ func Load(load Loader) (*workspace.Workspace, []Job, error) {
 	return ws, jobs, nil
 }
 
-// Reload loads the plan again and, if it is good, makes it the one runs
-// use and gives its jobs to s. A broken plan is returned as an error and
+// Reload loads the plan again and, if it is good, prepares it (Prepare),
+// makes it the one runs use and gives its jobs to s. A broken plan is returned as an error and
 // the old one stays.
 func (p *Plans) Reload(ctx context.Context, s *Scheduler, load Loader) error {
 	ws, jobs, err := Load(load)
 	if err != nil {
 		return err
+	}
+	if p.Prepare != nil {
+		p.Prepare(ctx, ws)
 	}
 	p.Set(ws)
 	return s.Reload(ctx, jobs)

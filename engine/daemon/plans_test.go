@@ -119,3 +119,36 @@ func TestReloadKeepsOldPlanOnError(t *testing.T) {
 	}
 	h.shutdown()
 }
+
+// TestReloadPreparesThePlan: a plan a reload loaded without errors goes
+// through Prepare (the CLI's crash recovery) before runs use it; a broken
+// one does not.
+func TestReloadPreparesThePlan(t *testing.T) {
+	dir, load := planDir(t, testPlan)
+	ws, jobs, err := Load(load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prepared []*workspace.Workspace
+	p := &Plans{Prepare: func(_ context.Context, ws *workspace.Workspace) {
+		prepared = append(prepared, ws)
+	}}
+	p.Set(ws)
+	defer p.Close()
+	h := newHarness(t, "", Options{})
+	h.start(jobs...)
+	h.waitIdle()
+	writePlan(t, dir, strings.Replace(testPlan, "every 1h", "every soon", 1))
+	if err := p.Reload(context.Background(), h.s, load); err == nil || len(prepared) != 0 {
+		t.Fatalf("a broken plan: Reload = %v, prepared %d plan(s)", err, len(prepared))
+	}
+	writePlan(t, dir, strings.Replace(testPlan, "every 1h", "every 2h", 1))
+	if err := p.Reload(context.Background(), h.s, load); err != nil {
+		t.Fatal(err)
+	}
+	if len(prepared) != 1 || prepared[0] != p.cur.ws || prepared[0] == ws {
+		t.Fatalf("prepared %v, want the reloaded plan %p once", prepared, p.cur.ws)
+	}
+	h.waitIdle()
+	h.shutdown()
+}

@@ -51,6 +51,9 @@ state file). It logs to stderr (--log-format text or json) and serves
 /healthz and /metrics on --listen (docs/operations.md).
 
 SIGHUP reloads the plan; a plan with errors is logged and the old one kept.
+At start and on each reload the plan first gets the recovery every command
+runs before its work (interrupted to-versions finished or undone, expired
+transactions rolled back), logged as warnings.
 SIGTERM or SIGINT stop scheduling, let running backups finish for --grace,
 then abandon them (an unfinished snapshot is never visible).
 
@@ -83,7 +86,8 @@ func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions) error {
 		closeListener(ln)
 		return err
 	}
-	plans := &daemon.Plans{Log: log, Parallelism: o.Parallelism}
+	plans := &daemon.Plans{Log: log, Parallelism: o.Parallelism, Prepare: g.daemonRecovery(log)}
+	plans.Prepare(ctx, ws)
 	plans.Set(ws)
 	defer plans.Close()
 	metrics := daemon.NewMetrics()
@@ -155,4 +159,17 @@ func (o *daemonOptions) statePath(g *globalOptions) string {
 		return o.StateFile
 	}
 	return filepath.Join(g.stateDir(), "daemon.json")
+}
+
+// daemonRecovery is the daemon's daemon.Plans.Prepare: on the plan at
+// start and on each plan a SIGHUP reloads, the recovery every command runs
+// before its work (recoverHost: to-versions interrupted on this host,
+// transactions to roll back) and a resume of each of the plan's
+// deployments' journals (recoverDeployments), logged as warnings.
+func (g *globalOptions) daemonRecovery(log *slog.Logger) func(ctx context.Context, ws *workspace.Workspace) {
+	warn := func(msg string) { log.Warn("recovery", "detail", g.redact(msg)) }
+	return func(ctx context.Context, ws *workspace.Workspace) {
+		g.recoverHost(ctx, warn)
+		g.recoverDeployments(ctx, ws, warn)
+	}
 }

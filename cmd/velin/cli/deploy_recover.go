@@ -27,14 +27,14 @@ func (g *globalOptions) armDeployRecovery(cmd *cobra.Command) {
 		}
 	}
 	ctx := cmd.Context()
-	g.onLoad = func(ws *workspace.Workspace) { g.recoverDeployments(ctx, ws) }
+	g.onLoad = func(ws *workspace.Workspace) { g.recoverDeployments(ctx, ws, g.warn) }
 }
 
-// recoverDeployments resumes each deployment's journal. It costs one stat
-// of the journal file per deployment when there is nothing to do; problems
-// are warnings (the command runs anyway; to-version retries the recovery
-// and fails when it fails again).
-func (g *globalOptions) recoverDeployments(ctx context.Context, ws *workspace.Workspace) {
+// recoverDeployments resumes each deployment's journal, telling warn what
+// it did. It costs one stat of the journal file per deployment when there
+// is nothing to do; problems are warnings (the command runs anyway;
+// to-version retries the recovery and fails when it fails again).
+func (g *globalOptions) recoverDeployments(ctx context.Context, ws *workspace.Workspace, warn func(string)) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -46,16 +46,19 @@ func (g *globalOptions) recoverDeployments(ctx context.Context, ws *workspace.Wo
 	for _, addr := range addrs {
 		d := ws.Config.Deployments[addr]
 		dp, err := g.deployer(ws, d)
+		var rec *deploy.Recovery
 		if err == nil {
-			_, err = dp.RecoverIfIdle(ctx)
+			rec, err = dp.RecoverIfIdle(ctx)
 		}
 		var rb *deploy.RolledBackError
 		switch {
 		case errors.As(err, &rb):
-			g.warn("deployment " + d.Name + ": an interrupted to-version was finished and failed: " + err.Error())
+			warn("deployment " + d.Name + ": an interrupted to-version was finished and failed: " + err.Error())
 			g.notifyReturned(ctx, ws, d, rb, time.Time{})
 		case err != nil:
-			g.warn("deployment " + d.Name + ": recovery of an interrupted to-version: " + err.Error())
+			warn("deployment " + d.Name + ": recovery of an interrupted to-version: " + err.Error())
+		case rec != nil:
+			warn("deployment " + d.Name + ": " + recoveryText(deployRecovery{Recovery: *rec}))
 		}
 	}
 }

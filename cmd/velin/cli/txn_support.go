@@ -161,36 +161,41 @@ func (g *globalOptions) armWatchdog(ctx context.Context, t *txn.Tx) (int, error)
 	return txn.Spawn(ctx, argv, env, t.Begin().Plan.Dir, t.WatchdogLog(), 10*time.Second)
 }
 
-// recoverAtStart finishes or undoes, before cmd runs, the to-versions a
-// crash interrupted on this host (recoverOrigins), then rolls back the
-// transactions that need it (deadline passed, watchdog gone, machine
-// rebooted). It costs two directory listings (and a stat per deployment
-// switched here) when there is nothing to do; problems are warnings, the
-// command runs anyway.
+// recoverAtStart runs recoverHost before cmd, unless cmd is marked
+// annotationNoRecover. Problems are warnings: the command runs anyway.
 func (g *globalOptions) recoverAtStart(cmd *cobra.Command) {
 	for c := cmd; c != nil; c = c.Parent() {
 		if c.Annotations[annotationNoRecover] != "" {
 			return
 		}
 	}
-	deps, err := g.recoverOrigins(cmd.Context())
+	g.recoverHost(cmd.Context(), g.warn)
+}
+
+// recoverHost finishes or undoes the to-versions a crash interrupted on
+// this host (recoverOrigins), then rolls back the transactions that need
+// it (deadline passed, watchdog gone, machine rebooted), telling warn
+// what it did. It costs two directory listings (and a stat per deployment
+// switched here) when there is nothing to do.
+func (g *globalOptions) recoverHost(ctx context.Context, warn func(string)) {
+	deps, err := g.recoverOrigins(ctx)
 	if err != nil {
-		g.warn("deployment recovery: " + err.Error())
+		warn("deployment recovery: " + err.Error())
 	}
 	for _, r := range deps {
-		g.warn("deployment " + r.Deployment + ": " + recoveryText(r))
+		warn("deployment " + r.Deployment + ": " + recoveryText(r))
 	}
 	m, closeAll := g.txManager()
 	defer closeAll()
 	m.Log = nil
-	outs, err := m.Recover(cmd.Context())
+	outs, err := m.Recover(ctx)
 	if err != nil {
-		g.warn("transaction recovery: " + err.Error())
+		warn("transaction recovery: " + err.Error())
 	}
 	for _, o := range outs {
-		g.warn(fmt.Sprintf("transaction %s of deployment %s: %s: %s", o.TxID, o.Deployment, o.Why, outcomeText(o)))
+		warn(fmt.Sprintf("transaction %s of deployment %s: %s: %s", o.TxID, o.Deployment, o.Why, outcomeText(o)))
 		if t, err := m.Latest(o.Deployment); err == nil && t != nil && t.ID() == o.TxID {
-			g.notifyRollback(cmd.Context(), o, t)
+			g.notifyRollback(ctx, o, t)
 		}
 	}
 }
