@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/velinhq/velin/providers/dbtest"
@@ -371,4 +372,33 @@ func TestRestoreBlockedBySession(t *testing.T) {
 	}
 	tx.Rollback()
 	check(t, fx.Live)
+}
+
+// TestRestoreReadErrorLeavesLive: a snapshot whose reading fails after the
+// whole dump (its "-- Dump completed" line included) fails the restore,
+// although the client took the end of its input for the end of the dump.
+func TestRestoreReadErrorLeavesLive(t *testing.T) {
+	fx := setup(t)
+	tree, _ := backupTree(t, fx.Source.(*Source))
+	fx.Mutate(t)
+	check := fx.Capture(t)
+	err := fx.Source.Restore(context.Background(), failingTree{tree}, provider.RestoreOptions{})
+	if err == nil || !strings.Contains(err.Error(), "damaged chunk") || !strings.Contains(err.Error(), "the database was not changed") {
+		t.Fatalf("restore of an unreadable snapshot: %v", err)
+	}
+	check(t, fx.Live)
+}
+
+// failingTree's readers fail once the whole dump was read.
+type failingTree struct{ provider.Tree }
+
+func (f failingTree) Open(ctx context.Context, e provider.Entry) (io.ReadCloser, error) {
+	rc, err := f.Tree.Open(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(rc, iotest.ErrReader(errors.New("damaged chunk"))), rc}, nil
 }

@@ -109,6 +109,7 @@ func TestCounter(t *testing.T) {
 		"/*!40000 ALTER TABLE `a``b` DISABLE KEYS */;\n" +
 		"INSERT INTO `a``b` VALUES\n(1,'it''s (x)',0x28),\n(2,'back\\\\slash\\' ( ;',NULL),(3,'\"(\"',\"'(\");\n" +
 		"INSERT INTO `a``b` VALUES (4,'x\ny\n(5)'),(5,'\\'(\\\\','c(');\n" +
+		"INSERT INTO `a``b` VALUES (6,'{\\\"k\\\": \\\"v(\\\\\\\"\\\\\\'\\\\\\\\'),(7,'\\\\\\\\\\\\');\n" +
 		"/*!40000 ALTER TABLE `a``b` ENABLE KEYS */;\n" +
 		"UNLOCK TABLES;\n" +
 		"CREATE TABLE `empty` (x int);\nLOCK TABLES `empty` WRITE;\nUNLOCK TABLES;\n" +
@@ -118,7 +119,7 @@ func TestCounter(t *testing.T) {
 		for i := 0; i < len(dump); i += step {
 			c.Write([]byte(dump[i:min(i+step, len(dump))]))
 		}
-		if c.rows["a`b"] != 5 || c.total != 5 || c.tables != 2 || c.complete != 1 || len(c.rows) != 2 || c.bytes != int64(len(dump)) {
+		if c.rows["a`b"] != 7 || c.total != 7 || c.tables != 2 || c.complete != 1 || len(c.rows) != 2 || c.bytes != int64(len(dump)) {
 			t.Errorf("step %d: rows %v total %d tables %d complete %d", step, c.rows, c.total, c.tables, c.complete)
 		}
 	}

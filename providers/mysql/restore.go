@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/velinhq/velin/providers/provider"
+	"github.com/velinhq/velin/providers/readahead"
 )
 
 // job is one database of the snapshot restored into one database.
@@ -210,7 +211,7 @@ func (s *Source) replay(ctx context.Context, h *sql.DB, cli tool, tree provider.
 	defer rc.Close()
 	c := newCounter()
 	args := []string{"--default-character-set=utf8mb4", "--batch", "--database=" + db}
-	if err := s.run(ctx, cli, args, io.TeeReader(rc, c), io.Discard); err != nil {
+	if err := s.feed(ctx, cli, args, io.TeeReader(rc, c)); err != nil {
 		return nil, nil, fmt.Errorf("%w: load %s into %s: %v", ErrLoad, e.Path, db, err)
 	}
 	if c.complete == 0 {
@@ -221,6 +222,40 @@ func (s *Source) replay(ctx context.Context, h *sql.DB, cli tool, tree provider.
 		return nil, nil, fmt.Errorf("%w: count rows in %s: %v", ErrLoad, db, err)
 	}
 	return c, got, nil
+}
+
+// feedBuffer is the size of the feed's writes into the client's stdin.
+const feedBuffer = 256 << 10
+
+// feed runs the client with src on its stdin: a pipe with a 1 MiB kernel
+// buffer (readahead.Pipe) that velin fills in writes of feedBuffer bytes,
+// so that the client, which waits on the server most of the time, finds
+// the next statements in the pipe and velin is woken once per 256 KiB
+// rather than per 32 KiB (exec's own copy). A src that fails fails the
+// load even when the client took the end of its input for the end of
+// the dump.
+func (s *Source) feed(ctx context.Context, cli tool, args []string, src io.Reader) error {
+	pr, pw, _, err := readahead.Pipe()
+	if err != nil {
+		return fmt.Errorf("client stdin: %w", err)
+	}
+	fed := make(chan error, 1)
+	go func() {
+		// the struct hides pw's ReadFrom, which would copy 32 KiB at a time
+		_, err := io.CopyBuffer(struct{ io.Writer }{pw}, src, make([]byte, feedBuffer))
+		pw.Close()
+		fed <- err
+	}()
+	err = s.run(ctx, cli, args, pr, io.Discard)
+	pr.Close() // a client that stopped early: the feed's writes fail now
+	ferr := <-fed
+	switch {
+	case err != nil:
+		return err
+	case ferr != nil:
+		return fmt.Errorf("read the dump: %w", ferr)
+	}
+	return nil
 }
 
 func tableSet(m map[string]int64) map[string]bool {
