@@ -155,3 +155,44 @@ source "sqlite" "app" {
 		t.Fatalf("after recover: %d rows, current %s", n, p.current())
 	}
 }
+
+// TestE2ETxnReleaseHold: the hold of an open transaction cannot be
+// released by hand (exit 4). A commit while the repository is away cannot
+// release it and says so; once the repository is back the snapshot is
+// still held (delete refuses it) until `velin rollback release-hold`,
+// after which delete works.
+func TestE2ETxnReleaseHold(t *testing.T) {
+	top, in := txDBBlocks(`
+source "sqlite" "app" {
+  path = "./app.db"
+}`, "source.sqlite.app")
+	p := txProjectWith(t, top, in)
+	sqliteExec(t, p.path("app.db"), "CREATE TABLE t (x)", "INSERT INTO t VALUES (1)")
+	p.must("rollback", "begin", "--timeout", "10m")
+	id := p.beginSnapshot()
+	if r := p.run("rollback", "release-hold", id); r.code != 4 || !strings.Contains(r.stderr, "is open") {
+		t.Fatalf("release-hold during the transaction: %s", r)
+	}
+	if err := os.Rename(p.path("repo"), p.path("repo.away")); err != nil {
+		t.Fatal(err)
+	}
+	if r := p.must("rollback", "commit"); !strings.Contains(r.stderr, "stays held") {
+		t.Fatalf("commit with the repository away does not say the hold stays: %s", r)
+	}
+	if err := os.Rename(p.path("repo.away"), p.path("repo")); err != nil {
+		t.Fatal(err)
+	}
+	if r := p.run("backup", "delete", id, "--yes"); r.code == 0 || !strings.Contains(r.stderr, "held") {
+		t.Fatalf("delete after the commit that could not release: %s", r)
+	}
+	if r := p.must("rollback", "release-hold", id); !strings.Contains(r.stdout, "Released the hold of transaction") {
+		t.Fatalf("release-hold: %s", r)
+	}
+	p.must("backup", "delete", id, "--yes")
+	if p.hasSnapshot(id) {
+		t.Fatalf("snapshot %s still there after release-hold and delete", id)
+	}
+	if r := p.must("rollback", "release-hold", id); !strings.Contains(r.stdout, "has no hold") {
+		t.Fatalf("a second release-hold: %s", r)
+	}
+}

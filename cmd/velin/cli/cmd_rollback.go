@@ -44,7 +44,7 @@ With more than one deployment block, every command takes --deployment NAME.
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newCreateVersionCommand(g, deploy.KindVersion), newCreateVersionCommand(g, deploy.KindSnapshot),
-		newRollbackListCommand(g), newToVersionCommand(g), newPinCommand(g))
+		newRollbackListCommand(g), newToVersionCommand(g), newPinCommand(g), newReleaseHoldCommand(g))
 	// The transaction commands (begin, commit, rollback, status, recover): cmd_rollback_tx.go.
 	cmd.AddCommand(rollbackTxCommands(g)...)
 	return cmd

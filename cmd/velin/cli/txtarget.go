@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/velinhq/velin/engine/config"
 	"github.com/velinhq/velin/engine/deploy"
@@ -91,14 +90,14 @@ func (t deployTarget) backupTarget() string {
 // HoldDatabase holds snapshot id in every target that has it.
 func (t deployTarget) HoldDatabase(ctx context.Context, id, txID string) error {
 	n := 0
-	err := t.eachRepo(ctx, func(r *repo.Repository) error {
+	err := eachTargetRepo(ctx, t.ws, func(_ string, r *repo.Repository) error {
 		if _, err := r.Snapshot(ctx, id); errors.Is(err, repo.ErrSnapshotNotFound) {
 			return nil
 		} else if err != nil {
 			return err
 		}
 		n++
-		return r.PutHold(ctx, t.hold(id, txID))
+		return r.PutHold(ctx, holdOf(t.g, t.Name(), id, txID))
 	})
 	if err == nil && n == 0 {
 		err = fmt.Errorf("hold: no target has snapshot %s", id)
@@ -107,27 +106,25 @@ func (t deployTarget) HoldDatabase(ctx context.Context, id, txID string) error {
 }
 
 // ReleaseDatabase removes transaction txID's hold on id from every target.
+// The repository of the target the snapshot was committed to being
+// missing (moved, unmounted) is an error, not a release: the hold stays
+// (logged) until `velin rollback release-hold`. Other targets without a
+// repository are skipped.
 func (t deployTarget) ReleaseDatabase(ctx context.Context, id, txID string) error {
-	return t.eachRepo(ctx, func(r *repo.Repository) error { return r.DeleteHold(ctx, t.hold(id, txID)) })
-}
-
-func (t deployTarget) hold(id, txID string) repo.Hold {
-	host, _ := os.Hostname()
-	return repo.Hold{Snapshot: id, Owner: "transaction " + txID, Deployment: t.Name(), Host: host, Time: t.g.env.Clock().UTC()}
-}
-
-// eachRepo calls fn with the repository of every target that has one.
-func (t deployTarget) eachRepo(ctx context.Context, fn func(r *repo.Repository) error) error {
+	home := t.backupTarget()
 	for _, addr := range t.ws.TargetAddrs() {
 		r, err := t.ws.Repo(ctx, addr, false)
+		if err == nil && r == nil {
+			if addr != home {
+				continue
+			}
+			err = errors.New("the repository is missing")
+		}
+		if err == nil {
+			err = r.DeleteHold(ctx, holdOf(t.g, t.Name(), id, txID))
+		}
 		if err != nil {
-			return err
-		}
-		if r == nil {
-			continue
-		}
-		if err := fn(r); err != nil {
-			return fmt.Errorf("%s: %w", addr, err)
+			return fmt.Errorf("release hold on %s: %s: %w", id, addr, err)
 		}
 	}
 	return nil
