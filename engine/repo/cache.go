@@ -186,13 +186,3 @@ func (r *Repository) loadCachedTree(ctx context.Context, c *diskcache.Cache, id 
 	}
 	return plain, err
 }
-
-// cacheWrittenTree keeps a tree blob a backup stores, so the next backup
-// reads its parent's trees locally. Until its pack and index are stored no
-// run finds it: the index is looked up first.
-func (r *Repository) cacheWrittenTree(id pack.ID, flags uint8, rawLen int, sealed []byte) {
-	if r.cache == nil {
-		return
-	}
-	_ = r.cache.Put(treeEntry(id), treeTag(index.Location{Flags: flags, RawLen: uint32(rawLen)}), sealed)
-}

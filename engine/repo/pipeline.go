@@ -60,6 +60,11 @@ type pipeline struct {
 	idxMu     sync.Mutex
 	unindexed []index.Pack
 
+	// trees writes the tree blobs stored to the local cache (nil: no
+	// cache); a tree written there is found only once its pack and index
+	// are stored (the index is looked up first).
+	trees *treeCacher
+
 	errOnce sync.Once
 	err     atomic.Pointer[error]
 }
@@ -68,7 +73,8 @@ func newPipeline(r *Repository) *pipeline {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := runtime.NumCPU()
 	p := &pipeline{r: r, jobs: make(chan job, n*queuedPerWorker), packs: make(chan *pack.Builder, 1),
-		ctx: ctx, cancel: cancel, pending: map[pack.ID]struct{}{}, free: make(chan []byte, packBuffers)}
+		ctx: ctx, cancel: cancel, pending: map[pack.ID]struct{}{}, free: make(chan []byte, packBuffers),
+		trees: newTreeCacher(r.cache)}
 	for range packBuffers {
 		p.free <- nil
 	}
@@ -140,7 +146,7 @@ func (p *pipeline) worker() {
 			var flags uint8
 			sealed, scratch, flags = p.r.encodeBlob(coder, j.hint, sealed[:0], scratch, j.data, j.kind, j.id)
 			if j.kind == pack.KindTree {
-				p.r.cacheWrittenTree(j.id, flags, len(j.data), sealed)
+				p.trees.put(j.id, flags, len(j.data), sealed)
 			}
 			p.add(j, flags, sealed)
 		}
@@ -321,6 +327,7 @@ func (p *pipeline) close() error {
 		p.packs <- last
 	}
 	close(p.packs)
+	defer p.trees.close() // the cache's writes overlap the last uploads
 	p.upWG.Wait()
 	p.keepBuffers()
 	if err := p.Err(); err != nil {
