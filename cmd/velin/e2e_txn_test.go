@@ -104,6 +104,66 @@ func (p *project) waitState(state string, within time.Duration) txStatusOut {
 	}
 }
 
+// expireDeadline moves the open transaction's deadline (its begin record,
+// which the watchdog reads again at every poll) to now, as the clock
+// passing it would. The test, not the machine's speed, so decides that the
+// deadline comes after the deploy: with a short --timeout, a to-version
+// slowed by a loaded machine could outlast it, and the watchdog would roll
+// back before the test saw v2 deployed.
+func (p *project) expireDeadline() {
+	p.t.Helper()
+	files, _ := filepath.Glob(p.path("state/journal/*/*-begin.json"))
+	if len(files) != 1 {
+		p.t.Fatalf("want the begin record of one open transaction, found %q", files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(b, &rec); err != nil || rec["deadline"] == nil {
+		p.t.Fatalf("begin record %s: %v\n%s", files[0], err, b)
+	}
+	rec["deadline"] = time.Now().UTC().Format(time.RFC3339Nano)
+	if b, err = json.MarshalIndent(rec, "", "  "); err != nil {
+		p.t.Fatal(err)
+	}
+	tmp := p.path("begin.json.tmp") // same file system: the rename is atomic
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		p.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, files[0]); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// waitWatchdogLog polls the watchdog logs (of open and of ended
+// transactions) until one holds all of want, and returns the last one
+// read. It runs no velin command: every command starts by rolling back
+// the transactions whose deadline passed, and would race the watchdog.
+func (p *project) waitWatchdogLog(within time.Duration, want ...string) string {
+	p.t.Helper()
+	var last string
+	for end := time.Now().Add(within); ; time.Sleep(50 * time.Millisecond) {
+		open, _ := filepath.Glob(p.path("state/journal/*/watchdog.log"))
+		done, _ := filepath.Glob(p.path("state/journal/done/*/watchdog.log"))
+		for _, f := range append(open, done...) {
+			b, _ := os.ReadFile(f)
+			last = string(b)
+			ok := true
+			for _, w := range want {
+				ok = ok && strings.Contains(last, w)
+			}
+			if ok {
+				return last
+			}
+		}
+		if time.Now().After(end) {
+			return last
+		}
+	}
+}
+
 // killWatchdogs ends the watchdogs the test's transactions left.
 func killWatchdogs(t *testing.T, p *project) {
 	for _, pid := range watchdogPIDs(t, p) {
@@ -138,9 +198,8 @@ func TestE2ETxnDeadlineRollsBack(t *testing.T) {
 	}))
 	defer srv.Close()
 	p := txProjectWith(t, fmt.Sprintf("notify \"webhook\" \"ops\" {\n  url = %q\n}\n", srv.URL+"/hook"), "  notify = [notify.webhook.ops]\n")
-	// 4 s: to-version v2 must finish before the deadline, even on a loaded
-	// machine.
-	r := p.must("rollback", "begin", "--timeout", "4s")
+	// The deadline is moved to now once v2 is deployed (expireDeadline).
+	r := p.must("rollback", "begin", "--timeout", "1h")
 	if !strings.Contains(r.stdout, "release v1") {
 		t.Fatalf("begin does not name the recorded release:\n%s", r)
 	}
@@ -148,34 +207,35 @@ func TestE2ETxnDeadlineRollsBack(t *testing.T) {
 	if p.current() != "v2" {
 		t.Fatalf("current %s after to-version v2", p.current())
 	}
-	s := p.waitState("rolled-back", 15*time.Second)
+	p.expireDeadline()
+	// The watchdog's own log proves that it, not a later command, rolled
+	// back; no command runs until it says so.
+	if b := p.waitWatchdogLog(90*time.Second, "deadline", "rolled back"); !strings.Contains(b, "deadline") || !strings.Contains(b, "rolled back") {
+		t.Fatalf("watchdog log:\n%s", b)
+	}
+	s := p.txStatus()
 	if s.State != "rolled-back" || s.Reason != "deadline" || p.current() != "v1" {
 		t.Fatalf("status %+v, current %s", s, p.current())
 	}
-	// A measurement, not an assertion (no timed tests): the watchdog's own
-	// log below proves that it, not a later command, rolled back.
+	// A measurement, not an assertion (no timed tests).
 	t.Logf("rolled back %s after the deadline", s.Ended.Sub(s.Deadline))
-	logs, _ := filepath.Glob(p.path("state/journal/done/*/watchdog.log"))
-	b, _ := os.ReadFile(logs[0])
-	if !strings.Contains(string(b), "deadline") || !strings.Contains(string(b), "rolled back") {
-		t.Errorf("watchdog log:\n%s", b)
-	}
 	select {
 	case body := <-hooks:
 		if !strings.Contains(body, `"event":"deployment.rolled_back"`) || !strings.Contains(body, "release v1") {
 			t.Errorf("notification: %s", body)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute):
 		t.Error("no notification of the automatic rollback")
 	}
 }
 
 // TestE2ETxnKilledScriptRollsBack: the deploy script is killed with -9
 // (its whole process group) after begin and the deploy: the watchdog, in
-// its own session, lives on and rolls back at the deadline.
+// its own session, lives on and rolls back at the deadline (moved to now
+// by the test once the script is dead).
 func TestE2ETxnKilledScriptRollsBack(t *testing.T) {
 	p := txProject(t)
-	script := fmt.Sprintf("set -e\n%[1]s rollback begin --timeout 5s\n%[1]s rollback to-version v2\necho deployed > %[2]s\nsleep 60\n",
+	script := fmt.Sprintf("set -e\n%[1]s rollback begin --timeout 1h\n%[1]s rollback to-version v2\necho deployed > %[2]s\nsleep 60\n",
 		velinBin, p.path("deployed"))
 	p.write("deploy.sh", script)
 	cmd := exec.Command("sh", p.path("deploy.sh"))
@@ -184,7 +244,7 @@ func TestE2ETxnKilledScriptRollsBack(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for end := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for end := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		if _, err := os.Stat(p.path("deployed")); err == nil {
 			break
 		}
@@ -197,7 +257,11 @@ func TestE2ETxnKilledScriptRollsBack(t *testing.T) {
 	if p.current() != "v2" {
 		t.Fatalf("current %s before the deadline", p.current())
 	}
-	s := p.waitState("rolled-back", 15*time.Second)
+	p.expireDeadline()
+	if b := p.waitWatchdogLog(90*time.Second, "deadline", "rolled back"); !strings.Contains(b, "rolled back") {
+		t.Fatalf("the watchdog did not roll back; its log:\n%s", b)
+	}
+	s := p.txStatus()
 	if s.State != "rolled-back" || s.Reason != "deadline" || p.current() != "v1" {
 		t.Fatalf("status %+v, current %s", s, p.current())
 	}
@@ -237,7 +301,7 @@ func TestE2ETxnLateCommitRefused(t *testing.T) {
 	if r.code != 4 || !strings.Contains(r.stderr, "rolled back") {
 		t.Fatalf("late commit: %s", r)
 	}
-	if s := p.waitState("rolled-back", 15*time.Second); s.State != "rolled-back" || p.current() != "v1" {
+	if s := p.waitState("rolled-back", 90*time.Second); s.State != "rolled-back" || p.current() != "v1" {
 		t.Fatalf("status %+v, current %s", s, p.current())
 	}
 }
@@ -371,7 +435,7 @@ func TestE2ETxnNotify(t *testing.T) {
 	if r := p.run("rollback", "commit"); r.code != 4 {
 		t.Fatalf("late commit: %s", r)
 	}
-	p.waitState("rolled-back", 15*time.Second)
+	p.waitState("rolled-back", 90*time.Second)
 	if e := got(); !strings.Contains(e, "deployment.commit_refused/error") || strings.Count(e, "commit_refused") != 1 {
 		t.Errorf("after a late commit: %q", e)
 	}
