@@ -38,7 +38,9 @@ func newFixture(t *testing.T) *fixture {
 		Config:    []string{filepath.Join(dir, "conf")},
 		Stop:      []string{"sh", "-c", "echo stop >> events"},
 		Start:     []string{"sh", "-c", "echo start $(readlink current) >> events"},
-		Health:    &config.Health{Exec: []string{"sh", "./current/app/check"}, Timeout: 300 * time.Millisecond, Interval: 50 * time.Millisecond},
+		// 5 s: a passing check (a fork and exec of sh) must pass on a loaded
+		// machine under -race; only the failing ones wait it out.
+		Health: &config.Health{Exec: []string{"sh", "./current/app/check"}, Timeout: 5 * time.Second, Interval: 50 * time.Millisecond},
 		Migrate: &config.Migrate{
 			Current: []string{"sh", "-c", "cat schema 2>/dev/null || echo 0"},
 			DownTo:  []string{"sh", "-c", "echo {version} > schema; echo down {version} >> events"},
