@@ -149,9 +149,11 @@ func TestRunStreamsLines(t *testing.T) {
 
 func TestRunTimeoutKillsGroup(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
-	s := &Step{Command: []string{"sh", "-c", `sleep 60 & echo $! > "$1"; wait`, "sh", pidFile}, Timeout: 300 * time.Millisecond}
+	// 3 s: the shell must have started its grandchild (and written its pid)
+	// before the timeout, even on a loaded machine.
+	s := &Step{Command: []string{"sh", "-c", `sleep 60 & echo $! > "$1"; wait`, "sh", pidFile}, Timeout: 3 * time.Second}
 	err := run(t, s, &logBuf{})
-	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "timed out after 300ms") {
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "timed out after 3s") {
 		t.Fatalf("error %v, want a timeout", err)
 	}
 	data, rerr := os.ReadFile(pidFile)

@@ -185,12 +185,14 @@ func TestCancelKillsDump(t *testing.T) {
 	live := dbtest.MySQL(t)
 	pids := filepath.Join(t.TempDir(), "pids")
 	dump := fakeDump(t, `echo '-- MariaDB dump'; sleep 300 & echo $$ $! > `+pids+`; wait`)
-	for _, timeout := range []time.Duration{0, 300 * time.Millisecond} {
+	// 3 s: the connection check and the fake dump's start must fit in the
+	// timeout on a loaded machine (the dump then sleeps 300 s).
+	for _, timeout := range []time.Duration{0, 3 * time.Second} {
 		os.Remove(pids)
 		s := newSource(t, Options{DSN: live, DumpPath: dump, Timeout: timeout})
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
-			for range 200 {
+			for range 3000 { // 60 s: the cancel must come while the dump runs
 				if _, err := os.Stat(pids); err == nil {
 					break
 				}
@@ -205,7 +207,7 @@ func TestCancelKillsDump(t *testing.T) {
 		if err == nil {
 			t.Fatal("backup succeeded")
 		}
-		if timeout > 0 && !strings.Contains(err.Error(), "timed out after 300ms (raise timeout)") {
+		if timeout > 0 && !strings.Contains(err.Error(), "timed out after 3s (raise timeout)") {
 			t.Errorf("timeout error: %v", err)
 		}
 		data, _ := os.ReadFile(pids)
@@ -222,9 +224,10 @@ func TestCancelKillsDump(t *testing.T) {
 	}
 }
 
-// alive says whether pid runs (a zombie waiting for its parent does not).
+// alive says whether pid still runs after 10 s (a zombie waiting for its
+// parent does not; a killed process must still be scheduled to exit).
 func alive(pid int) bool {
-	for range 50 {
+	for range 500 {
 		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil {
 			return false

@@ -87,7 +87,7 @@ func TestTestRestoreCancelled(t *testing.T) {
 	tree, _ := backup(t, s)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for i := 0; i < 200 && !exists(mark); i++ {
+		for i := 0; i < 1200 && !exists(mark); i++ { // 60 s: cancel while psql runs
 			time.Sleep(50 * time.Millisecond)
 		}
 		time.Sleep(200 * time.Millisecond)
