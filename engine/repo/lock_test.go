@@ -236,14 +236,16 @@ func TestLockLostStopsGuardedWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	r.lockTimes = lockTimes{refresh: 20 * time.Millisecond, timeout: 50 * time.Millisecond, lose: 150 * time.Millisecond}
+	// lose 1 s: refreshes every 20 ms must keep the lock through a stall of
+	// the test process on a loaded machine; the sleep below outlasts it.
+	r.lockTimes = lockTimes{refresh: 20 * time.Millisecond, timeout: 500 * time.Millisecond, lose: time.Second}
 	l, err := r.Lock(ctx, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	work, cancel := l.Guard(ctx)
 	defer cancel()
-	time.Sleep(100 * time.Millisecond) // refreshes succeed meanwhile
+	time.Sleep(1500 * time.Millisecond) // refreshes succeed meanwhile (past lose)
 	select {
 	case <-work.Done():
 		t.Fatal("guarded work stopped while the lock was refreshed")
