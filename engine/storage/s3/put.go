@@ -110,7 +110,7 @@ func (s *Storage) putObject(ctx context.Context, name, key string, data []byte, 
 	if opts.IfAbsent {
 		in.IfNoneMatch = aws.String("*")
 	}
-	if _, err := s.client.PutObject(ctx, in); err != nil {
+	if _, err := s.client.PutObject(ctx, in, bodyOptions(head == nil)...); err != nil {
 		return putFail(ctx, name, err)
 	}
 	return nil
@@ -141,7 +141,7 @@ func (s *Storage) multipart(ctx context.Context, name, key string, r io.Reader, 
 	if err != nil {
 		return fail(ctx, "put", name, err)
 	}
-	up := upload{s: s, name: name, key: key, id: created.UploadId}
+	up := upload{s: s, name: name, key: key, id: created.UploadId, sealed: head == nil}
 	defer func() {
 		if err != nil {
 			up.abort(ctx)
@@ -175,6 +175,7 @@ type upload struct {
 	name, key string
 	id        *string
 	parts     []types.CompletedPart
+	sealed    bool // a repository object (see unsignedBody)
 }
 
 func (u *upload) part(ctx context.Context, data []byte) error {
@@ -189,7 +190,7 @@ func (u *upload) part(ctx context.Context, data []byte) error {
 		PartNumber:    aws.Int32(num),
 		Body:          bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data))),
-	})
+	}, bodyOptions(u.sealed)...)
 	if err != nil {
 		return fail(ctx, "put", u.name, err)
 	}
