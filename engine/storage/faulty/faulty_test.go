@@ -276,14 +276,16 @@ func TestListLagKeepsDeleted(t *testing.T) {
 func TestListLagFor(t *testing.T) {
 	s := newFaulty(t)
 	s.ListLag(5)
-	s.ListLagFor(200 * time.Millisecond)
+	// 2 s: the List right after the Put must come within it, even when a
+	// loaded machine stalls the test between the two.
+	s.ListLagFor(2 * time.Second)
 	if err := put(s, "a", []byte("a")); err != nil {
 		t.Fatal(err)
 	}
 	if got := fmt.Sprint(listNames(t, s, "")); got != "[]" {
 		t.Errorf("List right after a Put = %s, want []", got)
 	}
-	time.Sleep(250 * time.Millisecond)
+	time.Sleep(2100 * time.Millisecond)
 	if got := fmt.Sprint(listNames(t, s, "")); got != "[a]" {
 		t.Errorf("List after the time bound = %s, want [a]", got)
 	}
