@@ -154,7 +154,7 @@ func testManager(t testing.TB, tg Target) (*Manager, *clock) {
 	c := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
 	m := &Manager{
 		Journal: Journal{Dir: filepath.Join(t.TempDir(), "journal")}, Now: c.Now, BootID: "boot-1",
-		Host: "test", PID: 1, Version: "test", LockWait: 5 * time.Second,
+		Host: "test", PID: 1, Version: "test", LockWait: time.Minute, // racing begins wait for each other's fsyncs, slow under load
 		Open: func(context.Context, Record) (Target, error) { return tg, nil },
 	}
 	return m, c
