@@ -224,29 +224,37 @@ func (s *Source) replay(ctx context.Context, h *sql.DB, cli tool, tree provider.
 	return c, got, nil
 }
 
-// feedBuffer is the size of the feed's writes into the client's stdin.
-const feedBuffer = 256 << 10
+// feedBuffer is the size of the feed's writes into the client's stdin;
+// feedPause how long the feed waits for room for one (a client loading
+// at 10 MB/s takes 50 KB meanwhile, of the pipe's 1 MiB).
+const (
+	feedBuffer = 256 << 10
+	feedPause  = 5 * time.Millisecond
+)
 
 // feed runs the client with src on its stdin: a pipe with a 1 MiB kernel
 // buffer (readahead.Pipe) that velin fills in writes of feedBuffer bytes,
-// so that the client, which waits on the server most of the time, finds
-// the next statements in the pipe and velin is woken once per 256 KiB
-// rather than per 32 KiB (exec's own copy). A src that fails fails the
+// each once the pipe has room for it (readahead.Paced), so that the
+// client, which waits on the server most of the time, finds the next
+// statements in the pipe and velin is woken about once per 256 KiB rather
+// than per page the client reads. A src that fails fails the
 // load even when the client took the end of its input for the end of
 // the dump.
 func (s *Source) feed(ctx context.Context, cli tool, args []string, src io.Reader) error {
-	pr, pw, _, err := readahead.Pipe()
+	pr, pw, size, err := readahead.Pipe()
 	if err != nil {
 		return fmt.Errorf("client stdin: %w", err)
 	}
-	fed := make(chan error, 1)
+	fed, ran := make(chan error, 1), make(chan struct{})
 	go func() {
-		// the struct hides pw's ReadFrom, which would copy 32 KiB at a time
-		_, err := io.CopyBuffer(struct{ io.Writer }{pw}, src, make([]byte, feedBuffer))
+		// the struct hides Paced's file's ReadFrom (32 KiB at a time)
+		w := struct{ io.Writer }{readahead.NewPaced(pw, size, feedPause, ran)}
+		_, err := io.CopyBuffer(w, src, make([]byte, feedBuffer))
 		pw.Close()
 		fed <- err
 	}()
 	err = s.run(ctx, cli, args, pr, io.Discard)
+	close(ran)
 	pr.Close() // a client that stopped early: the feed's writes fail now
 	ferr := <-fed
 	switch {

@@ -21,3 +21,17 @@ func growPipe(f *os.File, size int) int {
 	})
 	return got
 }
+
+// queued returns the bytes in f's pipe that its reader has not read yet.
+func queued(f *os.File) (int, bool) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, false
+	}
+	n, ok := 0, false
+	_ = rc.Control(func(fd uintptr) {
+		v, err := unix.IoctlGetInt(int(fd), unix.TIOCINQ) // FIONREAD
+		n, ok = v, err == nil
+	})
+	return n, ok
+}
