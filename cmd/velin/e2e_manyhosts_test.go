@@ -6,10 +6,16 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -123,6 +129,10 @@ func TestE2EManyHostsOneRepository(t *testing.T) {
 	recordNew(t, hs, want)
 	_, before := objects(t, srv, bucket, "data/")
 
+	// host-c goes through a gate that holds its requests once 96 MiB went
+	// through: its backup (160 MiB) cannot end before the kill, however
+	// slow the polls below are on a loaded machine.
+	c.retarget(holdAfter(t, srv.Endpoint, 96<<20), bucket)
 	killed, killedOut := c.start("backup", "create")
 	ra, rb := make(chan result, 1), make(chan result, 1)
 	go func() { ra <- a.run("backup", "create") }()
@@ -136,6 +146,7 @@ func TestE2EManyHostsOneRepository(t *testing.T) {
 	if err := killed.Wait(); err == nil {
 		t.Fatalf("host-c finished its backup before it was killed:\n%s", killedOut)
 	}
+	c.retarget(srv.Endpoint, bucket)
 	for _, r := range []result{<-ra, <-rb} {
 		if r.code != 0 {
 			t.Fatalf("a backup beside the others: %s", r)
@@ -223,6 +234,46 @@ func findData(t *testing.T, root string) map[string]string {
 		return err
 	})
 	return got
+}
+
+// holdAfter starts a proxy to target that forwards requests until more
+// than limit bytes of request bodies went through, then holds every new
+// request until the test ends (answering 503 then).
+func holdAfter(t *testing.T, target string, limit int64) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	var sent atomic.Int64
+	hold := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sent.Load() > limit {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+			}
+			http.Error(w, "held by the test", http.StatusServiceUnavailable)
+			return
+		}
+		r.Body = countingBody{r.Body, &sent}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { close(hold); srv.Close() })
+	return srv.URL
+}
+
+// countingBody adds what is read from a request body to n.
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b countingBody) Read(p []byte) (int, error) {
+	k, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(k))
+	return k, err
 }
 
 func contains(list []string, s string) bool {
