@@ -78,7 +78,7 @@ func backupFor(t *testing.T, src *Source, d time.Duration, check func(*sourcetes
 			if err != nil && !errors.Is(err, provider.ErrPartial) {
 				t.Fatalf("backup: %v", err)
 			}
-		case <-time.After(20 * time.Second):
+		case <-time.After(2 * time.Minute): // a hang guard: a backup of 40 small files beside a busy swapper, -race, loaded
 			t.Fatalf("backup %d hangs", runs)
 		}
 		check(snap.Finish())
