@@ -166,6 +166,9 @@ func TestRestoreBlocked(t *testing.T) {
 		t.Fatalf("blocked restore: %v", err)
 	}
 	s.opts.TerminateConnections = true
+	// pg_terminate_backend does not wait for the session to end: its lock
+	// goes a moment later, which a loaded machine can stretch past 500 ms.
+	s.lockTimeout = 10 * time.Second
 	if err := s.Restore(context.Background(), tree, provider.RestoreOptions{}); err != nil {
 		t.Fatalf("restore terminating sessions: %v", err)
 	}
