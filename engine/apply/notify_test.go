@@ -97,7 +97,7 @@ func TestAlertRetriedUntilReceived(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	rep, warnings := runNotifyPlan(t, srv.URL, notify.Policy{Attempts: 3, Timeout: 5 * time.Second, Sleep: noSleep})
+	rep, warnings := runNotifyPlan(t, srv.URL, notify.Policy{Attempts: 3, Timeout: 30 * time.Second, Sleep: noSleep})
 	if rep.Failed() || len(rep.Snapshots) != 1 {
 		t.Fatalf("backup failed: %+v", rep.Results)
 	}
