@@ -51,10 +51,14 @@ s3_stop() {
 	fi
 }
 
+# CPU[KEY]: the user and system seconds of a step's tool (measure_s3).
+declare -A CPU
+
 # measure_s3 KEY CMD... is measure plus the requests CMD sent through the
 # proxy: REQ[KEY] (total), OPS[KEY] ("op n, op n" by count), UP[KEY] and
 # DOWN[KEY] (bytes sent to and received from the server), and SRV[KEY], the
-# CPU seconds MinIO and the proxy spent meanwhile. A velin step
+# CPU seconds MinIO and the proxy spent meanwhile, and CPU[KEY], the
+# user and system seconds of CMD itself (from /usr/bin/time). A velin step
 # writes a CPU profile to $OUT/prof/KEY.prof when PROFILE=1.
 measure_s3() {
 	local key=$1 mark cpu0; shift
@@ -66,6 +70,7 @@ measure_s3() {
 	fi
 	measure "$key" "$@"
 	unset VELIN_CPUPROFILE
+	CPU[$key]=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.2f", u + s }' "$OUT/logs/$key.time")
 	# The proxy logs a request once its response is sent: let the last
 	# lines land.
 	sleep 0.5

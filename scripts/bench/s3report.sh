@@ -13,7 +13,7 @@ report() {
 	echo
 	echo "Requests are counted by the proxy in front of MinIO (scripts/bench/s3bench), the same way for"
 	echo "every tool; sent/received are the HTTP bodies; MinIO + proxy CPU is the user and system time"
-	echo "the server side used during the step. Stored: the objects under the repository's"
+	echo "the server side used during the step, tool CPU the user and system time of the tool itself. Stored: the objects under the repository's"
 	echo "prefix (repo), \`du -sb\` (bucket part). Each step starts after a \`sync\`."
 }
 
@@ -41,8 +41,8 @@ report_repo() {
 			"requests ${REQ[velin.$s]} vs ${REQ[restic.$s]} ($(at_most "${REQ[velin.$s]}" "${REQ[restic.$s]}"))"
 	done
 	echo
-	echo "| step | tool | requests by operation | sent MB | received MB | MinIO + proxy CPU s |"
-	echo "|---|---|---|---:|---:|---:|"
+	echo "| step | tool | requests by operation | sent MB | received MB | tool CPU s | MinIO + proxy CPU s |"
+	echo "|---|---|---|---:|---:|---:|---:|"
 	for s in init first unchanged mutated restore; do
 		ops_row "$(step_label "$s")" restic "restic.$s"
 		ops_row "$(step_label "$s")" velin "velin.$s"
@@ -67,8 +67,8 @@ report_bucket() {
 	done
 	echo "| velin restore --to DIR (no S3) | | ${T[b.velin.todir]} | | | ${REQ[b.velin.todir]} | | $(kib_to_mib "${RSS[b.velin.todir]}") | | |"
 	echo
-	echo "| step | tool | requests by operation | sent MB | received MB | MinIO + proxy CPU s |"
-	echo "|---|---|---|---:|---:|---:|"
+	echo "| step | tool | requests by operation | sent MB | received MB | tool CPU s | MinIO + proxy CPU s |"
+	echo "|---|---|---|---:|---:|---:|---:|"
 	for s in first unchanged restore; do
 		ops_row "$(bucket_label "$s")" rclone "b.rclone.$s"
 		ops_row "$(bucket_label "$s")" velin "b.velin.$s"
@@ -96,7 +96,7 @@ bucket_label() {
 # ops_row LABEL TOOL KEY prints one row of a requests-by-operation table.
 ops_row() {
 	[ -n "${REQ[$3]:-}" ] || return 0
-	echo "| $1 | $2 | ${OPS[$3]} | $(bytes_to_mb "${UP[$3]}") | $(bytes_to_mb "${DOWN[$3]}") | ${SRV[$3]:-} |"
+	echo "| $1 | $2 | ${OPS[$3]} | $(bytes_to_mb "${UP[$3]}") | $(bytes_to_mb "${DOWN[$3]}") | ${CPU[$3]:-} | ${SRV[$3]:-} |"
 }
 
 # at_least GOT WANT prints "met" when GOT >= WANT, else "missed".
