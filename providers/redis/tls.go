@@ -102,6 +102,12 @@ func decodeTLS(body hcl.Body, cfg config, dir string, srv *Server) *hcl.Diagnost
 	return nil
 }
 
+// closedAtOnce tells whether err is a connection the peer closed: a reset,
+// an end of stream, or a write into a socket it already closed.
+func closedAtOnce(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE)
+}
+
 // explainTLS says what to do about a connection that failed for a TLS
 // reason, or returns nil.
 func explainTLS(srv Server, err error) error {
@@ -115,7 +121,7 @@ func explainTLS(srv Server, err error) error {
 		return fmt.Errorf("%s wants client certificates (%s): set tls_cert_file and tls_key_file", srv.Addr, msg)
 	case strings.Contains(msg, "first record does not look like a TLS handshake"):
 		return fmt.Errorf("%s does not speak TLS (%s): set tls = false, or give addr the server's tls-port", srv.Addr, msg)
-	case !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, io.EOF):
+	case !closedAtOnce(err):
 		return nil
 	case !srv.TLS:
 		return fmt.Errorf("%s closed the connection at once (%s): if it accepts TLS only (tls-port), set tls = true and tls_ca_file", srv.Addr, msg)
