@@ -36,6 +36,12 @@ report_repo() {
 	echo "- first backup with restic's init (velin creates its repository in its first backup): requests" \
 		"$((${REQ[velin.init]:-0} + ${REQ[velin.first]:-0})) vs $((${REQ[restic.init]:-0} + ${REQ[restic.first]:-0}))" \
 		"($(at_most "$((${REQ[velin.init]:-0} + ${REQ[velin.first]:-0}))" "$((${REQ[restic.init]:-0} + ${REQ[restic.first]:-0}))"))"
+	local rfirst vfirst
+	rfirst=$(awk -v a="${T[restic.init]:-0}" -v b="${T[restic.first]}" 'BEGIN { printf "%.2f", a + b }')
+	vfirst=$(awk -v a="${T[velin.init]:-0}" -v b="${T[velin.first]}" 'BEGIN { printf "%.2f", a + b }')
+	echo "- first backup from nothing (restic init ${T[restic.init]:-?} s + backup; velin's backup creates its repository," \
+		"its init only writes the plan, ${T[velin.init]:-?} s): $rfirst vs $vfirst s, speed $(ratio "$rfirst" "$vfirst")x" \
+		"($(at_least "$(ratio "$rfirst" "$vfirst")" 1.5))"
 	for s in first unchanged mutated restore; do
 		echo "- $(step_label "$s"): speed $(ratio "${T[restic.$s]}" "${T[velin.$s]}")x ($(at_least "$(ratio "${T[restic.$s]}" "${T[velin.$s]}")" 1.5));" \
 			"requests ${REQ[velin.$s]} vs ${REQ[restic.$s]} ($(at_most "${REQ[velin.$s]}" "${REQ[restic.$s]}"))"
