@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,7 +37,15 @@ type daemonProc struct {
 	t     testing.TB
 	cmd   *exec.Cmd
 	lines chan map[string]any
-	log   strings.Builder // every line, for failure messages
+	mu    sync.Mutex
+	log   strings.Builder // every line, for failure messages; under mu
+}
+
+// logText is every line the daemon has logged so far.
+func (d *daemonProc) logText() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.log.String()
 }
 
 func startDaemon(t testing.TB, p *project, args ...string) *daemonProc {
@@ -62,7 +71,9 @@ func (d *daemonProc) read(r io.Reader) {
 	defer close(d.lines)
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
+		d.mu.Lock()
 		d.log.WriteString(sc.Text() + "\n")
+		d.mu.Unlock()
 		var m map[string]any
 		if json.Unmarshal(sc.Bytes(), &m) != nil {
 			m = map[string]any{"msg": "(not json) " + sc.Text()}
@@ -80,13 +91,13 @@ func (d *daemonProc) await(msg string) map[string]any {
 		select {
 		case m, ok := <-d.lines:
 			if !ok {
-				d.t.Fatalf("daemon ended before logging %q:\n%s", msg, d.log.String())
+				d.t.Fatalf("daemon ended before logging %q:\n%s", msg, d.logText())
 			}
 			if m["msg"] == msg {
 				return m
 			}
 		case <-guard:
-			d.t.Fatalf("no %q in the daemon's log:\n%s", msg, d.log.String())
+			d.t.Fatalf("no %q in the daemon's log:\n%s", msg, d.logText())
 		}
 	}
 }
@@ -142,9 +153,9 @@ func TestDaemonRunsSchedulesAndStops(t *testing.T) {
 	for range d.lines { // read to the end before Wait
 	}
 	if err := d.cmd.Wait(); err != nil {
-		t.Fatalf("daemon exit after SIGTERM: %v\n%s", err, d.log.String())
+		t.Fatalf("daemon exit after SIGTERM: %v\n%s", err, d.logText())
 	}
-	if searchable(testPassphrase) && strings.Contains(d.log.String(), testPassphrase) {
+	if searchable(testPassphrase) && strings.Contains(d.logText(), testPassphrase) {
 		t.Error("the passphrase is in the daemon's log")
 	}
 }

@@ -401,10 +401,10 @@ backup "often" {
 	}
 	d.await("plan reloaded")
 	if _, err := os.Stat(p.path("state/deployments/api/journal.json")); err == nil {
-		t.Fatalf("the reload left the interrupted to-version in the journal:\n%s", d.log.String())
+		t.Fatalf("the reload left the interrupted to-version in the journal:\n%s", d.logText())
 	}
-	if !strings.Contains(d.log.String(), "an interrupted to-version v2 was undone") {
-		t.Errorf("the daemon did not log what recovery did:\n%s", d.log.String())
+	if !strings.Contains(d.logText(), "an interrupted to-version v2 was undone") {
+		t.Errorf("the daemon did not log what recovery did:\n%s", d.logText())
 	}
 	p.checkRelease("v1")
 	if got := p.get(); got != "one (schema 1)" {

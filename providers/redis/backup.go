@@ -141,6 +141,7 @@ func (s *Source) Backup(ctx context.Context, sink provider.Sink, opts provider.B
 func (s *Source) backupDB(ctx context.Context, sink provider.Sink, db int) (int64, int64, error) {
 	c := s.client(s.srv, db)
 	defer c.Close()
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -162,6 +163,10 @@ func (s *Source) backupDB(ctx context.Context, sink provider.Sink, db int) (int6
 	cancel()
 	res := <-done
 	switch {
+	case parent.Err() != nil:
+		// Cancelled: whatever was read is not a whole database, and a
+		// command cut short may have failed as a closed connection (EOF).
+		return 0, 0, parent.Err()
 	case res.err != nil && !errors.Is(res.err, errStopped) && !errors.Is(res.err, context.Canceled):
 		return 0, 0, res.err // the cause of Put's failure
 	case putErr != nil:
