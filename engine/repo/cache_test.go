@@ -2,13 +2,11 @@ package repo
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/velinhq/velin/engine/repo/repotest"
 	"github.com/velinhq/velin/engine/storage"
-	"github.com/velinhq/velin/engine/storage/counting"
 	"github.com/velinhq/velin/providers/provider"
 )
 
@@ -17,20 +15,9 @@ import (
 // range read; without one it reads them all (so the test can tell).
 func TestCacheServesListedObjects(t *testing.T) {
 	ctx := context.Background()
-	o := testOptions()
-	o.CacheDir = t.TempDir()
-	st := counting.New(repotest.NewMem())
-	r, err := Init(ctx, st, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	rng := newRng(1)
+	r, st, o := cachedRepo(t)
+	items := dirItems(newRng(1), "d%d/f", 12, 100)
 	mtime := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	var items []item
-	for i := range 12 {
-		items = append(items, fileItem(fmt.Sprintf("d%d/f", i), randBytes(rng, 100), mtime))
-	}
 	m1 := backup(t, r, nil, "files", "a", items)
 	backup(t, r, m1, "files", "a", append(items, fileItem("new", []byte("x"), mtime)))
 

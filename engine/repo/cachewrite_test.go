@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -18,20 +19,8 @@ import (
 // a single range read.
 func TestWrittenTreesCachedAtFlush(t *testing.T) {
 	ctx := context.Background()
-	o := testOptions()
-	o.CacheDir = t.TempDir()
-	st := counting.New(repotest.NewMem())
-	r, err := Init(ctx, st, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	rng := newRng(7)
-	mtime := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	var items []item
-	for i := range 300 {
-		items = append(items, fileItem(fmt.Sprintf("d%03d/f", i), randBytes(rng, 64), mtime))
-	}
+	r, st, o := cachedRepo(t)
+	items := dirItems(newRng(7), "d%03d/f", 300, 64)
 	m := backup(t, r, nil, "files", "a", items)
 
 	r2, err := Open(ctx, st, o)
@@ -51,4 +40,29 @@ func TestWrittenTreesCachedAtFlush(t *testing.T) {
 	if c := st.Counts().Sub(before); c.GetRange != 0 || n != 600 {
 		t.Errorf("walk after the backup: %d range reads, %d entries; want 0 (every tree cached), 600", c.GetRange, n)
 	}
+}
+
+// cachedRepo is a new repository in memory, counted, with a local cache.
+func cachedRepo(t *testing.T) (*Repository, *counting.Storage, Options) {
+	t.Helper()
+	o := testOptions()
+	o.CacheDir = t.TempDir()
+	st := counting.New(repotest.NewMem())
+	r, err := Init(context.Background(), st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, st, o
+}
+
+// dirItems are n files of size random bytes, each in its own directory
+// named by format.
+func dirItems(rng *rand.Rand, format string, n, size int) []item {
+	mtime := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	items := make([]item, 0, n)
+	for i := range n {
+		items = append(items, fileItem(fmt.Sprintf(format, i), randBytes(rng, size), mtime))
+	}
+	return items
 }
