@@ -54,8 +54,11 @@ func (o Origins) Record(org Origin) error {
 // Interrupted lists the entries whose state directory holds a switch's
 // journal, by deployment name: the ones recovery must open.
 func (o Origins) Interrupted() ([]Origin, error) {
+	if o.Dir == "" {
+		return nil, nil
+	}
 	entries, err := os.ReadDir(o.Dir)
-	if errors.Is(err, os.ErrNotExist) || o.Dir == "" {
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
